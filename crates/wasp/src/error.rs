@@ -1,0 +1,270 @@
+//! Errors and traps: every way a wasp operation can fail, as values.
+//!
+//! [`Error`] is the one error type of the public API. A [`Trap`] carries the
+//! [`TrapCode`] (what went wrong) and a wasm backtrace (where), with function
+//! names from the module's `name` section when it has one.
+
+use std::fmt;
+
+/// The kind of a WebAssembly trap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrapCode {
+    /// An `unreachable` instruction was executed.
+    Unreachable,
+    /// A load or store (or bulk memory operation) was out of bounds.
+    MemoryOutOfBounds,
+    /// A table access (or bulk table operation) was out of bounds.
+    TableOutOfBounds,
+    /// `call_indirect` found a null entry in the table.
+    IndirectCallToNull,
+    /// `call_indirect` found a function of the wrong type.
+    BadSignature,
+    /// Integer division or remainder by zero.
+    IntegerDivideByZero,
+    /// Integer overflow (`i32.div_s` of `MIN / -1`, or a float-to-int truncation out of range).
+    IntegerOverflow,
+    /// A float-to-int truncation of NaN.
+    BadConversionToInteger,
+    /// A null reference was dereferenced.
+    NullReference,
+    /// The wasm call stack (frames or value slots) is exhausted.
+    StackExhausted,
+    /// An element segment index or data segment index was out of bounds.
+    ElementOutOfBounds,
+}
+
+impl TrapCode {
+    /// A short human-readable description, as the spec test suite phrases it.
+    pub fn message(self) -> &'static str {
+        match self {
+            TrapCode::Unreachable => "unreachable",
+            TrapCode::MemoryOutOfBounds => "out of bounds memory access",
+            TrapCode::TableOutOfBounds => "out of bounds table access",
+            TrapCode::IndirectCallToNull => "uninitialized element",
+            TrapCode::BadSignature => "indirect call type mismatch",
+            TrapCode::IntegerDivideByZero => "integer divide by zero",
+            TrapCode::IntegerOverflow => "integer overflow",
+            TrapCode::BadConversionToInteger => "invalid conversion to integer",
+            TrapCode::NullReference => "null reference",
+            TrapCode::StackExhausted => "call stack exhausted",
+            TrapCode::ElementOutOfBounds => "out of bounds table access",
+        }
+    }
+}
+
+impl fmt::Display for TrapCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// One frame of a wasm backtrace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// Index of the function in its module's function index space.
+    pub func_index: u32,
+    /// The function's name from the `name` section, if present.
+    pub func_name: Option<String>,
+    /// The name of the module (from the `name` section), if present.
+    pub module_name: Option<String>,
+}
+
+impl fmt::Display for FrameInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(m) = &self.module_name {
+            write!(f, "{m}!")?;
+        }
+        match &self.func_name {
+            Some(n) => write!(f, "{n}"),
+            None => write!(f, "<wasm function {}>", self.func_index),
+        }
+    }
+}
+
+/// A WebAssembly trap: its kind and the wasm backtrace, innermost frame first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trap {
+    code: TrapCode,
+    backtrace: Vec<FrameInfo>,
+}
+
+impl Trap {
+    /// Creates a trap without a backtrace.
+    pub fn new(code: TrapCode) -> Self {
+        Trap {
+            code,
+            backtrace: Vec::new(),
+        }
+    }
+
+    pub(crate) fn with_backtrace(code: TrapCode, backtrace: Vec<FrameInfo>) -> Self {
+        Trap { code, backtrace }
+    }
+
+    /// The kind of trap.
+    pub fn code(&self) -> TrapCode {
+        self.code
+    }
+
+    /// The wasm frames active when the trap happened, innermost first.
+    pub fn backtrace(&self) -> &[FrameInfo] {
+        &self.backtrace
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "wasm trap: {}", self.code)?;
+        if !self.backtrace.is_empty() {
+            write!(f, "\nwasm backtrace:")?;
+            for (i, frame) in self.backtrace.iter().enumerate() {
+                write!(f, "\n  {i:>3}: {frame}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Trap {}
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The module bytes are malformed (cannot be decoded) or the text cannot be parsed.
+    Malformed,
+    /// The module decodes but does not validate.
+    Invalid,
+    /// The module uses a feature wasp does not support (e.g. SIMD).
+    Unsupported,
+    /// Linking failed: a missing or mismatched import.
+    Link,
+    /// A WebAssembly trap.
+    Trap(Trap),
+    /// The guest asked to exit the process with this status (WASI `proc_exit`).
+    Exit(i32),
+    /// A host-defined error, returned by a host function.
+    Host(Box<dyn std::error::Error + Send + Sync>),
+    /// A misuse of the API (wrong argument types or count, unknown export, ...).
+    Usage,
+}
+
+/// The error type of every fallible wasp operation.
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// An error with a plain message (kind [`ErrorKind::Usage`]); handy in host functions.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        Error::new(ErrorKind::Usage, message.to_string())
+    }
+
+    /// The error a host function returns to make the guest exit with `status`.
+    pub fn exit(status: i32) -> Self {
+        Error::new(
+            ErrorKind::Exit(status),
+            format!("exit with status {status}"),
+        )
+    }
+
+    /// Wraps any error returned by a host function.
+    pub fn host(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        let message = err.to_string();
+        Error::new(ErrorKind::Host(Box::new(err)), message)
+    }
+
+    /// What kind of error this is.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The trap, if this error is a WebAssembly trap.
+    pub fn trap(&self) -> Option<&Trap> {
+        match &self.kind {
+            ErrorKind::Trap(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The trap code, if this error is a WebAssembly trap.
+    pub fn trap_code(&self) -> Option<TrapCode> {
+        self.trap().map(Trap::code)
+    }
+
+    /// The exit status, if the guest requested to exit (e.g. WASI `proc_exit`).
+    pub fn exit_status(&self) -> Option<i32> {
+        match self.kind {
+            ErrorKind::Exit(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The error message without the backtrace.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<Trap> for Error {
+    fn from(t: Trap) -> Self {
+        let message = t.code().message().to_string();
+        Error::new(ErrorKind::Trap(t), message)
+    }
+}
+
+impl From<TrapCode> for Error {
+    fn from(c: TrapCode) -> Self {
+        Trap::new(c).into()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Trap(t) => t.fmt(f),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Error({:?}: {})", kind_name(&self.kind), self)
+    }
+}
+
+fn kind_name(k: &ErrorKind) -> &'static str {
+    match k {
+        ErrorKind::Malformed => "Malformed",
+        ErrorKind::Invalid => "Invalid",
+        ErrorKind::Unsupported => "Unsupported",
+        ErrorKind::Link => "Link",
+        ErrorKind::Trap(_) => "Trap",
+        ErrorKind::Exit(_) => "Exit",
+        ErrorKind::Host(_) => "Host",
+        ErrorKind::Usage => "Usage",
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Trap(t) => Some(t),
+            ErrorKind::Host(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+/// Result alias used throughout the API.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

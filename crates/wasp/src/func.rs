@@ -1,0 +1,421 @@
+//! Functions: [`Func`] handles, host functions, [`Caller`], and typed calls.
+//!
+//! Every host function is stored in one shape: a closure over the raw argument
+//! slots (`&mut [u64]`, results written back in place). [`Func::wrap`] and
+//! [`Linker::func_wrap`](crate::Linker::func_wrap) build that shape from
+//! ordinary Rust closures with typed parameters.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::instance::Extern;
+use crate::store::{
+    AsContext, AsContextMut, FuncEntity, FuncKind, Store, StoreContext, StoreContextMut,
+};
+use crate::types::{FuncType, ValType};
+use crate::value::{ExternRef, Val};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// The raw shape of every host function: arguments in, results written back in place.
+pub(crate) type HostFn<T> = dyn Fn(Caller<'_, T>, &mut [u64]) -> Result<()> + Send + Sync;
+
+/// A host function with its type, not yet bound to a store.
+pub(crate) struct HostFunc<T> {
+    pub ty: FuncType,
+    pub func: Arc<HostFn<T>>,
+}
+
+impl<T> Clone for HostFunc<T> {
+    fn clone(&self) -> Self {
+        HostFunc {
+            ty: self.ty.clone(),
+            func: self.func.clone(),
+        }
+    }
+}
+
+impl<T> HostFunc<T> {
+    /// Allocates this host function in `store`.
+    pub(crate) fn alloc(self, store: &mut Store<T>) -> Func {
+        let ty = store.inner.engine.intern(&self.ty);
+        let entity = FuncEntity {
+            ty,
+            params: self.ty.params().len() as u16,
+            results: self.ty.results().len() as u16,
+            kind: FuncKind::Host(store.host_funcs.len() as u32),
+        };
+        store.host_funcs.push(self);
+        store.inner.funcs.push(entity);
+        Func(store.inner.funcs.len() as u32 - 1)
+    }
+}
+
+/// A function (wasm or host) in a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Func(pub(crate) u32);
+
+impl Func {
+    /// Creates a host function from a closure taking a [`Caller`] and typed parameters.
+    ///
+    /// ```
+    /// # use wasp::*;
+    /// let engine = Engine::default();
+    /// let mut store = Store::new(&engine, ());
+    /// let add = Func::wrap(&mut store, |_: Caller<'_, ()>, a: i32, b: i32| a + b);
+    /// let sum = add.typed::<(i32, i32), i32>(&store).unwrap().call(&mut store, (2, 3)).unwrap();
+    /// assert_eq!(sum, 5);
+    /// ```
+    pub fn wrap<T, Params, Results>(
+        mut store: impl AsContextMut<Data = T>,
+        f: impl IntoFunc<T, Params, Results>,
+    ) -> Func {
+        let store = store.as_context_mut().0;
+        f.into_host_func().alloc(store)
+    }
+
+    /// Creates a host function of type `ty` from a closure over [`Val`]s.
+    pub fn new<T>(
+        mut store: impl AsContextMut<Data = T>,
+        ty: FuncType,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+    ) -> Func {
+        let store = store.as_context_mut().0;
+        host_func_from_vals(ty, f).alloc(store)
+    }
+
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext) -> FuncType {
+        let ctx = store.as_context();
+        ctx.0
+            .inner
+            .engine
+            .func_type(ctx.0.inner.funcs[self.0 as usize].ty)
+    }
+
+    /// Calls the function with `params`, writing `results`. Checks types and counts.
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let store = store.as_context_mut().0;
+        let ty = self.ty(&*store);
+        if params.len() != ty.params().len() || results.len() != ty.results().len() {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "function of type {ty} called with {} arguments and {} result slots",
+                    params.len(),
+                    results.len()
+                ),
+            ));
+        }
+        for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
+            if p.ty() != *t || !p.belongs_to(&store.inner) {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("argument {i}: expected {t}, got {}", p.ty()),
+                ));
+            }
+        }
+        let mut raw = vec![0u64; params.len().max(results.len())];
+        for (r, p) in raw.iter_mut().zip(params) {
+            *r = p.to_raw();
+        }
+        crate::exec::call(store, self.0, &mut raw)?;
+        for ((r, t), out) in raw.iter().zip(ty.results()).zip(results.iter_mut()) {
+            *out = Val::from_raw(*r, *t);
+        }
+        Ok(())
+    }
+
+    /// A typed view of the function; fails if `Params`/`Results` do not match its type.
+    pub fn typed<Params: WasmParams, Results: WasmResults>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<Params, Results>> {
+        let ty = self.ty(store);
+        if ty.params() != Params::types().as_slice() || ty.results() != Results::types().as_slice()
+        {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "type mismatch: function has type {ty}, requested {}",
+                    FuncType::new(Params::types(), Results::types())
+                ),
+            ));
+        }
+        Ok(TypedFunc {
+            func: *self,
+            _marker: PhantomData,
+        })
+    }
+}
+
+pub(crate) fn host_func_from_vals<T>(
+    ty: FuncType,
+    f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+) -> HostFunc<T> {
+    let ty2 = ty.clone();
+    HostFunc {
+        ty,
+        func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
+            let params: Vec<Val> = ty2
+                .params()
+                .iter()
+                .zip(raw.iter())
+                .map(|(t, r)| Val::from_raw(*r, *t))
+                .collect();
+            let mut results: Vec<Val> =
+                ty2.results().iter().map(|t| Val::default_for(*t)).collect();
+            f(caller, &params, &mut results)?;
+            for (i, (v, t)) in results.iter().zip(ty2.results()).enumerate() {
+                if v.ty() != *t {
+                    return Err(Error::new(
+                        ErrorKind::Usage,
+                        format!("host function result {i}: expected {t}, got {}", v.ty()),
+                    ));
+                }
+                raw[i] = v.to_raw();
+            }
+            Ok(())
+        }),
+    }
+}
+
+/// A function with statically known parameter and result types.
+pub struct TypedFunc<Params, Results> {
+    func: Func,
+    _marker: PhantomData<fn(Params) -> Results>,
+}
+
+impl<P, R> Clone for TypedFunc<P, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P, R> Copy for TypedFunc<P, R> {}
+
+impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
+    /// Calls the function.
+    pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
+        let store = store.as_context_mut().0;
+        let mut raw = [0u64; 16];
+        let n = Params::LEN.max(Results::LEN);
+        let mut heap;
+        let buf: &mut [u64] = if n <= 16 {
+            &mut raw[..n]
+        } else {
+            heap = vec![0u64; n];
+            &mut heap
+        };
+        params.store_raw(buf);
+        crate::exec::call(store, self.func.0, buf)?;
+        Ok(Results::load_raw(buf))
+    }
+
+    /// The untyped function.
+    pub fn func(&self) -> Func {
+        self.func
+    }
+}
+
+/// The context a host function runs in: the store and the calling instance.
+pub struct Caller<'a, T> {
+    pub(crate) store: &'a mut Store<T>,
+    pub(crate) instance: Option<u32>,
+}
+
+impl<'a, T> Caller<'a, T> {
+    /// The host state.
+    pub fn data(&self) -> &T {
+        &self.store.data
+    }
+
+    /// The host state, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.store.data
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &crate::Engine {
+        &self.store.inner.engine
+    }
+
+    /// An export of the calling instance (e.g. its `"memory"`), if it has one.
+    pub fn get_export(&self, name: &str) -> Option<Extern> {
+        let inst = self.instance?;
+        crate::instance::Instance(inst).get_export(&*self.store, name)
+    }
+}
+
+impl<T> AsContext for Caller<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.store)
+    }
+}
+impl<T> AsContextMut for Caller<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.store)
+    }
+}
+
+/// A Rust type that maps to one WebAssembly value type.
+pub trait WasmTy: Sized + 'static {
+    /// The WebAssembly type.
+    const TY: ValType;
+    #[doc(hidden)]
+    fn to_raw(self) -> u64;
+    #[doc(hidden)]
+    fn from_raw(raw: u64) -> Self;
+}
+
+macro_rules! wasm_ty {
+    ($($t:ty => $vt:ident, |$s:ident| $to:expr, |$r:ident| $from:expr;)*) => {$(
+        impl WasmTy for $t {
+            const TY: ValType = ValType::$vt;
+            fn to_raw(self) -> u64 { let $s = self; $to }
+            fn from_raw($r: u64) -> Self { $from }
+        }
+    )*};
+}
+wasm_ty! {
+    i32 => I32, |s| s as u32 as u64, |r| r as u32 as i32;
+    u32 => I32, |s| s as u64, |r| r as u32;
+    i64 => I64, |s| s as u64, |r| r as i64;
+    u64 => I64, |s| s, |r| r;
+    f32 => F32, |s| s.to_bits() as u64, |r| f32::from_bits(r as u32);
+    f64 => F64, |s| s.to_bits(), |r| f64::from_bits(r);
+    Option<Func> => FuncRef, |s| s.map_or(0, |f| f.0 as u64 + 1), |r| r.checked_sub(1).map(|i| Func(i as u32));
+    Option<ExternRef> => ExternRef, |s| s.map_or(0, |e| e.0 as u64 + 1), |r| r.checked_sub(1).map(|i| ExternRef(i as u32));
+}
+
+/// Parameter lists of typed calls: `()`, a single [`WasmTy`], or a tuple of them.
+pub trait WasmParams: Sized {
+    /// Number of values.
+    const LEN: usize;
+    /// The value types.
+    fn types() -> Vec<ValType>;
+    #[doc(hidden)]
+    fn store_raw(self, out: &mut [u64]);
+    #[doc(hidden)]
+    fn load_raw(raw: &[u64]) -> Self;
+}
+
+/// Result lists of typed calls; the same shapes as [`WasmParams`].
+pub trait WasmResults: WasmParams {}
+impl<P: WasmParams> WasmResults for P {}
+
+impl<A: WasmTy> WasmParams for A {
+    const LEN: usize = 1;
+    fn types() -> Vec<ValType> {
+        vec![A::TY]
+    }
+    fn store_raw(self, out: &mut [u64]) {
+        out[0] = self.to_raw();
+    }
+    fn load_raw(raw: &[u64]) -> Self {
+        A::from_raw(raw[0])
+    }
+}
+
+macro_rules! tuple_params {
+    ($n:expr; $($a:ident $i:tt),*) => {
+        impl<$($a: WasmTy),*> WasmParams for ($($a,)*) {
+            const LEN: usize = $n;
+            fn types() -> Vec<ValType> { vec![$($a::TY),*] }
+            #[allow(unused_variables)]
+            fn store_raw(self, out: &mut [u64]) { $(out[$i] = self.$i.to_raw();)* }
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn load_raw(raw: &[u64]) -> Self { ($($a::from_raw(raw[$i]),)*) }
+        }
+    };
+}
+tuple_params!(0;);
+tuple_params!(1; A 0);
+tuple_params!(2; A 0, B 1);
+tuple_params!(3; A 0, B 1, C 2);
+tuple_params!(4; A 0, B 1, C 2, D 3);
+tuple_params!(5; A 0, B 1, C 2, D 3, E 4);
+tuple_params!(6; A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_params!(7; A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_params!(8; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_params!(9; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_params!(10; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+
+/// What a host closure may return: results, or `Result<results, Error>`.
+pub trait WasmRet {
+    /// The results on success.
+    type Ok: WasmResults;
+    #[doc(hidden)]
+    fn into_result(self) -> Result<Self::Ok>;
+}
+
+impl<R: WasmResults> WasmRet for R {
+    type Ok = R;
+    fn into_result(self) -> Result<R> {
+        Ok(self)
+    }
+}
+
+impl<R: WasmResults> WasmRet for Result<R> {
+    type Ok = R;
+    fn into_result(self) -> Result<R> {
+        self
+    }
+}
+
+/// Closures usable as host functions: `Fn(Caller<'_, T>, A1, ..., An) -> R`
+/// where each `Ai` is a [`WasmTy`] and `R` is a [`WasmRet`]. Up to 12 parameters.
+pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn into_host_func(self) -> HostFuncHandle<T>;
+}
+
+/// Opaque carrier of a host function (used by [`IntoFunc`]).
+#[doc(hidden)]
+pub struct HostFuncHandle<T>(pub(crate) HostFunc<T>);
+
+impl<T> HostFuncHandle<T> {
+    fn alloc(self, store: &mut Store<T>) -> Func {
+        self.0.alloc(store)
+    }
+}
+
+macro_rules! into_func {
+    ($($a:ident $i:tt),*) => {
+        impl<T, F, $($a,)* R> IntoFunc<T, ($($a,)*), R> for F
+        where
+            F: Fn(Caller<'_, T>, $($a),*) -> R + Send + Sync + 'static,
+            $($a: WasmTy,)*
+            R: WasmRet,
+        {
+            fn into_host_func(self) -> HostFuncHandle<T> {
+                let ty = FuncType::new(vec![$($a::TY),*], <R::Ok as WasmParams>::types());
+                HostFuncHandle(HostFunc {
+                    ty,
+                    func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
+                        #[allow(unused_variables)]
+                        let r = (self)(caller, $($a::from_raw(raw[$i])),*).into_result()?;
+                        r.store_raw(raw);
+                        Ok(())
+                    }),
+                })
+            }
+        }
+    };
+}
+into_func!();
+into_func!(A 0);
+into_func!(A 0, B 1);
+into_func!(A 0, B 1, C 2);
+into_func!(A 0, B 1, C 2, D 3);
+into_func!(A 0, B 1, C 2, D 3, E 4);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7, I 8);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7, I 8, J 9);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7, I 8, J 9, K 10);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7, I 8, J 9, K 10, L 11);

@@ -1,0 +1,454 @@
+//! [`Instance`] and [`Extern`]: instantiation of a module against resolved imports.
+//!
+//! Instantiation follows the spec's order: check imports, allocate functions,
+//! tables, memories and globals, evaluate initialisers, then run active element
+//! and data segments in order (a failing segment traps, leaving earlier writes in
+//! place), and finally the start function.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::externs::{Global, Memory, Table};
+use crate::func::Func;
+use crate::module::{EntityIndex, Module, SegmentMode};
+use crate::store::{
+    AsContext, AsContextMut, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, MemoryEntity,
+    Store, TableEntity,
+};
+use crate::types::ExternType;
+use crate::{TrapCode, TypedFunc, WasmParams, WasmResults};
+use std::sync::Arc;
+
+/// An external value: what an import needs and an export provides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Extern {
+    /// A function.
+    Func(Func),
+    /// A table.
+    Table(Table),
+    /// A memory.
+    Memory(Memory),
+    /// A global.
+    Global(Global),
+}
+
+impl Extern {
+    /// The function, if this is one.
+    pub fn into_func(self) -> Option<Func> {
+        if let Extern::Func(f) = self {
+            Some(f)
+        } else {
+            None
+        }
+    }
+    /// The memory, if this is one.
+    pub fn into_memory(self) -> Option<Memory> {
+        if let Extern::Memory(m) = self {
+            Some(m)
+        } else {
+            None
+        }
+    }
+    /// The table, if this is one.
+    pub fn into_table(self) -> Option<Table> {
+        if let Extern::Table(t) = self {
+            Some(t)
+        } else {
+            None
+        }
+    }
+    /// The global, if this is one.
+    pub fn into_global(self) -> Option<Global> {
+        if let Extern::Global(g) = self {
+            Some(g)
+        } else {
+            None
+        }
+    }
+
+    /// The type of the external value.
+    pub fn ty(&self, store: impl AsContext) -> ExternType {
+        match self {
+            Extern::Func(f) => ExternType::Func(f.ty(store)),
+            Extern::Table(t) => ExternType::Table(t.ty(store)),
+            Extern::Memory(m) => ExternType::Memory(m.ty(store)),
+            Extern::Global(g) => ExternType::Global(g.ty(store)),
+        }
+    }
+}
+
+impl From<Func> for Extern {
+    fn from(f: Func) -> Self {
+        Extern::Func(f)
+    }
+}
+impl From<Memory> for Extern {
+    fn from(m: Memory) -> Self {
+        Extern::Memory(m)
+    }
+}
+impl From<Table> for Extern {
+    fn from(t: Table) -> Self {
+        Extern::Table(t)
+    }
+}
+impl From<Global> for Extern {
+    fn from(g: Global) -> Self {
+        Extern::Global(g)
+    }
+}
+
+/// An instantiated module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Instance(pub(crate) u32);
+
+impl Instance {
+    /// Instantiates `module` with `imports` given in the module's import order,
+    /// then runs its start function.
+    pub fn new(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
+        let store = store.as_context_mut().0;
+        let inst = instantiate(store, module, imports)?;
+        inst.run_start(store)?;
+        Ok(inst)
+    }
+
+    pub(crate) fn run_start<T>(self, store: &mut Store<T>) -> Result<()> {
+        let start = store.inner.instances[self.0 as usize]
+            .module
+            .inner
+            .info
+            .start;
+        if let Some(start) = start {
+            let f = store.inner.instances[self.0 as usize].funcs[start as usize];
+            crate::exec::call(store, f, &mut [])?;
+        }
+        Ok(())
+    }
+
+    /// The module this instance was created from.
+    pub fn module(&self, store: impl AsContext) -> Module {
+        store.as_context().0.inner.instances[self.0 as usize]
+            .module
+            .clone()
+    }
+
+    /// An export by name.
+    pub fn get_export(&self, store: impl AsContext, name: &str) -> Option<Extern> {
+        let ctx = store.as_context();
+        let inst = &ctx.0.inner.instances[self.0 as usize];
+        let (_, idx) = inst
+            .module
+            .inner
+            .info
+            .exports
+            .iter()
+            .find(|(n, _)| n == name)?;
+        Some(inst.extern_of(*idx))
+    }
+
+    /// All exports, in order.
+    pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
+        let ctx = store.as_context();
+        let inst = &ctx.0.inner.instances[self.0 as usize];
+        inst.module
+            .inner
+            .info
+            .exports
+            .iter()
+            .map(|(n, idx)| (n.clone(), inst.extern_of(*idx)))
+            .collect()
+    }
+
+    /// An exported function by name.
+    pub fn get_func(&self, store: impl AsContext, name: &str) -> Option<Func> {
+        self.get_export(store, name)?.into_func()
+    }
+
+    /// An exported function with a typed signature.
+    pub fn get_typed_func<Params: WasmParams, Results: WasmResults>(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<TypedFunc<Params, Results>> {
+        let f = self.get_func(&store, name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("no exported function named `{name}`"),
+            )
+        })?;
+        f.typed(store)
+    }
+
+    /// An exported memory by name.
+    pub fn get_memory(&self, store: impl AsContext, name: &str) -> Option<Memory> {
+        self.get_export(store, name)?.into_memory()
+    }
+
+    /// An exported global by name.
+    pub fn get_global(&self, store: impl AsContext, name: &str) -> Option<Global> {
+        self.get_export(store, name)?.into_global()
+    }
+
+    /// An exported table by name.
+    pub fn get_table(&self, store: impl AsContext, name: &str) -> Option<Table> {
+        self.get_export(store, name)?.into_table()
+    }
+}
+
+impl InstanceEntity {
+    pub(crate) fn extern_of(&self, idx: EntityIndex) -> Extern {
+        match idx {
+            EntityIndex::Func(i) => Extern::Func(Func(self.funcs[i as usize])),
+            EntityIndex::Table(i) => Extern::Table(Table(self.tables[i as usize])),
+            EntityIndex::Memory(i) => Extern::Memory(Memory(self.memories[i as usize])),
+            EntityIndex::Global(i) => Extern::Global(Global(self.globals[i as usize])),
+        }
+    }
+}
+
+fn link_error(module: &str, name: &str, msg: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Link,
+        format!("incompatible import `{module}::{name}`: {msg}"),
+    )
+}
+
+/// Creates the instance and runs its segments (not the start function).
+pub(crate) fn instantiate<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance> {
+    let info = &module.inner.info;
+    if !crate::Engine::same(&module.inner.engine, &store.inner.engine) {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "module and store use different engines",
+        ));
+    }
+    if imports.len() != info.imports.len() {
+        return Err(Error::new(
+            ErrorKind::Link,
+            format!(
+                "expected {} imports, got {}",
+                info.imports.len(),
+                imports.len()
+            ),
+        ));
+    }
+    let inst_idx = store.inner.instances.len() as u32;
+    let mut funcs = Vec::with_capacity(info.funcs.len());
+    let mut tables = Vec::with_capacity(info.tables.len());
+    let mut memories = Vec::with_capacity(info.memories.len());
+    let mut globals = Vec::with_capacity(info.globals.len());
+
+    // Check and bind imports.
+    for (imp, ext) in info.imports.iter().zip(imports) {
+        let actual = ext.ty(&*store);
+        let expected = info.entity_type(imp.index);
+        match (&expected, &actual, ext) {
+            (ExternType::Func(e), ExternType::Func(a), Extern::Func(f)) => {
+                if e != a {
+                    return Err(link_error(
+                        &imp.module,
+                        &imp.name,
+                        format!("expected function {e}, found {a}"),
+                    ));
+                }
+                funcs.push(f.0);
+            }
+            (ExternType::Table(e), ExternType::Table(a), Extern::Table(t)) => {
+                if e.element != a.element || !a.limits.matches(&e.limits) {
+                    return Err(link_error(
+                        &imp.module,
+                        &imp.name,
+                        "table types do not match",
+                    ));
+                }
+                tables.push(t.0);
+            }
+            (ExternType::Memory(e), ExternType::Memory(a), Extern::Memory(m)) => {
+                if !a.limits.matches(&e.limits) {
+                    return Err(link_error(
+                        &imp.module,
+                        &imp.name,
+                        "memory types do not match",
+                    ));
+                }
+                memories.push(m.0);
+            }
+            (ExternType::Global(e), ExternType::Global(a), Extern::Global(g)) => {
+                if e != a {
+                    return Err(link_error(
+                        &imp.module,
+                        &imp.name,
+                        "global types do not match",
+                    ));
+                }
+                globals.push(g.0);
+            }
+            _ => {
+                return Err(link_error(
+                    &imp.module,
+                    &imp.name,
+                    format!(
+                        "expected a {}, found a {}",
+                        expected.kind_name(),
+                        actual.kind_name()
+                    ),
+                ))
+            }
+        }
+    }
+
+    // Defined functions.
+    for def in 0..info.bodies.len() as u32 {
+        let func_index = info.num_imported_funcs + def;
+        let ty_idx = info.funcs[func_index as usize];
+        let ty = &info.types[ty_idx as usize];
+        store.inner.funcs.push(FuncEntity {
+            ty: info.type_ids[ty_idx as usize],
+            params: ty.params().len() as u16,
+            results: ty.results().len() as u16,
+            kind: FuncKind::Wasm {
+                instance: inst_idx,
+                def,
+                code: module.inner.compiled[def as usize].get().cloned(),
+            },
+        });
+        funcs.push(store.inner.funcs.len() as u32 - 1);
+    }
+
+    let cap = store.inner.engine.config().max_memory_pages;
+    for ty in &info.memories[info.num_imported_memories as usize..] {
+        if ty.limits.min > cap {
+            return Err(Error::new(
+                ErrorKind::Link,
+                format!(
+                    "memory of {} pages exceeds the limit of {cap} pages",
+                    ty.limits.min
+                ),
+            ));
+        }
+        store.inner.memories.push(MemoryEntity {
+            data: vec![0; ty.limits.min as usize * 65536],
+            ty: *ty,
+            max_pages: ty.limits.max.unwrap_or(65536).min(cap),
+        });
+        memories.push(store.inner.memories.len() as u32 - 1);
+    }
+
+    // Globals: initialisers may read imported globals and reference functions.
+    for (ty, init) in info.globals[info.num_imported_globals as usize..]
+        .iter()
+        .zip(&info.global_inits)
+    {
+        let value = {
+            let inner = &store.inner;
+            init.eval(
+                |f| funcs[f as usize] as u64 + 1,
+                |g| inner.globals[globals[g as usize] as usize].value,
+            )
+        };
+        store.inner.globals.push(GlobalEntity { value, ty: *ty });
+        globals.push(store.inner.globals.len() as u32 - 1);
+    }
+
+    for (ty, init) in info.tables[info.num_imported_tables as usize..]
+        .iter()
+        .zip(&info.table_inits)
+    {
+        let value = match init {
+            None => 0,
+            Some(e) => {
+                let inner = &store.inner;
+                e.eval(
+                    |f| funcs[f as usize] as u64 + 1,
+                    |g| inner.globals[globals[g as usize] as usize].value,
+                )
+            }
+        };
+        store.inner.tables.push(TableEntity {
+            elems: vec![value; ty.limits.min as usize],
+            ty: *ty,
+        });
+        tables.push(store.inner.tables.len() as u32 - 1);
+    }
+
+    // Element segments, evaluated to raw references.
+    let mut elems = Vec::with_capacity(info.elems.len());
+    for seg in &info.elems {
+        let inner = &store.inner;
+        let items: Arc<[u64]> = seg
+            .items
+            .iter()
+            .map(|e| {
+                e.eval(
+                    |f| funcs[f as usize] as u64 + 1,
+                    |g| inner.globals[globals[g as usize] as usize].value,
+                )
+            })
+            .collect();
+        elems.push(items);
+    }
+
+    store.inner.instances.push(InstanceEntity {
+        module: module.clone(),
+        funcs,
+        tables,
+        memories,
+        globals,
+        elems,
+        dropped_data: vec![false; info.datas.len()],
+    });
+
+    // Active segments, in order.
+    let empty: Arc<[u64]> = Arc::new([]);
+    for (i, seg) in info.elems.iter().enumerate() {
+        match &seg.mode {
+            SegmentMode::Active { index, offset } => {
+                let inst = &store.inner.instances[inst_idx as usize];
+                let inner = &store.inner;
+                let off = offset.eval(
+                    |f| inst.funcs[f as usize] as u64 + 1,
+                    |g| inner.globals[inst.globals[g as usize] as usize].value,
+                ) as u32;
+                let table = inst.tables[*index as usize];
+                let items = inst.elems[i].clone();
+                let t = &mut store.inner.tables[table as usize];
+                let end = off as usize + items.len();
+                if end > t.elems.len() {
+                    return Err(TrapCode::TableOutOfBounds.into());
+                }
+                t.elems[off as usize..end].copy_from_slice(&items);
+                store.inner.instances[inst_idx as usize].elems[i] = empty.clone();
+            }
+            SegmentMode::Declared => {
+                store.inner.instances[inst_idx as usize].elems[i] = empty.clone();
+            }
+            SegmentMode::Passive => {}
+        }
+    }
+    for (i, seg) in info.datas.iter().enumerate() {
+        if let SegmentMode::Active { index, offset } = &seg.mode {
+            let inst = &store.inner.instances[inst_idx as usize];
+            let inner = &store.inner;
+            let off = offset.eval(
+                |f| inst.funcs[f as usize] as u64 + 1,
+                |g| inner.globals[inst.globals[g as usize] as usize].value,
+            ) as u32 as usize;
+            let mem = inst.memories[*index as usize];
+            let bytes = &module.inner.bytes[seg.bytes.clone()];
+            let m = &mut store.inner.memories[mem as usize];
+            let end = off + bytes.len();
+            if end > m.data.len() {
+                return Err(TrapCode::MemoryOutOfBounds.into());
+            }
+            m.data[off..end].copy_from_slice(bytes);
+            store.inner.instances[inst_idx as usize].dropped_data[i] = true;
+        }
+    }
+    Ok(Instance(inst_idx))
+}

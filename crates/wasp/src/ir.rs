@@ -1,0 +1,244 @@
+//! wasp's register-based intermediate representation.
+//!
+//! A function is translated into a flat array of [`Instr`]. Operands are *slots*:
+//! 64-bit cells of the function's frame, addressed relative to the frame base.
+//! Slots `0..params` hold parameters, then the declared locals, then the
+//! temporaries that replace Wasm's operand stack. `local.get` emits nothing, a
+//! constant operand becomes an immediate, and a `local.set` after an operator
+//! writes the operator's result straight into the local.
+//!
+//! Values: an i32 or f32 lives in the low 32 bits of its slot (the high bits are
+//! ignored by every reader), i64/f64 use all 64 bits, a reference is 0 for null
+//! or `index + 1` into the store's function or extern table.
+//!
+//! Branch offsets are relative to the branch instruction itself.
+//!
+//! The numeric operators are listed once in [`for_each_numeric!`]; the enum, the
+//! executor and the translator are all generated from that list.
+
+/// A frame-relative slot index.
+pub(crate) type Slot = u16;
+
+/// Calls `$m!` with the tables of numeric operators:
+/// - `bin`: pure binary ops `(Variant, ImmVariant, semantic fn, wasm operator name)`
+/// - `bin_trap`: binary ops that can trap
+/// - `un`: pure unary ops `(Variant, fn, Operator)`
+/// - `un_trap`: unary ops that can trap
+/// - `cmp`: integer comparisons that can fuse with a branch:
+///   `(Variant, ImmVariant, BranchVariant, BranchImmVariant, fn, Operator, NegatedOperator)`
+macro_rules! for_each_numeric {
+    ($m:ident) => {
+        $m! {
+            bin: [
+                (I32Add, I32AddImm, i32_add, I32Add), (I32Sub, I32SubImm, i32_sub, I32Sub),
+                (I32Mul, I32MulImm, i32_mul, I32Mul), (I32And, I32AndImm, i32_and, I32And),
+                (I32Or, I32OrImm, i32_or, I32Or), (I32Xor, I32XorImm, i32_xor, I32Xor),
+                (I32Shl, I32ShlImm, i32_shl, I32Shl), (I32ShrS, I32ShrSImm, i32_shr_s, I32ShrS),
+                (I32ShrU, I32ShrUImm, i32_shr_u, I32ShrU), (I32Rotl, I32RotlImm, i32_rotl, I32Rotl),
+                (I32Rotr, I32RotrImm, i32_rotr, I32Rotr),
+                (I64Add, I64AddImm, i64_add, I64Add), (I64Sub, I64SubImm, i64_sub, I64Sub),
+                (I64Mul, I64MulImm, i64_mul, I64Mul), (I64And, I64AndImm, i64_and, I64And),
+                (I64Or, I64OrImm, i64_or, I64Or), (I64Xor, I64XorImm, i64_xor, I64Xor),
+                (I64Shl, I64ShlImm, i64_shl, I64Shl), (I64ShrS, I64ShrSImm, i64_shr_s, I64ShrS),
+                (I64ShrU, I64ShrUImm, i64_shr_u, I64ShrU), (I64Rotl, I64RotlImm, i64_rotl, I64Rotl),
+                (I64Rotr, I64RotrImm, i64_rotr, I64Rotr),
+                (F32Add, F32AddImm, f32_add, F32Add), (F32Sub, F32SubImm, f32_sub, F32Sub),
+                (F32Mul, F32MulImm, f32_mul, F32Mul), (F32Div, F32DivImm, f32_div, F32Div),
+                (F32Min, F32MinImm, f32_min, F32Min), (F32Max, F32MaxImm, f32_max, F32Max),
+                (F32Copysign, F32CopysignImm, f32_copysign, F32Copysign),
+                (F64Add, F64AddImm, f64_add, F64Add), (F64Sub, F64SubImm, f64_sub, F64Sub),
+                (F64Mul, F64MulImm, f64_mul, F64Mul), (F64Div, F64DivImm, f64_div, F64Div),
+                (F64Min, F64MinImm, f64_min, F64Min), (F64Max, F64MaxImm, f64_max, F64Max),
+                (F64Copysign, F64CopysignImm, f64_copysign, F64Copysign),
+                (F32Eq, F32EqImm, f32_eq, F32Eq), (F32Ne, F32NeImm, f32_ne, F32Ne),
+                (F32Lt, F32LtImm, f32_lt, F32Lt), (F32Gt, F32GtImm, f32_gt, F32Gt),
+                (F32Le, F32LeImm, f32_le, F32Le), (F32Ge, F32GeImm, f32_ge, F32Ge),
+                (F64Eq, F64EqImm, f64_eq, F64Eq), (F64Ne, F64NeImm, f64_ne, F64Ne),
+                (F64Lt, F64LtImm, f64_lt, F64Lt), (F64Gt, F64GtImm, f64_gt, F64Gt),
+                (F64Le, F64LeImm, f64_le, F64Le), (F64Ge, F64GeImm, f64_ge, F64Ge)
+            ],
+            bin_trap: [
+                (I32DivS, I32DivSImm, i32_div_s, I32DivS), (I32DivU, I32DivUImm, i32_div_u, I32DivU),
+                (I32RemS, I32RemSImm, i32_rem_s, I32RemS), (I32RemU, I32RemUImm, i32_rem_u, I32RemU),
+                (I64DivS, I64DivSImm, i64_div_s, I64DivS), (I64DivU, I64DivUImm, i64_div_u, I64DivU),
+                (I64RemS, I64RemSImm, i64_rem_s, I64RemS), (I64RemU, I64RemUImm, i64_rem_u, I64RemU)
+            ],
+            un: [
+                (I32Clz, i32_clz, I32Clz), (I32Ctz, i32_ctz, I32Ctz), (I32Popcnt, i32_popcnt, I32Popcnt),
+                (I32Eqz, i32_eqz, I32Eqz), (I32Extend8S, i32_extend8_s, I32Extend8S),
+                (I32Extend16S, i32_extend16_s, I32Extend16S),
+                (I64Clz, i64_clz, I64Clz), (I64Ctz, i64_ctz, I64Ctz), (I64Popcnt, i64_popcnt, I64Popcnt),
+                (I64Eqz, i64_eqz, I64Eqz), (I64Extend8S, i64_extend8_s, I64Extend8S),
+                (I64Extend16S, i64_extend16_s, I64Extend16S), (I64Extend32S, i64_extend32_s, I64Extend32S),
+                (I64ExtendI32S, i64_extend32_s, I64ExtendI32S), (I64ExtendI32U, i64_extend_i32_u, I64ExtendI32U),
+                (F32Abs, f32_abs, F32Abs), (F32Neg, f32_neg, F32Neg), (F32Ceil, f32_ceil, F32Ceil),
+                (F32Floor, f32_floor, F32Floor), (F32Trunc, f32_trunc, F32Trunc),
+                (F32Nearest, f32_nearest, F32Nearest), (F32Sqrt, f32_sqrt, F32Sqrt),
+                (F64Abs, f64_abs, F64Abs), (F64Neg, f64_neg, F64Neg), (F64Ceil, f64_ceil, F64Ceil),
+                (F64Floor, f64_floor, F64Floor), (F64Trunc, f64_trunc, F64Trunc),
+                (F64Nearest, f64_nearest, F64Nearest), (F64Sqrt, f64_sqrt, F64Sqrt),
+                (F32ConvertI32S, f32_convert_i32_s, F32ConvertI32S),
+                (F32ConvertI32U, f32_convert_i32_u, F32ConvertI32U),
+                (F32ConvertI64S, f32_convert_i64_s, F32ConvertI64S),
+                (F32ConvertI64U, f32_convert_i64_u, F32ConvertI64U),
+                (F32DemoteF64, f32_demote_f64, F32DemoteF64),
+                (F64ConvertI32S, f64_convert_i32_s, F64ConvertI32S),
+                (F64ConvertI32U, f64_convert_i32_u, F64ConvertI32U),
+                (F64ConvertI64S, f64_convert_i64_s, F64ConvertI64S),
+                (F64ConvertI64U, f64_convert_i64_u, F64ConvertI64U),
+                (F64PromoteF32, f64_promote_f32, F64PromoteF32),
+                (I32TruncSatF32S, i32_trunc_sat_f32_s, I32TruncSatF32S),
+                (I32TruncSatF32U, i32_trunc_sat_f32_u, I32TruncSatF32U),
+                (I32TruncSatF64S, i32_trunc_sat_f64_s, I32TruncSatF64S),
+                (I32TruncSatF64U, i32_trunc_sat_f64_u, I32TruncSatF64U),
+                (I64TruncSatF32S, i64_trunc_sat_f32_s, I64TruncSatF32S),
+                (I64TruncSatF32U, i64_trunc_sat_f32_u, I64TruncSatF32U),
+                (I64TruncSatF64S, i64_trunc_sat_f64_s, I64TruncSatF64S),
+                (I64TruncSatF64U, i64_trunc_sat_f64_u, I64TruncSatF64U),
+                (RefIsNull, i64_eqz, RefIsNull)
+            ],
+            un_trap: [
+                (I32TruncF32S, i32_trunc_f32_s, I32TruncF32S), (I32TruncF32U, i32_trunc_f32_u, I32TruncF32U),
+                (I32TruncF64S, i32_trunc_f64_s, I32TruncF64S), (I32TruncF64U, i32_trunc_f64_u, I32TruncF64U),
+                (I64TruncF32S, i64_trunc_f32_s, I64TruncF32S), (I64TruncF32U, i64_trunc_f32_u, I64TruncF32U),
+                (I64TruncF64S, i64_trunc_f64_s, I64TruncF64S), (I64TruncF64U, i64_trunc_f64_u, I64TruncF64U)
+            ],
+            cmp: [
+                (I32Eq, I32EqImm, BrI32Eq, BrI32EqImm, i32_eq, I32Eq, I32Ne),
+                (I32Ne, I32NeImm, BrI32Ne, BrI32NeImm, i32_ne, I32Ne, I32Eq),
+                (I32LtS, I32LtSImm, BrI32LtS, BrI32LtSImm, i32_lt_s, I32LtS, I32GeS),
+                (I32LtU, I32LtUImm, BrI32LtU, BrI32LtUImm, i32_lt_u, I32LtU, I32GeU),
+                (I32GtS, I32GtSImm, BrI32GtS, BrI32GtSImm, i32_gt_s, I32GtS, I32LeS),
+                (I32GtU, I32GtUImm, BrI32GtU, BrI32GtUImm, i32_gt_u, I32GtU, I32LeU),
+                (I32LeS, I32LeSImm, BrI32LeS, BrI32LeSImm, i32_le_s, I32LeS, I32GtS),
+                (I32LeU, I32LeUImm, BrI32LeU, BrI32LeUImm, i32_le_u, I32LeU, I32GtU),
+                (I32GeS, I32GeSImm, BrI32GeS, BrI32GeSImm, i32_ge_s, I32GeS, I32LtS),
+                (I32GeU, I32GeUImm, BrI32GeU, BrI32GeUImm, i32_ge_u, I32GeU, I32LtU),
+                (I64Eq, I64EqImm, BrI64Eq, BrI64EqImm, i64_eq, I64Eq, I64Ne),
+                (I64Ne, I64NeImm, BrI64Ne, BrI64NeImm, i64_ne, I64Ne, I64Eq),
+                (I64LtS, I64LtSImm, BrI64LtS, BrI64LtSImm, i64_lt_s, I64LtS, I64GeS),
+                (I64LtU, I64LtUImm, BrI64LtU, BrI64LtUImm, i64_lt_u, I64LtU, I64GeU),
+                (I64GtS, I64GtSImm, BrI64GtS, BrI64GtSImm, i64_gt_s, I64GtS, I64LeS),
+                (I64GtU, I64GtUImm, BrI64GtU, BrI64GtUImm, i64_gt_u, I64GtU, I64LeU),
+                (I64LeS, I64LeSImm, BrI64LeS, BrI64LeSImm, i64_le_s, I64LeS, I64GtS),
+                (I64LeU, I64LeUImm, BrI64LeU, BrI64LeUImm, i64_le_u, I64LeU, I64GtU),
+                (I64GeS, I64GeSImm, BrI64GeS, BrI64GeSImm, i64_ge_s, I64GeS, I64LtS),
+                (I64GeU, I64GeUImm, BrI64GeU, BrI64GeUImm, i64_ge_u, I64GeU, I64LtU)
+            ],
+            load: [
+                (I32Load, I32LoadAbs, 4, load_u32), (I64Load, I64LoadAbs, 8, load_u64),
+                (I32Load8S, I32Load8SAbs, 1, load_i8_32), (I32Load8U, I32Load8UAbs, 1, load_u8),
+                (I32Load16S, I32Load16SAbs, 2, load_i16_32), (I32Load16U, I32Load16UAbs, 2, load_u16),
+                (I64Load8S, I64Load8SAbs, 1, load_i8_64), (I64Load16S, I64Load16SAbs, 2, load_i16_64),
+                (I64Load32S, I64Load32SAbs, 4, load_i32_64)
+            ],
+            store: [
+                (Store8, Store8Imm, 1), (Store16, Store16Imm, 2), (Store32, Store32Imm, 4), (Store64, Store64Imm, 8)
+            ]
+        }
+    };
+}
+pub(crate) use for_each_numeric;
+
+macro_rules! define_instr {
+    (
+        bin: [$(($b:ident, $bi:ident, $bf:ident, $bo:ident)),* $(,)?],
+        bin_trap: [$(($t:ident, $ti:ident, $tf:ident, $to:ident)),* $(,)?],
+        un: [$(($u:ident, $uf:ident, $uo:ident)),* $(,)?],
+        un_trap: [$(($ut:ident, $utf:ident, $uto:ident)),* $(,)?],
+        cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident)),* $(,)?],
+        load: [$(($l:ident, $la:ident, $ln:literal, $lf:ident)),* $(,)?],
+        store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
+    ) => {
+        /// One instruction of the register IR. See the module docs for operand conventions.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        #[allow(missing_docs)]
+        pub(crate) enum Instr {
+            $( $b { dst: Slot, lhs: Slot, rhs: Slot }, $bi { dst: Slot, lhs: Slot, imm: i32 }, )*
+            $( $t { dst: Slot, lhs: Slot, rhs: Slot }, $ti { dst: Slot, lhs: Slot, imm: i32 }, )*
+            $( $u { dst: Slot, src: Slot }, )*
+            $( $ut { dst: Slot, src: Slot }, )*
+            $( $c { dst: Slot, lhs: Slot, rhs: Slot }, $ci { dst: Slot, lhs: Slot, imm: i32 },
+               $cb { lhs: Slot, rhs: Slot, offset: i32 }, $cbi { lhs: Slot, imm: i16, offset: i32 }, )*
+            $( $l { dst: Slot, addr: Slot, offset: u32 }, $la { dst: Slot, addr: u32 }, )*
+            $( $s { addr: Slot, src: Slot, offset: u32 }, $si { addr: Slot, imm: i16, offset: u32 }, )*
+
+            /// Trap unconditionally with `unreachable`.
+            Unreachable,
+            /// Unconditional branch.
+            Br { offset: i32 },
+            /// Branch if the i32 in `cond` is not zero.
+            BrIfNez { cond: Slot, offset: i32 },
+            /// Branch if the i32 in `cond` is zero.
+            BrIfEqz { cond: Slot, offset: i32 },
+            /// Branch if the i64 in `cond` is not zero.
+            BrIfNez64 { cond: Slot, offset: i32 },
+            /// Branch if the i64 in `cond` is zero.
+            BrIfEqz64 { cond: Slot, offset: i32 },
+            /// Jump to the `min(index, len)`-th of the `len + 1` `Br` instructions that follow.
+            BrTable { index: Slot, len: u32 },
+            /// Return; results were already copied to slots `0..n`.
+            Return,
+            /// Copy `src` to slot 0, then return.
+            Return1 { src: Slot },
+            /// Call function `func` of the current instance; arguments start at `base`,
+            /// which becomes the callee's frame base; results land at `base`.
+            Call { func: u32, base: Slot },
+            /// Indirect call through `table` at the index in slot `index`, checking that
+            /// the callee's engine type id is `ty`.
+            CallIndirect { ty: u32, index: Slot, base: Slot, table: u16 },
+            /// `dst = src`
+            Copy { dst: Slot, src: Slot },
+            /// `dst = val` (32-bit constant, zero-extended).
+            Const32 { dst: Slot, val: u32 },
+            /// `dst = lo | hi << 32`
+            Const64 { dst: Slot, lo: u32, hi: u32 },
+            /// `dst = if cond != 0 { a } else { b }`
+            Select { dst: Slot, cond: Slot, a: Slot, b: Slot },
+            GlobalGet { dst: Slot, index: u32 },
+            GlobalSet { src: Slot, index: u32 },
+            MemorySize { dst: Slot },
+            MemoryGrow { dst: Slot, delta: Slot },
+            MemoryFill { dst: Slot, val: Slot, len: Slot },
+            MemoryCopy { dst: Slot, src: Slot, len: Slot },
+            MemoryInit { dst: Slot, src: Slot, len: Slot, seg: u32 },
+            DataDrop { seg: u32 },
+            TableGet { dst: Slot, index: Slot, table: u32 },
+            TableSet { index: Slot, val: Slot, table: u32 },
+            TableSize { dst: Slot, table: u32 },
+            TableGrow { dst: Slot, init: Slot, delta: Slot, table: u32 },
+            TableFill { dst: Slot, val: Slot, len: Slot, table: u32 },
+            TableCopy { dst: Slot, src: Slot, len: Slot, dst_table: u16, src_table: u16 },
+            TableInit { dst: Slot, src: Slot, len: Slot, table: u16, seg: u16 },
+            ElemDrop { seg: u32 },
+            RefFunc { dst: Slot, func: u32 },
+        }
+    };
+}
+for_each_numeric!(define_instr);
+
+/// A translated function.
+#[derive(Debug)]
+pub(crate) struct CompiledFunc {
+    pub instrs: Box<[Instr]>,
+    /// Number of parameter slots.
+    pub params: u16,
+    /// Number of declared (non-parameter) locals, zeroed on entry.
+    pub locals: u16,
+    /// Total slots the frame needs (params + locals + temporaries + call areas).
+    pub frame_size: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instr_is_compact() {
+        assert!(
+            std::mem::size_of::<Instr>() <= 12,
+            "{}",
+            std::mem::size_of::<Instr>()
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! # wasp
+//!
+//! A fast WebAssembly interpreter built to run WASI preview 1 programs, first of
+//! all those of Go's `GOOS=wasip1` port.
+//!
+//! Modules are validated when loaded and each function is translated, on its
+//! first call, into a register-based IR that a tight interpreter loop executes.
+//! The embedding API follows the shape of wasmtime and wasmi: an [`Engine`]
+//! compiles [`Module`]s, a [`Store`] owns instances and host state, a [`Linker`]
+//! resolves imports (including host functions), and [`Instance`] exports are
+//! called through [`Func`] or [`TypedFunc`].
+//!
+//! ```
+//! use wasp::{Caller, Engine, Linker, Module, Store};
+//!
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"
+//!     (module
+//!       (import "host" "log" (func $log (param i32)))
+//!       (func (export "fac") (param i64) (result i64)
+//!         (if (result i64) (i64.eqz (local.get 0))
+//!           (then (i64.const 1))
+//!           (else (i64.mul (local.get 0)
+//!                          (call 1 (i64.sub (local.get 0) (i64.const 1))))))))
+//! "#).unwrap();
+//! let mut linker = Linker::new(&engine);
+//! linker.func_wrap("host", "log", |mut caller: Caller<'_, Vec<i32>>, x: i32| {
+//!     caller.data_mut().push(x);
+//! }).unwrap();
+//! let mut store = Store::new(&engine, Vec::new());
+//! let instance = linker.instantiate(&mut store, &module).unwrap();
+//! let fac = instance.get_typed_func::<i64, i64>(&store, "fac").unwrap();
+//! assert_eq!(fac.call(&mut store, 20).unwrap(), 2_432_902_008_176_640_000);
+//! ```
+
+#![warn(missing_docs)]
+
+mod engine;
+mod error;
+mod exec;
+mod externs;
+mod func;
+mod instance;
+mod ir;
+mod linker;
+mod module;
+mod store;
+mod translate;
+mod types;
+mod value;
+
+pub use engine::{Config, Engine, DEFAULT_MAX_STACK_BYTES};
+pub use error::{Error, ErrorKind, FrameInfo, Result, Trap, TrapCode};
+pub use externs::{Global, Memory, Table};
+pub use func::{
+    Caller, Func, HostFuncHandle, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy,
+};
+pub use instance::{Extern, Instance};
+pub use linker::Linker;
+pub use module::Module;
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use types::{
+    ExportType, ExternType, FuncType, GlobalType, ImportType, Limits, MemoryType, Mutability,
+    TableType, ValType,
+};
+pub use value::{ExternRef, Val};

@@ -1,0 +1,281 @@
+//! [`Module`]: a validated WebAssembly module, ready to instantiate.
+//!
+//! Loading decodes and validates the whole module with `wasmparser` (so errors
+//! surface before anything runs), but function bodies are only *translated* to
+//! wasp's register IR on their first call (see `crate::translate`). The
+//! translated code is cached in the module and shared by all its instances.
+
+mod const_expr;
+mod parse;
+
+pub(crate) use const_expr::ConstExpr;
+
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::CompiledFunc;
+use crate::types::{
+    ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, TableType, ValType,
+};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
+/// What an import or export refers to, by index in the module's index spaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntityIndex {
+    Func(u32),
+    Table(u32),
+    Memory(u32),
+    Global(u32),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Import {
+    pub module: String,
+    pub name: String,
+    pub index: EntityIndex,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum SegmentMode {
+    Passive,
+    Active { index: u32, offset: ConstExpr },
+    Declared,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ElemSegment {
+    pub mode: SegmentMode,
+    pub ty: ValType,
+    pub items: Vec<ConstExpr>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DataSegment {
+    pub mode: SegmentMode,
+    pub bytes: Range<usize>,
+}
+
+/// Everything the module declares, decoded once.
+#[derive(Debug, Default)]
+pub(crate) struct ModuleInfo {
+    pub name: Option<String>,
+    pub types: Vec<FuncType>,
+    /// Engine-wide ids of `types`.
+    pub type_ids: Vec<u32>,
+    pub imports: Vec<Import>,
+    /// Type index of every function (imported first).
+    pub funcs: Vec<u32>,
+    pub num_imported_funcs: u32,
+    pub tables: Vec<TableType>,
+    pub num_imported_tables: u32,
+    pub memories: Vec<MemoryType>,
+    pub num_imported_memories: u32,
+    pub globals: Vec<GlobalType>,
+    pub num_imported_globals: u32,
+    /// Initialisers of the defined (non-imported) globals.
+    pub global_inits: Vec<ConstExpr>,
+    /// Initialisers of defined tables (`None` = null).
+    pub table_inits: Vec<Option<ConstExpr>>,
+    pub exports: Vec<(String, EntityIndex)>,
+    pub start: Option<u32>,
+    pub elems: Vec<ElemSegment>,
+    pub datas: Vec<DataSegment>,
+    /// Byte range of each defined function's body (locals + code) in `bytes`.
+    pub bodies: Vec<Range<usize>>,
+    pub func_names: HashMap<u32, String>,
+    /// Custom sections: name and byte range of the payload.
+    pub customs: Vec<(String, Range<usize>)>,
+}
+
+pub(crate) struct ModuleInner {
+    pub engine: Engine,
+    pub info: ModuleInfo,
+    pub bytes: Vec<u8>,
+    /// Translated code of each defined function, filled on first call.
+    pub compiled: Box<[OnceLock<Arc<CompiledFunc>>]>,
+}
+
+/// A validated WebAssembly module. Cheap to clone; shareable across threads and stores.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("name", &self.inner.info.name)
+            .field("funcs", &self.inner.info.funcs.len())
+            .finish()
+    }
+}
+
+impl Module {
+    /// Decodes and validates a module from binary bytes or WebAssembly text.
+    ///
+    /// Errors say what is wrong and where (section, function index, byte offset).
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        let binary = if bytes.starts_with(b"\0asm") {
+            bytes.to_vec()
+        } else {
+            wat::parse_bytes(bytes)
+                .map_err(|e| Error::new(ErrorKind::Malformed, e.to_string()))?
+                .into_owned()
+        };
+        Self::from_binary(engine, binary)
+    }
+
+    /// Decodes and validates a module from binary bytes only.
+    pub fn from_binary(engine: &Engine, bytes: Vec<u8>) -> Result<Module> {
+        let info = parse::parse(engine, &bytes)?;
+        let compiled = (0..info.bodies.len()).map(|_| OnceLock::new()).collect();
+        let module = Module {
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                info,
+                bytes,
+                compiled,
+            }),
+        };
+        if !engine.config().lazy {
+            for i in 0..module.inner.info.bodies.len() {
+                module.inner.compiled_func(i as u32)?;
+            }
+        }
+        Ok(module)
+    }
+
+    /// Reads a module from a file (binary or text).
+    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        Self::new(engine, bytes)
+    }
+
+    /// The engine this module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module name from the `name` section, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.info.name.as_deref()
+    }
+
+    /// The module's imports, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType<'_>> + '_ {
+        self.inner.info.imports.iter().map(|imp| ImportType {
+            module: &imp.module,
+            name: &imp.name,
+            ty: self.inner.info.entity_type(imp.index),
+        })
+    }
+
+    /// The module's exports, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType<'_>> + '_ {
+        self.inner
+            .info
+            .exports
+            .iter()
+            .map(|(name, idx)| ExportType {
+                name,
+                ty: self.inner.info.entity_type(*idx),
+            })
+    }
+
+    /// The custom sections: (name, payload bytes), in order.
+    pub fn custom_sections(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.inner
+            .info
+            .customs
+            .iter()
+            .map(|(n, r)| (n.as_str(), &self.inner.bytes[r.clone()]))
+    }
+
+    /// The name of function `index` from the `name` section.
+    pub fn func_name(&self, index: u32) -> Option<&str> {
+        self.inner.info.func_names.get(&index).map(String::as_str)
+    }
+
+    /// Number of functions (imported and defined).
+    pub fn func_count(&self) -> usize {
+        self.inner.info.funcs.len()
+    }
+
+    /// Total size in bytes of the defined functions' bodies.
+    pub fn code_size(&self) -> usize {
+        self.inner.info.bodies.iter().map(|r| r.len()).sum()
+    }
+
+    /// The start function index, if any.
+    pub fn start(&self) -> Option<u32> {
+        self.inner.info.start
+    }
+
+    /// The memories (imported first).
+    pub fn memories(&self) -> &[MemoryType] {
+        &self.inner.info.memories
+    }
+
+    /// The tables (imported first).
+    pub fn tables(&self) -> &[TableType] {
+        &self.inner.info.tables
+    }
+
+    /// The globals (imported first).
+    pub fn globals(&self) -> &[GlobalType] {
+        &self.inner.info.globals
+    }
+
+    /// How many defined functions have been translated so far (lazy translation).
+    pub fn translated_count(&self) -> usize {
+        self.inner
+            .compiled
+            .iter()
+            .filter(|c| c.get().is_some())
+            .count()
+    }
+}
+
+impl ModuleInfo {
+    pub fn func_type(&self, func: u32) -> &FuncType {
+        &self.types[self.funcs[func as usize] as usize]
+    }
+
+    pub fn entity_type(&self, idx: EntityIndex) -> ExternType {
+        match idx {
+            EntityIndex::Func(i) => ExternType::Func(self.func_type(i).clone()),
+            EntityIndex::Table(i) => ExternType::Table(self.tables[i as usize]),
+            EntityIndex::Memory(i) => ExternType::Memory(self.memories[i as usize]),
+            EntityIndex::Global(i) => ExternType::Global(self.globals[i as usize]),
+        }
+    }
+}
+
+impl ModuleInner {
+    /// The translated code of defined function `def` (index among defined functions),
+    /// translating it on first use.
+    pub fn compiled_func(&self, def: u32) -> Result<Arc<CompiledFunc>> {
+        let cell = &self.compiled[def as usize];
+        if let Some(c) = cell.get() {
+            return Ok(c.clone());
+        }
+        let func_index = self.info.num_imported_funcs + def;
+        let range = self.info.bodies[def as usize].clone();
+        let compiled = crate::translate::translate(self, func_index, range).map_err(|e| {
+            Error::new(
+                ErrorKind::Unsupported,
+                format!("cannot translate function {func_index}: {e}"),
+            )
+        })?;
+        let _ = cell.set(Arc::new(compiled));
+        Ok(cell.get().expect("just set").clone())
+    }
+}

@@ -1,0 +1,376 @@
+//! Decoding and validation of a binary module into [`ModuleInfo`].
+//!
+//! One pass over the payloads with `wasmparser`: the validator checks every
+//! section and every function body (eagerly, so a bad module fails at load),
+//! while we record what instantiation and translation will need.
+
+use super::{ConstExpr, DataSegment, ElemSegment, EntityIndex, Import, ModuleInfo, SegmentMode};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{FuncType, GlobalType, Limits, MemoryType, Mutability, TableType, ValType};
+use wasmparser::{
+    BinaryReaderError, CompositeInnerType, ElementItems, ElementKind, ExternalKind, KnownCustom,
+    Name, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
+};
+
+/// The feature set wasp accepts: WebAssembly 2.0 without SIMD.
+pub(crate) fn features() -> WasmFeatures {
+    WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+}
+
+struct Ctx {
+    section: &'static str,
+    func: Option<u32>,
+}
+
+impl Ctx {
+    fn err(&self, e: BinaryReaderError) -> Error {
+        let msg = e.message();
+        // wasmparser reports both decoding and validation problems; decoding
+        // problems are "malformed", the rest "invalid".
+        let kind = if is_malformed(msg) {
+            ErrorKind::Malformed
+        } else if msg.contains("not enabled") || msg.contains("not supported") {
+            ErrorKind::Unsupported
+        } else {
+            ErrorKind::Invalid
+        };
+        let what = match kind {
+            ErrorKind::Malformed => "malformed module",
+            ErrorKind::Unsupported => "unsupported feature",
+            _ => "invalid module",
+        };
+        let mut s = format!("{what}: {msg} (in the {} section", self.section);
+        if let Some(f) = self.func {
+            s.push_str(&format!(", function {f}"));
+        }
+        s.push_str(&format!(", at byte offset 0x{:x})", e.offset()));
+        Error::new(kind, s)
+    }
+}
+
+fn is_malformed(msg: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "unexpected end",
+        "malformed",
+        "invalid leb",
+        "integer representation too long",
+        "integer too large",
+        "magic header",
+        "unknown binary version",
+        "bad magic",
+        "section size mismatch",
+        "out of bounds",
+        "invalid section",
+        "unexpected content",
+        "too many",
+        "zero byte expected",
+        "invalid var_u32",
+        "invalid var_i32",
+        "invalid var_u64",
+        "invalid var_i64",
+        "length out of bounds",
+        "unknown section",
+        "section out of order",
+        "function and code section have inconsistent lengths",
+        "data count section required",
+        "data count and data section have inconsistent lengths",
+        "invalid utf-8",
+        "invalid UTF-8",
+        "illegal opcode",
+        "unknown opcode",
+        "unknown type",
+        "invalid value type",
+        "END opcode expected",
+        "trailing bytes",
+        "type index out of bounds",
+    ];
+    MARKERS.iter().any(|m| msg.contains(m))
+}
+
+fn val_type(t: wasmparser::ValType) -> Result<ValType> {
+    ValType::from_wasmparser(t).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Unsupported,
+            format!("unsupported value type {t:?}"),
+        )
+    })
+}
+
+fn limits(initial: u64, maximum: Option<u64>) -> Limits {
+    Limits {
+        min: initial as u32,
+        max: maximum.map(|m| m as u32),
+    }
+}
+
+fn table_type(t: &wasmparser::TableType) -> Result<TableType> {
+    Ok(TableType {
+        element: val_type(wasmparser::ValType::Ref(t.element_type))?,
+        limits: limits(t.initial, t.maximum),
+    })
+}
+
+fn memory_type(t: &wasmparser::MemoryType) -> MemoryType {
+    MemoryType {
+        limits: limits(t.initial, t.maximum),
+    }
+}
+
+fn global_type(t: &wasmparser::GlobalType) -> Result<GlobalType> {
+    Ok(GlobalType {
+        content: val_type(t.content_type)?,
+        mutability: if t.mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        },
+    })
+}
+
+pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
+    let mut validator = Validator::new_with_features(features());
+    let mut info = ModuleInfo::default();
+    let mut ctx = Ctx {
+        section: "module header",
+        func: None,
+    };
+    let mut allocs = wasmparser::FuncValidatorAllocations::default();
+    let mut code_index = 0u32;
+    let base = bytes.as_ptr() as usize;
+    let range_of = |s: &[u8]| {
+        let start = s.as_ptr() as usize - base;
+        start..start + s.len()
+    };
+
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| ctx.err(e))?;
+        ctx.section = section_name(&payload);
+        ctx.func = None;
+        let valid = validator.payload(&payload).map_err(|e| ctx.err(e))?;
+        match payload {
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    let group = group.map_err(|e| ctx.err(e))?;
+                    for sub in group.into_types() {
+                        let CompositeInnerType::Func(f) = &sub.composite_type.inner else {
+                            return Err(Error::new(
+                                ErrorKind::Unsupported,
+                                "only function types are supported",
+                            ));
+                        };
+                        let ty = FuncType::new(
+                            f.params()
+                                .iter()
+                                .map(|t| val_type(*t))
+                                .collect::<Result<Vec<_>>>()?,
+                            f.results()
+                                .iter()
+                                .map(|t| val_type(*t))
+                                .collect::<Result<Vec<_>>>()?,
+                        );
+                        info.type_ids.push(engine.intern(&ty));
+                        info.types.push(ty);
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for imp in reader.into_imports() {
+                    let imp = imp.map_err(|e| ctx.err(e))?;
+                    let index = match imp.ty {
+                        TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                            info.funcs.push(t);
+                            info.num_imported_funcs += 1;
+                            EntityIndex::Func(info.funcs.len() as u32 - 1)
+                        }
+                        TypeRef::Table(t) => {
+                            info.tables.push(table_type(&t)?);
+                            info.num_imported_tables += 1;
+                            EntityIndex::Table(info.tables.len() as u32 - 1)
+                        }
+                        TypeRef::Memory(m) => {
+                            info.memories.push(memory_type(&m));
+                            info.num_imported_memories += 1;
+                            EntityIndex::Memory(info.memories.len() as u32 - 1)
+                        }
+                        TypeRef::Global(g) => {
+                            info.globals.push(global_type(&g)?);
+                            info.num_imported_globals += 1;
+                            EntityIndex::Global(info.globals.len() as u32 - 1)
+                        }
+                        TypeRef::Tag(_) => {
+                            return Err(Error::new(
+                                ErrorKind::Unsupported,
+                                "tags are not supported",
+                            ))
+                        }
+                    };
+                    info.imports.push(Import {
+                        module: imp.module.to_string(),
+                        name: imp.name.to_string(),
+                        index,
+                    });
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for t in reader {
+                    info.funcs.push(t.map_err(|e| ctx.err(e))?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for t in reader {
+                    let t = t.map_err(|e| ctx.err(e))?;
+                    info.tables.push(table_type(&t.ty)?);
+                    info.table_inits.push(match t.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(e) => Some(ConstExpr::decode(&e)?),
+                    });
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for m in reader {
+                    info.memories.push(memory_type(&m.map_err(|e| ctx.err(e))?));
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for g in reader {
+                    let g = g.map_err(|e| ctx.err(e))?;
+                    info.globals.push(global_type(&g.ty)?);
+                    info.global_inits.push(ConstExpr::decode(&g.init_expr)?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for e in reader {
+                    let e = e.map_err(|e| ctx.err(e))?;
+                    let idx = match e.kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => EntityIndex::Func(e.index),
+                        ExternalKind::Table => EntityIndex::Table(e.index),
+                        ExternalKind::Memory => EntityIndex::Memory(e.index),
+                        ExternalKind::Global => EntityIndex::Global(e.index),
+                        ExternalKind::Tag => {
+                            return Err(Error::new(
+                                ErrorKind::Unsupported,
+                                "tags are not supported",
+                            ))
+                        }
+                    };
+                    info.exports.push((e.name.to_string(), idx));
+                }
+            }
+            Payload::StartSection { func, .. } => info.start = Some(func),
+            Payload::ElementSection(reader) => {
+                for e in reader {
+                    let e = e.map_err(|e| ctx.err(e))?;
+                    let mode = match e.kind {
+                        ElementKind::Passive => SegmentMode::Passive,
+                        ElementKind::Declared => SegmentMode::Declared,
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: table_index.unwrap_or(0),
+                            offset: ConstExpr::decode(&offset_expr)?,
+                        },
+                    };
+                    let (ty, items) = match e.items {
+                        ElementItems::Functions(r) => {
+                            let mut items = Vec::new();
+                            for f in r {
+                                let f = f.map_err(|e| ctx.err(e))?;
+                                items.push(ConstExpr {
+                                    ops: vec![super::const_expr::ConstOp::RefFunc(f)],
+                                });
+                            }
+                            (ValType::FuncRef, items)
+                        }
+                        ElementItems::Expressions(rt, r) => {
+                            let mut items = Vec::new();
+                            for x in r {
+                                items.push(ConstExpr::decode(&x.map_err(|e| ctx.err(e))?)?);
+                            }
+                            (val_type(wasmparser::ValType::Ref(rt))?, items)
+                        }
+                    };
+                    info.elems.push(ElemSegment { mode, ty, items });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for d in reader {
+                    let d = d.map_err(|e| ctx.err(e))?;
+                    let mode = match d.kind {
+                        wasmparser::DataKind::Passive => SegmentMode::Passive,
+                        wasmparser::DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: memory_index,
+                            offset: ConstExpr::decode(&offset_expr)?,
+                        },
+                    };
+                    info.datas.push(DataSegment {
+                        mode,
+                        bytes: range_of(d.data),
+                    });
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let func_index = info.num_imported_funcs + code_index;
+                code_index += 1;
+                ctx.func = Some(func_index);
+                let reader = body.get_binary_reader();
+                let start = reader.original_position() as usize;
+                let end = start + reader.bytes_remaining();
+                info.bodies.push(start..end);
+                if let ValidPayload::Func(f, body) = valid {
+                    let mut v = f.into_validator(std::mem::take(&mut allocs));
+                    v.validate(&body).map_err(|e| ctx.err(e))?;
+                    allocs = v.into_allocations();
+                }
+            }
+            Payload::CustomSection(reader) => {
+                info.customs
+                    .push((reader.name().to_string(), range_of(reader.data())));
+                if let KnownCustom::Name(names) = reader.as_known() {
+                    // The name section is advisory: a broken one is ignored.
+                    for n in names.into_iter().flatten() {
+                        match n {
+                            Name::Module { name, .. } => info.name = Some(name.to_string()),
+                            Name::Function(map) => {
+                                for naming in map.into_iter().flatten() {
+                                    info.func_names
+                                        .insert(naming.index, naming.name.to_string());
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Payload::End(_) => {}
+            _ => {}
+        }
+    }
+    Ok(info)
+}
+
+fn section_name(p: &Payload<'_>) -> &'static str {
+    match p {
+        Payload::Version { .. } => "module header",
+        Payload::TypeSection(_) => "type",
+        Payload::ImportSection(_) => "import",
+        Payload::FunctionSection(_) => "function",
+        Payload::TableSection(_) => "table",
+        Payload::MemorySection(_) => "memory",
+        Payload::TagSection(_) => "tag",
+        Payload::GlobalSection(_) => "global",
+        Payload::ExportSection(_) => "export",
+        Payload::StartSection { .. } => "start",
+        Payload::ElementSection(_) => "element",
+        Payload::DataCountSection { .. } => "data count",
+        Payload::DataSection(_) => "data",
+        Payload::CodeSectionStart { .. } | Payload::CodeSectionEntry(_) => "code",
+        Payload::CustomSection(_) => "custom",
+        Payload::End(_) => "end of module",
+        _ => "unknown",
+    }
+}

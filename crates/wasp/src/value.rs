@@ -1,0 +1,151 @@
+//! [`Val`]: a WebAssembly value as the API sees it, and its raw slot encoding.
+
+use crate::func::Func;
+use crate::store::StoreInner;
+use crate::types::ValType;
+use std::any::Any;
+
+/// An opaque reference to a host value (`externref`), owned by a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExternRef(pub(crate) u32);
+
+impl ExternRef {
+    /// Stores `value` in the store and returns a reference to it.
+    pub fn new<T: Any + Send + Sync>(mut store: impl crate::AsContextMut, value: T) -> ExternRef {
+        let inner = &mut store.as_context_mut().0.inner;
+        inner.externs.push(Box::new(value));
+        ExternRef(inner.externs.len() as u32 - 1)
+    }
+
+    /// The host value behind the reference.
+    pub fn data<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::StoreContext<'a, T>>,
+    ) -> &'a (dyn Any + Send + Sync) {
+        &*store.into().0.inner.externs[self.0 as usize]
+    }
+}
+
+/// A WebAssembly value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Val {
+    /// An i32.
+    I32(i32),
+    /// An i64.
+    I64(i64),
+    /// An f32, as its bit pattern (so NaN payloads survive).
+    F32(u32),
+    /// An f64, as its bit pattern.
+    F64(u64),
+    /// A nullable function reference.
+    FuncRef(Option<Func>),
+    /// A nullable extern reference.
+    ExternRef(Option<ExternRef>),
+}
+
+impl Val {
+    /// The type of the value.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::FuncRef(_) => ValType::FuncRef,
+            Val::ExternRef(_) => ValType::ExternRef,
+        }
+    }
+
+    /// The zero value (or null) of a type.
+    pub fn default_for(ty: ValType) -> Val {
+        Val::from_raw(0, ty)
+    }
+
+    /// The i32, if this is one.
+    pub fn i32(&self) -> Option<i32> {
+        if let Val::I32(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+
+    /// The i64, if this is one.
+    pub fn i64(&self) -> Option<i64> {
+        if let Val::I64(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+
+    /// The f32, if this is one.
+    pub fn f32(&self) -> Option<f32> {
+        if let Val::F32(v) = self {
+            Some(f32::from_bits(*v))
+        } else {
+            None
+        }
+    }
+
+    /// The f64, if this is one.
+    pub fn f64(&self) -> Option<f64> {
+        if let Val::F64(v) = self {
+            Some(f64::from_bits(*v))
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn to_raw(self) -> u64 {
+        match self {
+            Val::I32(v) => v as u32 as u64,
+            Val::I64(v) => v as u64,
+            Val::F32(v) => v as u64,
+            Val::F64(v) => v,
+            Val::FuncRef(f) => f.map_or(0, |f| f.0 as u64 + 1),
+            Val::ExternRef(e) => e.map_or(0, |e| e.0 as u64 + 1),
+        }
+    }
+
+    pub(crate) fn from_raw(raw: u64, ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(raw as u32 as i32),
+            ValType::I64 => Val::I64(raw as i64),
+            ValType::F32 => Val::F32(raw as u32),
+            ValType::F64 => Val::F64(raw),
+            ValType::FuncRef => Val::FuncRef(raw.checked_sub(1).map(|i| Func(i as u32))),
+            ValType::ExternRef => Val::ExternRef(raw.checked_sub(1).map(|i| ExternRef(i as u32))),
+        }
+    }
+
+    /// Is the value usable in `store` (references must belong to it)?
+    pub(crate) fn belongs_to(&self, store: &StoreInner) -> bool {
+        match self {
+            Val::FuncRef(Some(f)) => (f.0 as usize) < store.funcs.len(),
+            Val::ExternRef(Some(e)) => (e.0 as usize) < store.externs.len(),
+            _ => true,
+        }
+    }
+}
+
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::I32(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I64(v)
+    }
+}
+impl From<f32> for Val {
+    fn from(v: f32) -> Val {
+        Val::F32(v.to_bits())
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Val {
+        Val::F64(v.to_bits())
+    }
+}
