@@ -30,8 +30,8 @@ pub enum TrapCode {
     NullReference,
     /// The wasm call stack (frames or value slots) is exhausted.
     StackExhausted,
-    /// An element segment index or data segment index was out of bounds.
-    ElementOutOfBounds,
+    /// `call_indirect` with an index past the end of the table.
+    UndefinedElement,
 }
 
 impl TrapCode {
@@ -48,7 +48,7 @@ impl TrapCode {
             TrapCode::BadConversionToInteger => "invalid conversion to integer",
             TrapCode::NullReference => "null reference",
             TrapCode::StackExhausted => "call stack exhausted",
-            TrapCode::ElementOutOfBounds => "out of bounds table access",
+            TrapCode::UndefinedElement => "undefined element",
         }
     }
 }

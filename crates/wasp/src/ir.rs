@@ -25,7 +25,7 @@ pub(crate) type Slot = u16;
 /// - `un`: pure unary ops `(Variant, fn, Operator)`
 /// - `un_trap`: unary ops that can trap
 /// - `cmp`: integer comparisons that can fuse with a branch:
-///   `(Variant, ImmVariant, BranchVariant, BranchImmVariant, fn, Operator, NegatedOperator)`
+///   `(Variant, ImmVariant, BranchVariant, BranchImmVariant, fn, Operator, NegatedBranch, NegatedBranchImm)`
 macro_rules! for_each_numeric {
     ($m:ident) => {
         $m! {
@@ -104,26 +104,26 @@ macro_rules! for_each_numeric {
                 (I64TruncF64S, i64_trunc_f64_s, I64TruncF64S), (I64TruncF64U, i64_trunc_f64_u, I64TruncF64U)
             ],
             cmp: [
-                (I32Eq, I32EqImm, BrI32Eq, BrI32EqImm, i32_eq, I32Eq, I32Ne),
-                (I32Ne, I32NeImm, BrI32Ne, BrI32NeImm, i32_ne, I32Ne, I32Eq),
-                (I32LtS, I32LtSImm, BrI32LtS, BrI32LtSImm, i32_lt_s, I32LtS, I32GeS),
-                (I32LtU, I32LtUImm, BrI32LtU, BrI32LtUImm, i32_lt_u, I32LtU, I32GeU),
-                (I32GtS, I32GtSImm, BrI32GtS, BrI32GtSImm, i32_gt_s, I32GtS, I32LeS),
-                (I32GtU, I32GtUImm, BrI32GtU, BrI32GtUImm, i32_gt_u, I32GtU, I32LeU),
-                (I32LeS, I32LeSImm, BrI32LeS, BrI32LeSImm, i32_le_s, I32LeS, I32GtS),
-                (I32LeU, I32LeUImm, BrI32LeU, BrI32LeUImm, i32_le_u, I32LeU, I32GtU),
-                (I32GeS, I32GeSImm, BrI32GeS, BrI32GeSImm, i32_ge_s, I32GeS, I32LtS),
-                (I32GeU, I32GeUImm, BrI32GeU, BrI32GeUImm, i32_ge_u, I32GeU, I32LtU),
-                (I64Eq, I64EqImm, BrI64Eq, BrI64EqImm, i64_eq, I64Eq, I64Ne),
-                (I64Ne, I64NeImm, BrI64Ne, BrI64NeImm, i64_ne, I64Ne, I64Eq),
-                (I64LtS, I64LtSImm, BrI64LtS, BrI64LtSImm, i64_lt_s, I64LtS, I64GeS),
-                (I64LtU, I64LtUImm, BrI64LtU, BrI64LtUImm, i64_lt_u, I64LtU, I64GeU),
-                (I64GtS, I64GtSImm, BrI64GtS, BrI64GtSImm, i64_gt_s, I64GtS, I64LeS),
-                (I64GtU, I64GtUImm, BrI64GtU, BrI64GtUImm, i64_gt_u, I64GtU, I64LeU),
-                (I64LeS, I64LeSImm, BrI64LeS, BrI64LeSImm, i64_le_s, I64LeS, I64GtS),
-                (I64LeU, I64LeUImm, BrI64LeU, BrI64LeUImm, i64_le_u, I64LeU, I64GtU),
-                (I64GeS, I64GeSImm, BrI64GeS, BrI64GeSImm, i64_ge_s, I64GeS, I64LtS),
-                (I64GeU, I64GeUImm, BrI64GeU, BrI64GeUImm, i64_ge_u, I64GeU, I64LtU)
+                (I32Eq, I32EqImm, BrI32Eq, BrI32EqImm, i32_eq, I32Eq, BrI32Ne, BrI32NeImm),
+                (I32Ne, I32NeImm, BrI32Ne, BrI32NeImm, i32_ne, I32Ne, BrI32Eq, BrI32EqImm),
+                (I32LtS, I32LtSImm, BrI32LtS, BrI32LtSImm, i32_lt_s, I32LtS, BrI32GeS, BrI32GeSImm),
+                (I32LtU, I32LtUImm, BrI32LtU, BrI32LtUImm, i32_lt_u, I32LtU, BrI32GeU, BrI32GeUImm),
+                (I32GtS, I32GtSImm, BrI32GtS, BrI32GtSImm, i32_gt_s, I32GtS, BrI32LeS, BrI32LeSImm),
+                (I32GtU, I32GtUImm, BrI32GtU, BrI32GtUImm, i32_gt_u, I32GtU, BrI32LeU, BrI32LeUImm),
+                (I32LeS, I32LeSImm, BrI32LeS, BrI32LeSImm, i32_le_s, I32LeS, BrI32GtS, BrI32GtSImm),
+                (I32LeU, I32LeUImm, BrI32LeU, BrI32LeUImm, i32_le_u, I32LeU, BrI32GtU, BrI32GtUImm),
+                (I32GeS, I32GeSImm, BrI32GeS, BrI32GeSImm, i32_ge_s, I32GeS, BrI32LtS, BrI32LtSImm),
+                (I32GeU, I32GeUImm, BrI32GeU, BrI32GeUImm, i32_ge_u, I32GeU, BrI32LtU, BrI32LtUImm),
+                (I64Eq, I64EqImm, BrI64Eq, BrI64EqImm, i64_eq, I64Eq, BrI64Ne, BrI64NeImm),
+                (I64Ne, I64NeImm, BrI64Ne, BrI64NeImm, i64_ne, I64Ne, BrI64Eq, BrI64EqImm),
+                (I64LtS, I64LtSImm, BrI64LtS, BrI64LtSImm, i64_lt_s, I64LtS, BrI64GeS, BrI64GeSImm),
+                (I64LtU, I64LtUImm, BrI64LtU, BrI64LtUImm, i64_lt_u, I64LtU, BrI64GeU, BrI64GeUImm),
+                (I64GtS, I64GtSImm, BrI64GtS, BrI64GtSImm, i64_gt_s, I64GtS, BrI64LeS, BrI64LeSImm),
+                (I64GtU, I64GtUImm, BrI64GtU, BrI64GtUImm, i64_gt_u, I64GtU, BrI64LeU, BrI64LeUImm),
+                (I64LeS, I64LeSImm, BrI64LeS, BrI64LeSImm, i64_le_s, I64LeS, BrI64GtS, BrI64GtSImm),
+                (I64LeU, I64LeUImm, BrI64LeU, BrI64LeUImm, i64_le_u, I64LeU, BrI64GtU, BrI64GtUImm),
+                (I64GeS, I64GeSImm, BrI64GeS, BrI64GeSImm, i64_ge_s, I64GeS, BrI64LtS, BrI64LtSImm),
+                (I64GeU, I64GeUImm, BrI64GeU, BrI64GeUImm, i64_ge_u, I64GeU, BrI64LtU, BrI64LtUImm)
             ],
             load: [
                 (I32Load, I32LoadAbs, 4, load_u32), (I64Load, I64LoadAbs, 8, load_u64),
@@ -146,7 +146,7 @@ macro_rules! define_instr {
         bin_trap: [$(($t:ident, $ti:ident, $tf:ident, $to:ident)),* $(,)?],
         un: [$(($u:ident, $uf:ident, $uo:ident)),* $(,)?],
         un_trap: [$(($ut:ident, $utf:ident, $uto:ident)),* $(,)?],
-        cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident)),* $(,)?],
+        cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident)),* $(,)?],
         load: [$(($l:ident, $la:ident, $ln:literal, $lf:ident)),* $(,)?],
         store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
     ) => {

@@ -1,15 +1,203 @@
-//! The executor (stub).
-use crate::engine::Config;
-use crate::error::Result;
-use crate::store::Store;
+//! The executor: the wasm stack, calls from the host into wasm, and the
+//! hand-off to host functions.
+//!
+//! Wasm-to-wasm calls never recurse on the host stack: the interpreter loop
+//! (`run.rs`) pushes a [`Frame`] record and continues in the callee. Calling a
+//! host function leaves the loop (saving its state), runs the generic host
+//! closure here, and re-enters the loop, so the loop itself is compiled once,
+//! independent of the store's data type `T`.
 
-pub(crate) struct Stack {}
+pub(crate) mod num;
+mod run;
+
+use crate::engine::Config;
+use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
+use crate::func::Caller;
+use crate::ir::Instr;
+use crate::store::{FuncKind, Store, StoreInner};
+
+/// A record of an active wasm call: where to return and whose frame it is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Frame {
+    /// Instruction to resume in the caller; null when returning to the host.
+    pub ret_ip: *const Instr,
+    /// The caller's frame base (slot index).
+    pub ret_base: u32,
+    /// The caller's instance.
+    pub ret_instance: u32,
+    /// The store index of the function this frame executes (for backtraces).
+    pub func: u32,
+}
+
+/// The value slots and call frames shared by all executions in a store.
+pub(crate) struct Stack {
+    pub slots: Vec<u64>,
+    pub frames: Vec<Frame>,
+    pub max_slots: usize,
+    pub max_frames: usize,
+    /// First slot not in use by an active execution (nested calls start here).
+    pub top: usize,
+}
+
+// SAFETY: the raw `ret_ip` pointers point into `CompiledFunc`s owned (through
+// `Arc`s) by the same store's function entities; they are only dereferenced
+// by the executor while it holds `&mut` access to the store, so moving the
+// store to another thread moves them along with their owners.
+unsafe impl Send for Stack {}
+// SAFETY: as above; `&Stack` exposes no pointer dereferences.
+unsafe impl Sync for Stack {}
+
 impl Stack {
-    pub fn new(_c: &Config) -> Self {
-        Stack {}
+    pub fn new(config: &Config) -> Self {
+        let max_slots = config.max_stack_bytes / 8;
+        Stack {
+            slots: vec![0; (1 << 14).min(max_slots)],
+            frames: Vec::with_capacity(64),
+            max_slots,
+            max_frames: config.max_call_depth,
+            top: 0,
+        }
+    }
+
+    /// Makes sure `slots.len() >= needed`, growing geometrically up to the limit.
+    #[cold]
+    pub fn grow(&mut self, needed: usize) -> Result<(), TrapCode> {
+        if needed > self.max_slots {
+            return Err(TrapCode::StackExhausted);
+        }
+        let new_len = needed.max(self.slots.len() * 2).min(self.max_slots);
+        self.slots
+            .try_reserve_exact(new_len - self.slots.len())
+            .map_err(|_| TrapCode::StackExhausted)?;
+        self.slots.resize(new_len, 0);
+        Ok(())
     }
 }
 
-pub(crate) fn call<T>(_store: &mut Store<T>, _func: u32, _io: &mut [u64]) -> Result<()> {
-    Err(crate::Error::msg("not yet"))
+/// Why the interpreter loop stopped.
+pub(crate) enum Exit {
+    /// The outermost frame returned to the host.
+    Return,
+    /// A host function must be called: `host` indexes `Store::host_funcs`, its
+    /// arguments start at slot `base`.
+    Host {
+        host: u32,
+        base: usize,
+        params: usize,
+        results: usize,
+        instance: u32,
+    },
+    /// A trap.
+    Trap(TrapCode),
+    /// A non-trap failure (e.g. a function that cannot be translated).
+    Error(Error),
+}
+
+/// Where the loop resumes.
+pub(crate) struct ExecState {
+    pub ip: *const Instr,
+    pub base: usize,
+    pub instance: u32,
+}
+
+/// Calls store function `func` with arguments in `io` (len >= max(params, results));
+/// results are written back to the front of `io`.
+pub(crate) fn call<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result<()> {
+    let entity = &store.inner.funcs[func as usize];
+    let (params, results) = (entity.params as usize, entity.results as usize);
+    if let FuncKind::Host(h) = entity.kind {
+        return call_host(store, h, None, io);
+    }
+    let base = store.inner.stack.top;
+    let depth = store.inner.stack.frames.len();
+    let needed = base + params.max(results);
+    if needed > store.inner.stack.slots.len() {
+        store.inner.stack.grow(needed).map_err(Error::from)?;
+    }
+    store.inner.stack.slots[base..base + params].copy_from_slice(&io[..params]);
+    let result = execute(store, func, base);
+    let stack = &mut store.inner.stack;
+    stack.frames.truncate(depth);
+    stack.top = base;
+    result?;
+    io[..results].copy_from_slice(&stack.slots[base..base + results]);
+    Ok(())
+}
+
+fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
+    let mut state = match run::enter(&mut store.inner, func, base) {
+        Ok(s) => s,
+        Err(exit) => return finish(store, exit).map(|_| ()),
+    };
+    loop {
+        let exit = run::run(&mut store.inner, &mut state);
+        match exit {
+            Exit::Host {
+                host,
+                base,
+                params,
+                results,
+                instance,
+            } => {
+                let n = params.max(results);
+                let mut small = [0u64; 16];
+                let mut large;
+                let buf: &mut [u64] = if n <= 16 {
+                    &mut small[..n]
+                } else {
+                    large = vec![0u64; n];
+                    &mut large
+                };
+                buf[..params].copy_from_slice(&store.inner.stack.slots[base..base + params]);
+                let saved_top = store.inner.stack.top;
+                store.inner.stack.top = base + n;
+                let r = call_host(store, host, Some(instance), buf);
+                store.inner.stack.top = saved_top;
+                if let Err(e) = r {
+                    return Err(e);
+                }
+                store.inner.stack.slots[base..base + results].copy_from_slice(&buf[..results]);
+            }
+            other => return finish(store, other),
+        }
+    }
+}
+
+fn finish<T>(store: &mut Store<T>, exit: Exit) -> Result<()> {
+    match exit {
+        Exit::Return => Ok(()),
+        Exit::Trap(code) => Err(Trap::with_backtrace(code, backtrace(&store.inner)).into()),
+        Exit::Error(e) => Err(e),
+        Exit::Host { .. } => unreachable!("host calls are handled by the caller"),
+    }
+}
+
+fn call_host<T>(
+    store: &mut Store<T>,
+    host: u32,
+    instance: Option<u32>,
+    io: &mut [u64],
+) -> Result<()> {
+    let f = store.host_funcs[host as usize].func.clone();
+    f(Caller { store, instance }, io)
+}
+
+/// The wasm frames of the current execution, innermost first.
+fn backtrace(inner: &StoreInner) -> Vec<FrameInfo> {
+    let mut out = Vec::new();
+    for frame in inner.stack.frames.iter().rev() {
+        if let FuncKind::Wasm { instance, def, .. } = inner.funcs[frame.func as usize].kind {
+            let info = &inner.instances[instance as usize].module.inner.info;
+            let index = info.num_imported_funcs + def;
+            out.push(FrameInfo {
+                func_index: index,
+                func_name: info.func_names.get(&index).cloned(),
+                module_name: info.name.clone(),
+            });
+        }
+        if out.len() >= 64 {
+            break;
+        }
+    }
+    out
 }

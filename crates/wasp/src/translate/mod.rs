@@ -1,10 +1,363 @@
-//! Translator (stub).
-use crate::ir::CompiledFunc;
-use crate::module::ModuleInner;
+//! Translation of a function body from Wasm bytecode to the register IR.
+//!
+//! One pass over the operators. The Wasm operand stack is modelled at
+//! translation time as a stack of [`Operand`]s: a local (`local.get` emits
+//! nothing), a constant (becomes an immediate where an instruction has one), or
+//! a temporary living in the slot `locals + position`. Results of operators go
+//! to the temporary of their position; a following `local.set` rewrites the
+//! instruction's destination to the local instead of copying.
+//!
+//! Correctness rules that keep lazily referenced locals safe:
+//! - before a local is written, every stack entry still referring to it is
+//!   copied to its temporary (`materialize_local`);
+//! - on entry to a block, loop or `if`, every local reference on the stack is
+//!   materialized, so code inside the block never has to copy on behalf of
+//!   entries outside it (that copy might not run on every path);
+//! - the destination rewrite only applies when the producing instruction is
+//!   the last one emitted and no label was bound since.
+//!
+//! Function bodies are already validated, so this pass trusts types and
+//! depths; it only fails on limits (more than 65,535 slots in a frame).
+
+mod control;
+mod ops;
+
+use crate::ir::{CompiledFunc, Instr, Slot};
+use crate::module::{ModuleInfo, ModuleInner};
+use std::ops::Range;
+use wasmparser::{BinaryReader, FunctionBody, Operator};
+
+/// An entry of the modelled operand stack.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Operand {
+    /// The current value of a local (no copy made yet).
+    Local(Slot),
+    /// The value is in the temporary slot of its stack position.
+    Temp,
+    /// A constant (raw slot bits).
+    Const(u64),
+}
+
+type LabelId = usize;
+
+#[derive(Debug, Default)]
+struct Label {
+    pos: Option<usize>,
+    fixups: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CtrlKind {
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+/// Go's dispatch shape: a loop whose body starts with `local.get $pc; br_table`.
+#[derive(Debug, Clone)]
+struct Dispatch {
+    local: Slot,
+    targets: Vec<LabelId>,
+    default: LabelId,
+}
+
+#[derive(Debug, Clone)]
+struct Ctrl {
+    kind: CtrlKind,
+    /// Branch target: the loop head, or the end of a block/if.
+    label: LabelId,
+    /// For `if`: the label of the else branch (bound at `else` or `end`).
+    else_label: Option<LabelId>,
+    /// Operand stack height below the block's parameters.
+    height: usize,
+    params: usize,
+    results: usize,
+    unreachable: bool,
+    /// Loops: instruction index at the loop head (to recognise a dispatch).
+    start: usize,
+    dispatch: Option<Dispatch>,
+}
+
+impl Ctrl {
+    fn branch_arity(&self) -> usize {
+        if self.kind == CtrlKind::Loop {
+            self.params
+        } else {
+            self.results
+        }
+    }
+}
+
+struct Translator<'a> {
+    info: &'a ModuleInfo,
+    type_ids: &'a [u32],
+    instrs: Vec<Instr>,
+    stack: Vec<Operand>,
+    ctrls: Vec<Ctrl>,
+    labels: Vec<Label>,
+    /// Parameters + declared locals: the first temporary slot.
+    locals: usize,
+    max_height: usize,
+    results: usize,
+    /// `(index, dst)` of the last instruction if it only writes temporary `dst`.
+    last_result: Option<(usize, Slot)>,
+    /// `(local, value, instr index)` of the last `local.set` of a constant.
+    last_const_set: Option<(Slot, u64, usize)>,
+    /// Depth of blocks opened inside unreachable code.
+    skip: usize,
+}
+
+/// Translates defined function `func_index` whose body occupies `range` of the module bytes.
 pub(crate) fn translate(
-    _m: &ModuleInner,
-    _f: u32,
-    _r: std::ops::Range<usize>,
+    module: &ModuleInner,
+    func_index: u32,
+    range: Range<usize>,
 ) -> Result<CompiledFunc, String> {
-    Err("todo".into())
+    let info = &module.info;
+    let ty = info.func_type(func_index);
+    let params = ty.params().len();
+    let body = FunctionBody::new(BinaryReader::new(
+        &module.bytes[range.clone()],
+        range.start as u64,
+    ));
+    let mut locals = params;
+    let mut reader = body.get_locals_reader().map_err(|e| e.to_string())?;
+    for _ in 0..reader.get_count() {
+        let (count, _) = reader.read().map_err(|e| e.to_string())?;
+        locals += count as usize;
+    }
+    if locals > Slot::MAX as usize {
+        return Err(format!(
+            "function has {locals} locals; at most 65,535 are supported"
+        ));
+    }
+    let mut t = Translator {
+        info,
+        type_ids: &info.type_ids,
+        instrs: Vec::new(),
+        stack: Vec::new(),
+        ctrls: Vec::new(),
+        labels: Vec::new(),
+        locals,
+        max_height: 0,
+        results: ty.results().len(),
+        last_result: None,
+        last_const_set: None,
+        skip: 0,
+    };
+    let label = t.new_label();
+    t.ctrls.push(Ctrl {
+        kind: CtrlKind::Func,
+        label,
+        else_label: None,
+        height: 0,
+        params: 0,
+        results: t.results,
+        unreachable: false,
+        start: 0,
+        dispatch: None,
+    });
+    let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
+    while !ops.eof() {
+        let op = ops.read().map_err(|e| e.to_string())?;
+        t.op(op)?;
+        if t.ctrls.is_empty() {
+            break;
+        }
+    }
+    let frame_size = t.locals + t.max_height.max(t.results) + 1;
+    if frame_size > Slot::MAX as usize {
+        return Err(format!(
+            "function needs {frame_size} slots; at most 65,535 are supported"
+        ));
+    }
+    Ok(CompiledFunc {
+        instrs: t.instrs.into_boxed_slice(),
+        params: params as u16,
+        locals: (locals - params) as u16,
+        frame_size: frame_size as u32,
+    })
+}
+
+impl Translator<'_> {
+    fn reachable(&self) -> bool {
+        !self.ctrls.last().is_some_and(|c| c.unreachable)
+    }
+
+    fn emit(&mut self, i: Instr) -> usize {
+        self.instrs.push(i);
+        self.last_result = None;
+        self.last_const_set = None;
+        self.instrs.len() - 1
+    }
+
+    /// Emits an instruction whose destination is the temporary pushed for it.
+    fn emit_result(&mut self, i: Instr, dst: Slot) {
+        let idx = self.emit(i);
+        self.last_result = Some((idx, dst));
+    }
+
+    /// Is the last instruction the producer of the temporary at `pos`?
+    fn produced_last(&self, pos: usize) -> bool {
+        self.last_result
+            .is_some_and(|(i, dst)| i + 1 == self.instrs.len() && dst == self.slot_of(pos))
+    }
+
+    fn slot_of(&self, pos: usize) -> Slot {
+        (self.locals + pos) as Slot
+    }
+
+    fn push(&mut self, o: Operand) {
+        self.stack.push(o);
+        self.max_height = self.max_height.max(self.stack.len());
+    }
+
+    /// Pushes a temporary and returns its slot.
+    fn push_temp(&mut self) -> Slot {
+        self.push(Operand::Temp);
+        self.slot_of(self.stack.len() - 1)
+    }
+
+    fn pop(&mut self) -> (usize, Operand) {
+        let o = self
+            .stack
+            .pop()
+            .expect("validated: operand stack underflow");
+        (self.stack.len(), o)
+    }
+
+    /// The slot holding operand `o` that was at position `pos`, emitting a
+    /// constant load into the position's temporary if needed.
+    fn value_slot(&mut self, pos: usize, o: Operand) -> Slot {
+        match o {
+            Operand::Local(l) => l,
+            Operand::Temp => self.slot_of(pos),
+            Operand::Const(v) => {
+                let dst = self.slot_of(pos);
+                self.emit_const(dst, v);
+                dst
+            }
+        }
+    }
+
+    fn emit_const(&mut self, dst: Slot, v: u64) {
+        if v <= u32::MAX as u64 {
+            self.emit(Instr::Const32 { dst, val: v as u32 });
+        } else {
+            self.emit(Instr::Const64 {
+                dst,
+                lo: v as u32,
+                hi: (v >> 32) as u32,
+            });
+        }
+    }
+
+    /// Emits a copy of operand `o` into slot `dst` (no-op if already there).
+    fn copy_to(&mut self, dst: Slot, pos: usize, o: Operand) {
+        match o {
+            Operand::Local(l) if l != dst => {
+                self.emit(Instr::Copy { dst, src: l });
+            }
+            Operand::Temp if self.slot_of(pos) != dst => {
+                let src = self.slot_of(pos);
+                self.emit(Instr::Copy { dst, src });
+            }
+            Operand::Const(v) => self.emit_const(dst, v),
+            _ => {}
+        }
+    }
+
+    /// Puts the stack entry at `pos` into its temporary slot.
+    fn materialize(&mut self, pos: usize) {
+        let o = self.stack[pos];
+        if o != Operand::Temp {
+            let dst = self.slot_of(pos);
+            self.copy_to(dst, pos, o);
+            self.stack[pos] = Operand::Temp;
+        }
+    }
+
+    /// Materializes every stack entry that refers to local `l`.
+    fn materialize_local(&mut self, l: Slot) {
+        for pos in 0..self.stack.len() {
+            if self.stack[pos] == Operand::Local(l) {
+                self.materialize(pos);
+            }
+        }
+    }
+
+    fn materialize_all_locals(&mut self) {
+        for pos in 0..self.stack.len() {
+            if matches!(self.stack[pos], Operand::Local(_)) {
+                self.materialize(pos);
+            }
+        }
+    }
+
+    /// Materializes the top `n` entries.
+    fn materialize_top(&mut self, n: usize) {
+        for pos in self.stack.len() - n..self.stack.len() {
+            self.materialize(pos);
+        }
+    }
+
+    fn new_label(&mut self) -> LabelId {
+        self.labels.push(Label::default());
+        self.labels.len() - 1
+    }
+
+    fn bind(&mut self, label: LabelId) {
+        let pos = self.instrs.len();
+        let fixups = std::mem::take(&mut self.labels[label].fixups);
+        for f in fixups {
+            ops::set_offset(&mut self.instrs[f], (pos as isize - f as isize) as i32);
+        }
+        self.labels[label].pos = Some(pos);
+        self.last_result = None;
+        self.last_const_set = None;
+    }
+
+    /// Emits a branch instruction (built with offset 0) to `label`.
+    fn emit_branch(&mut self, label: LabelId, mut i: Instr) {
+        let at = self.instrs.len();
+        match self.labels[label].pos {
+            Some(pos) => ops::set_offset(&mut i, (pos as isize - at as isize) as i32),
+            None => self.labels[label].fixups.push(at),
+        }
+        self.emit(i);
+    }
+
+    fn op(&mut self, op: Operator<'_>) -> Result<(), String> {
+        if !self.reachable() {
+            return self.op_unreachable(op);
+        }
+        if self.control(&op)? {
+            return Ok(());
+        }
+        if self.numeric(&op) {
+            return Ok(());
+        }
+        self.other(op)
+    }
+
+    /// Dead code: only track block structure.
+    fn op_unreachable(&mut self, op: Operator<'_>) -> Result<(), String> {
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => self.skip += 1,
+            Operator::Else if self.skip == 0 => {
+                self.control(&op)?;
+            }
+            Operator::End => {
+                if self.skip > 0 {
+                    self.skip -= 1;
+                } else {
+                    self.control(&op)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }

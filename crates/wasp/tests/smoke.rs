@@ -1,0 +1,41 @@
+//! Smoke tests of the engine through the public API.
+
+use wasp::*;
+
+fn run1(wat: &str, name: &str, arg: i64) -> Result<i64> {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat)?;
+    let mut store = Store::new(&engine, ());
+    let linker = Linker::new(&engine);
+    let inst = linker.instantiate(&mut store, &module)?;
+    let f = inst.get_typed_func::<i64, i64>(&store, name)?;
+    f.call(&mut store, arg)
+}
+
+#[test]
+fn factorial() {
+    let wat = r#"(module (func $fac (export "fac") (param i64) (result i64)
+        (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 1))
+          (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1))))))))"#;
+    assert_eq!(run1(wat, "fac", 20).unwrap(), 2_432_902_008_176_640_000);
+}
+
+#[test]
+fn loop_sum() {
+    let wat = r#"(module (func (export "sum") (param i64) (result i64) (local i64)
+        (block $out (loop $l
+          (br_if $out (i64.eqz (local.get 0)))
+          (local.set 1 (i64.add (local.get 1) (local.get 0)))
+          (local.set 0 (i64.sub (local.get 0) (i64.const 1)))
+          (br $l)))
+        (local.get 1)))"#;
+    assert_eq!(run1(wat, "sum", 100).unwrap(), 5050);
+}
+
+#[test]
+fn unbounded_recursion_traps() {
+    let wat = r#"(module (func $f (export "f") (param i64) (result i64)
+        (i64.add (call $f (local.get 0)) (i64.const 1))))"#;
+    let err = run1(wat, "f", 1).unwrap_err();
+    assert_eq!(err.trap_code(), Some(TrapCode::StackExhausted), "{err}");
+}
