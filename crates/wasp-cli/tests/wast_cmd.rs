@@ -1,0 +1,78 @@
+//! Runs the built `wasp` binary's `wast` subcommand on small scripts and
+//! checks its exit codes and summary line.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Writes `text` to a fresh file named `name` in a per-test directory.
+fn script(test: &str, name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasp-cli-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn wasp(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasp"))
+        .args(args)
+        .output()
+        .expect("cannot run wasp")
+}
+
+fn last_line(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Validation-only checks, so this passes whatever the interpreter can run.
+const PASSING: &str = r#"
+(module (func (export "f")))
+(assert_invalid (module (func (result i32))) "type mismatch")
+(assert_malformed (module quote "(func") "unexpected end")
+"#;
+
+const FAILING: &str = r#"
+(module (func (export "f")))
+(assert_invalid (module (func)) "type mismatch")
+"#;
+
+#[test]
+fn passing_script_exits_zero() {
+    let path = script("pass", "ok.wast", PASSING);
+    let out = wasp(&["wast".as_ref(), path.as_os_str()]);
+    assert_eq!(last_line(&out), "wast: 3 passed, 0 failed");
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn failing_script_exits_non_zero_and_names_the_place() {
+    let ok = script("fail", "ok.wast", PASSING);
+    let bad = script("fail", "bad.wast", FAILING);
+    let out = wasp(&["wast".as_ref(), ok.as_os_str(), bad.as_os_str()]);
+    assert_eq!(last_line(&out), "wast: 4 passed, 1 failed");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("{}:3:2: ", bad.display());
+    assert!(stdout.contains(&expected), "{stdout}");
+}
+
+#[test]
+fn unreadable_file_is_reported() {
+    let missing = std::env::temp_dir().join("wasp-cli-does-not-exist.wast");
+    let out = wasp(&["wast".as_ref(), missing.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(last_line(&out), "wast: 0 passed, 1 failed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+}
+
+#[test]
+fn help_shows_examples() {
+    let out = wasp(&["wast".as_ref(), "--help".as_ref()]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Examples:"));
+}
