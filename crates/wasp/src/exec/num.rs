@@ -210,6 +210,19 @@ pub fn i64_extend_i32_u(a: u64) -> u64 {
     a as u32 as u64
 }
 
+/// Rounding a NaN must yield an arithmetic (quiet) NaN; software rounding
+/// returns signalling inputs unchanged, so set the quiet bit.
+macro_rules! quiet {
+    ($x:expr, $f:ty, $r:ident) => {{
+        let x = $x;
+        if x.is_nan() {
+            (x.to_bits() | (1 << (<$f>::MANTISSA_DIGITS - 2))) as u64
+        } else {
+            $r(x)
+        }
+    }};
+}
+
 macro_rules! float_ops {
     ($f:ty, $v:ident, $r:ident, $add:ident, $sub:ident, $mul:ident, $div:ident, $min:ident,
      $max:ident, $copysign:ident, $eq:ident, $ne:ident, $lt:ident, $gt:ident, $le:ident, $ge:ident,
@@ -291,23 +304,23 @@ macro_rules! float_ops {
         }
         #[inline(always)]
         pub fn $ceil(a: u64) -> u64 {
-            $r($v(a).ceil())
+            quiet!($v(a).ceil(), $f, $r)
         }
         #[inline(always)]
         pub fn $floor(a: u64) -> u64 {
-            $r($v(a).floor())
+            quiet!($v(a).floor(), $f, $r)
         }
         #[inline(always)]
         pub fn $trunc(a: u64) -> u64 {
-            $r($v(a).trunc())
+            quiet!($v(a).trunc(), $f, $r)
         }
         #[inline(always)]
         pub fn $nearest(a: u64) -> u64 {
-            $r($v(a).round_ties_even())
+            quiet!($v(a).round_ties_even(), $f, $r)
         }
         #[inline(always)]
         pub fn $sqrt(a: u64) -> u64 {
-            $r($v(a).sqrt())
+            quiet!($v(a).sqrt(), $f, $r)
         }
     };
 }

@@ -8,6 +8,7 @@ use super::{ConstExpr, DataSegment, ElemSegment, EntityIndex, Import, ModuleInfo
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{FuncType, GlobalType, Limits, MemoryType, Mutability, TableType, ValType};
+use std::ops::Range;
 use wasmparser::{
     BinaryReaderError, CompositeInnerType, ElementItems, ElementKind, ExternalKind, KnownCustom,
     Name, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
@@ -228,6 +229,8 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
                 }
             }
             Payload::MemorySection(reader) => {
+                let r = reader.range();
+                check_memory_lebs(bytes, r.start as usize..r.end as usize)?;
                 for m in reader {
                     info.memories.push(memory_type(&m.map_err(|e| ctx.err(e))?));
                 }
@@ -373,4 +376,52 @@ fn section_name(p: &Payload<'_>) -> &'static str {
         Payload::End(_) => "end of module",
         _ => "unknown",
     }
+}
+
+/// wasmparser reads memory limits as 64-bit LEBs; a 32-bit memory's limits
+/// must not take more than 5 bytes ("integer representation too long").
+fn check_memory_lebs(bytes: &[u8], range: Range<usize>) -> Result<()> {
+    let data = &bytes[range.clone()];
+    let mut p = 0usize;
+    let too_long = |at: usize| {
+        Error::new(
+            ErrorKind::Malformed,
+            format!(
+                "malformed module: integer representation too long (in the memory section, at byte offset 0x{:x})",
+                range.start + at
+            ),
+        )
+    };
+    let leb = |p: &mut usize| -> Result<()> {
+        let start = *p;
+        loop {
+            let Some(&b) = data.get(*p) else {
+                return Ok(()); // truncation is reported by the decoder
+            };
+            *p += 1;
+            if *p - start > 5 {
+                return Err(too_long(start));
+            }
+            if b & 0x80 == 0 {
+                return Ok(());
+            }
+        }
+    };
+    leb(&mut p)?; // count (already validated as a u32 by the reader)
+    let count = data.len(); // bounded by the loop below
+    for _ in 0..count {
+        let Some(&flags) = data.get(p) else { break };
+        p += 1;
+        if flags & 0x04 != 0 {
+            break; // memory64: not supported, reported elsewhere
+        }
+        leb(&mut p)?;
+        if flags & 0x01 != 0 {
+            leb(&mut p)?;
+        }
+        if p >= data.len() {
+            break;
+        }
+    }
+    Ok(())
 }

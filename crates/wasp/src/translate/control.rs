@@ -156,8 +156,11 @@ impl Translator<'_> {
             return;
         }
         // Skip over a "copies + branch" stub when the condition is false.
+        // The stub may materialize operands; that must not leak into the
+        // model of the fall-through path, which skips the stub.
         let skip = self.new_label();
         self.cond_branch(pos, cond, true, skip);
+        let saved = self.stack.clone();
         if is_func {
             self.emit_return();
         } else {
@@ -165,6 +168,7 @@ impl Translator<'_> {
             let label = self.ctrls[target].label;
             self.emit_branch(label, Instr::Br { offset: 0 });
         }
+        self.stack = saved;
         self.bind(skip);
     }
 
@@ -206,9 +210,12 @@ impl Translator<'_> {
                 stubs.push((table_start + i, d));
             }
         }
+        // Each stub runs on its own path: start each from the same model.
+        let saved = self.stack.clone();
         for (at, d) in stubs {
             let here = self.instrs.len();
             super::ops::set_offset(&mut self.instrs[at], (here - at) as i32);
+            self.stack.clone_from(&saved);
             self.br(d);
         }
         self.set_unreachable();
