@@ -28,9 +28,10 @@ fn last_line(out: &Output) -> String {
         .to_string()
 }
 
-/// Validation-only checks, so this passes whatever the interpreter can run.
 const PASSING: &str = r#"
-(module (func (export "f")))
+(module (func (export "add") (param i32 i32) (result i32)
+  (i32.add (local.get 0) (local.get 1))))
+(assert_return (invoke "add" (i32.const 2) (i32.const 3)) (i32.const 5))
 (assert_invalid (module (func (result i32))) "type mismatch")
 (assert_malformed (module quote "(func") "unexpected end")
 "#;
@@ -44,7 +45,7 @@ const FAILING: &str = r#"
 fn passing_script_exits_zero() {
     let path = script("pass", "ok.wast", PASSING);
     let out = wasp(&["wast".as_ref(), path.as_os_str()]);
-    assert_eq!(last_line(&out), "wast: 3 passed, 0 failed");
+    assert_eq!(last_line(&out), "wast: 4 passed, 0 failed");
     assert!(out.status.success(), "{out:?}");
 }
 
@@ -53,7 +54,7 @@ fn failing_script_exits_non_zero_and_names_the_place() {
     let ok = script("fail", "ok.wast", PASSING);
     let bad = script("fail", "bad.wast", FAILING);
     let out = wasp(&["wast".as_ref(), ok.as_os_str(), bad.as_os_str()]);
-    assert_eq!(last_line(&out), "wast: 4 passed, 1 failed");
+    assert_eq!(last_line(&out), "wast: 5 passed, 1 failed");
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let expected = format!("{}:3:2: ", bad.display());
