@@ -8,6 +8,7 @@
 mod engines;
 mod measure;
 mod report;
+mod revision;
 mod workloads;
 
 use engines::EngineKind;
@@ -113,7 +114,8 @@ fn main() -> ExitCode {
     }
 
     println!(
-        "{} mode, best of {} runs after {} warm-up call(s); times in ms, lower is better",
+        "wasp {} vs wasmi 2.0.0; {} mode, best of {} runs after {} warm-up call(s); times in ms, lower is better",
+        revision::wasp_revision(),
         if opts.quick { "quick" } else { "full" },
         opts.plan.runs,
         opts.plan.warmup
@@ -129,14 +131,24 @@ fn main() -> ExitCode {
             }
         };
         let arg = w.arg(opts.quick);
-        let run = |kind| {
-            opts.engines
-                .contains(&kind)
-                .then(|| measure::measure(kind, &wasm, w.export, arg, opts.plan))
-        };
         // wasmi first: it is the reference the wasp result is checked against.
-        let wasmi = run(EngineKind::Wasmi);
-        let wasp = run(EngineKind::Wasp);
+        let kinds: Vec<EngineKind> = [EngineKind::Wasmi, EngineKind::Wasp]
+            .into_iter()
+            .filter(|k| opts.engines.contains(k))
+            .collect();
+        let results: Vec<_> = kinds
+            .iter()
+            .copied()
+            .zip(measure::measure(&kinds, &wasm, w.export, arg, opts.plan))
+            .collect();
+        let pick = |kind| {
+            results
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, r)| r.clone())
+        };
+        let wasmi = pick(EngineKind::Wasmi);
+        let wasp = pick(EngineKind::Wasp);
         let row = Row {
             name: w.name,
             arg,

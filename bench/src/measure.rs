@@ -1,5 +1,5 @@
-//! Timing one workload on one engine: warm-up calls, then the best (minimum)
-//! wall-clock time of N calls, with the checksum of every call checked.
+//! Timing one workload on the engines: warm-up calls, then the best (minimum)
+//! wall-clock time of N calls each, with the checksum of every call checked.
 
 use crate::engines::{self, EngineKind, Runner};
 use std::panic::{self, AssertUnwindSafe};
@@ -34,44 +34,79 @@ pub struct Plan {
     pub runs: u32,
 }
 
-/// Runs `export(arg)` of `wasm` on `kind` according to `plan`.
+/// One engine's state during a measurement.
+struct Contender {
+    runner: Box<dyn Runner>,
+    expected: Option<i64>,
+    best: Option<Duration>,
+}
+
+impl Contender {
+    /// Makes one call, timing it when `timed`, and checks its checksum.
+    fn step(&mut self, arg: i32, timed: bool) -> Result<(), Failure> {
+        let start = Instant::now();
+        let value = guarded(|| self.runner.call(arg))?;
+        let elapsed = start.elapsed();
+        match self.expected {
+            None => self.expected = Some(value),
+            Some(first) if first != value => {
+                return Err(Failure::Nondeterministic {
+                    first,
+                    later: value,
+                })
+            }
+            Some(_) => {}
+        }
+        if timed {
+            self.best = Some(self.best.map_or(elapsed, |b| b.min(elapsed)));
+        }
+        Ok(())
+    }
+}
+
+/// Runs `export(arg)` of `wasm` on each engine of `kinds` according to `plan`.
+///
+/// The engines take turns call by call (warm-up calls first), so that a
+/// change in the machine's load hits all of them alike; an engine that fails
+/// drops out without stopping the others.
 pub fn measure(
-    kind: EngineKind,
+    kinds: &[EngineKind],
     wasm: &[u8],
     export: &str,
     arg: i32,
     plan: Plan,
-) -> Result<Timing, Failure> {
-    let mut runner = guarded(|| engines::prepare(kind, wasm, export))?;
-    let call = |runner: &mut Box<dyn Runner>| guarded(|| runner.call(arg));
-
-    let mut expected = None;
-    let mut check = |value: i64| match expected {
-        None => {
-            expected = Some(value);
-            Ok(())
+) -> Vec<Result<Timing, Failure>> {
+    let mut states: Vec<Result<Contender, Failure>> = kinds
+        .iter()
+        .map(|&kind| {
+            guarded(|| engines::prepare(kind, wasm, export)).map(|runner| Contender {
+                runner,
+                expected: None,
+                best: None,
+            })
+        })
+        .collect();
+    let calls = (0..plan.warmup)
+        .map(|_| false)
+        .chain((0..plan.runs.max(1)).map(|_| true));
+    for timed in calls {
+        for state in &mut states {
+            if let Ok(contender) = state {
+                if let Err(failure) = contender.step(arg, timed) {
+                    *state = Err(failure);
+                }
+            }
         }
-        Some(first) if first == value => Ok(()),
-        Some(first) => Err(Failure::Nondeterministic {
-            first,
-            later: value,
-        }),
-    };
-
-    for _ in 0..plan.warmup {
-        check(call(&mut runner)?)?;
     }
-    let mut times = Vec::with_capacity(plan.runs as usize);
-    for _ in 0..plan.runs.max(1) {
-        let start = Instant::now();
-        let value = call(&mut runner)?;
-        times.push(start.elapsed());
-        check(value)?;
-    }
-    Ok(Timing {
-        best: times.into_iter().min().expect("at least one timed call"),
-        checksum: expected.expect("at least one call was made"),
-    })
+    states
+        .into_iter()
+        .map(|state| {
+            state.map(|c| Timing {
+                best: c.best.expect("at least one timed call"),
+                checksum: c.expected.expect("at least one call"),
+            })
+        })
+        .collect()
 }
 
 /// Runs `f`, turning both its error and a panic into [`Failure::Error`], so an
