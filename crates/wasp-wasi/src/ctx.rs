@@ -1,0 +1,306 @@
+//! [`WasiCtx`], the state of one WASI guest, and [`WasiCtxBuilder`].
+//!
+//! The context owns the arguments, the environment, the fd table (stdio,
+//! preopened directories and listeners, everything the guest opens) and the
+//! set of denied functions.
+
+use crate::errno::Errno;
+use crate::stdio::Stream;
+use crate::table::{DirDesc, Entry, FdTable, Kind};
+use crate::WASI_FUNCTIONS;
+use std::ffi::OsStr;
+use std::io::{self, Read, Write};
+use std::net::TcpListener;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// What a guest may do beneath a preopened directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DirPerms {
+    /// Read and write (create, truncate, rename, remove, ...).
+    #[default]
+    ReadWrite,
+    /// Read only: every mutation fails with `EROFS` (creating, `O_TRUNC`,
+    /// opening for writing, writing, renaming, unlinking, linking,
+    /// symlinking, creating or removing directories, `set_times`,
+    /// `set_size`, `fd_allocate`).
+    ReadOnly,
+}
+
+/// The name passed to [`WasiCtxBuilder::deny`] is not a WASI preview 1 function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFunction(pub String);
+
+impl std::fmt::Display for UnknownFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` is not a wasi_snapshot_preview1 function", self.0)
+    }
+}
+
+impl std::error::Error for UnknownFunction {}
+
+/// The state of a WASI guest: arguments, environment, open descriptors.
+///
+/// Build one with [`WasiCtxBuilder`], keep it in the store's data, and hand
+/// [`add_to_linker`](crate::add_to_linker) a closure that finds it.
+pub struct WasiCtx {
+    pub(crate) args: Vec<Vec<u8>>,
+    pub(crate) env: Vec<Vec<u8>>,
+    pub(crate) table: FdTable,
+    pub(crate) denied: u64,
+}
+
+impl std::fmt::Debug for WasiCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasiCtx")
+            .field("args", &self.args.len())
+            .field("env", &self.env.len())
+            .field("fds", &self.table.iter().count())
+            .finish()
+    }
+}
+
+impl WasiCtx {
+    /// A context with no arguments, no environment, empty stdin, discarded
+    /// output and no preopens.
+    pub fn new() -> WasiCtx {
+        WasiCtxBuilder::new().build()
+    }
+
+    /// Whether the function `name` was denied with [`WasiCtxBuilder::deny`].
+    pub fn is_denied(&self, name: &str) -> bool {
+        function_index(name).is_some_and(|i| self.denied & (1 << i) != 0)
+    }
+
+    /// Flushes in-process stdout/stderr writers (done by `proc_exit`).
+    pub fn flush(&mut self) {
+        for e in self.table.iter_mut() {
+            if let Kind::Stream(s) = &mut e.kind {
+                s.flush();
+            }
+        }
+    }
+}
+
+impl Default for WasiCtx {
+    fn default() -> Self {
+        WasiCtx::new()
+    }
+}
+
+pub(crate) fn function_index(name: &str) -> Option<usize> {
+    WASI_FUNCTIONS.iter().position(|n| *n == name)
+}
+
+/// Builds a [`WasiCtx`].
+///
+/// By default the guest gets no arguments, no environment, an empty stdin,
+/// stdout and stderr that discard everything, and no filesystem or network
+/// access at all.
+///
+/// ```no_run
+/// use wasp_wasi::{DirPerms, WasiCtxBuilder};
+/// let mut b = WasiCtxBuilder::new();
+/// b.arg("prog").arg("--flag").env("HOME", "/home").inherit_stdio();
+/// b.preopened_dir("/srv/data", "/data", DirPerms::ReadOnly).unwrap();
+/// let ctx = b.build();
+/// ```
+pub struct WasiCtxBuilder {
+    args: Vec<Vec<u8>>,
+    env: Vec<Vec<u8>>,
+    stdin: Stream,
+    stdout: Stream,
+    stderr: Stream,
+    dirs: Vec<DirDesc>,
+    listeners: Vec<TcpListener>,
+    denied: u64,
+}
+
+impl Default for WasiCtxBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WasiCtxBuilder {
+    /// A builder with the defaults described above.
+    pub fn new() -> Self {
+        WasiCtxBuilder {
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: Stream::Reader(Box::new(io::empty())),
+            stdout: Stream::Writer(Box::new(io::sink())),
+            stderr: Stream::Writer(Box::new(io::sink())),
+            dirs: Vec::new(),
+            listeners: Vec::new(),
+            denied: 0,
+        }
+    }
+
+    /// Appends one argument (the first is the program name, `argv[0]`).
+    pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Self {
+        self.args.push(arg.as_ref().as_bytes().to_vec());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<I, S>(&mut self, args: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        for a in args {
+            self.arg(a);
+        }
+        self
+    }
+
+    /// Sets an environment variable (replacing an earlier one of that name).
+    pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Self {
+        let key = key.as_ref().as_bytes();
+        self.env
+            .retain(|kv| !(kv.starts_with(key) && kv.get(key.len()) == Some(&b'=')));
+        let mut kv = key.to_vec();
+        kv.push(b'=');
+        kv.extend_from_slice(value.as_ref().as_bytes());
+        self.env.push(kv);
+        self
+    }
+
+    /// Copies every environment variable of the host process.
+    pub fn inherit_env(&mut self) -> &mut Self {
+        for (k, v) in std::env::vars_os() {
+            self.env(k, v);
+        }
+        self
+    }
+
+    /// Reads stdin from `reader` (never blocks the poller: always "ready").
+    pub fn stdin(&mut self, reader: impl Read + Send + 'static) -> &mut Self {
+        self.stdin = Stream::Reader(Box::new(reader));
+        self
+    }
+
+    /// Sends stdout to `writer`.
+    pub fn stdout(&mut self, writer: impl Write + Send + 'static) -> &mut Self {
+        self.stdout = Stream::Writer(Box::new(writer));
+        self
+    }
+
+    /// Sends stderr to `writer`.
+    pub fn stderr(&mut self, writer: impl Write + Send + 'static) -> &mut Self {
+        self.stderr = Stream::Writer(Box::new(writer));
+        self
+    }
+
+    /// Uses a host fd (e.g. the read end of a pipe) as stdin; it can be
+    /// polled and made non-blocking like the process's own stdin.
+    pub fn stdin_fd(&mut self, fd: impl Into<OwnedFd>) -> &mut Self {
+        self.stdin = Stream::Fd(fd.into());
+        self
+    }
+
+    /// Uses a host fd as stdout.
+    pub fn stdout_fd(&mut self, fd: impl Into<OwnedFd>) -> &mut Self {
+        self.stdout = Stream::Fd(fd.into());
+        self
+    }
+
+    /// Uses a host fd as stderr.
+    pub fn stderr_fd(&mut self, fd: impl Into<OwnedFd>) -> &mut Self {
+        self.stderr = Stream::Fd(fd.into());
+        self
+    }
+
+    /// Connects the guest's stdin to the host process's stdin.
+    pub fn inherit_stdin(&mut self) -> &mut Self {
+        self.stdin = Stream::HostStdin;
+        self
+    }
+
+    /// Connects the guest's stdout to the host process's stdout.
+    pub fn inherit_stdout(&mut self) -> &mut Self {
+        self.stdout = Stream::HostStdout;
+        self
+    }
+
+    /// Connects the guest's stderr to the host process's stderr.
+    pub fn inherit_stderr(&mut self) -> &mut Self {
+        self.stderr = Stream::HostStderr;
+        self
+    }
+
+    /// Inherits stdin, stdout and stderr.
+    pub fn inherit_stdio(&mut self) -> &mut Self {
+        self.inherit_stdin().inherit_stdout().inherit_stderr()
+    }
+
+    /// Preopens the host directory `host_path` under the guest name
+    /// `guest_name` (an absolute guest path such as `/` or `/tmp`, which Go
+    /// needs; any name is accepted). Preopens get fds 3, 4, ... in call order.
+    ///
+    /// Fails if `host_path` cannot be opened as a directory.
+    pub fn preopened_dir(
+        &mut self,
+        host_path: impl AsRef<Path>,
+        guest_name: impl AsRef<str>,
+        perms: DirPerms,
+    ) -> io::Result<&mut Self> {
+        let dir = cap_std::fs::Dir::open_ambient_dir(host_path, cap_std::ambient_authority())?;
+        self.dirs.push(DirDesc {
+            dir,
+            preopen: Some(guest_name.as_ref().as_bytes().to_vec()),
+            read_only: perms == DirPerms::ReadOnly,
+            listing: None,
+        });
+        Ok(self)
+    }
+
+    /// Preopens a listening TCP socket. Listeners get the fds right after
+    /// all preopened directories, in call order. The guest accepts
+    /// connections with `sock_accept`; `fd_fdstat_get` reports
+    /// `socket_stream` and `fd_prestat_get` reports `EBADF`.
+    pub fn preopened_listener(&mut self, listener: TcpListener) -> io::Result<&mut Self> {
+        listener.set_nonblocking(true)?;
+        self.listeners.push(listener);
+        Ok(self)
+    }
+
+    /// Denies the WASI function `name`: calls return `ENOSYS` without
+    /// touching the host or guest memory. The import still links.
+    pub fn deny(&mut self, name: &str) -> Result<&mut Self, UnknownFunction> {
+        let i = function_index(name).ok_or_else(|| UnknownFunction(name.to_string()))?;
+        self.denied |= 1 << i;
+        Ok(self)
+    }
+
+    /// Builds the context, leaving this builder reset to its defaults.
+    pub fn build(&mut self) -> WasiCtx {
+        let b = std::mem::take(self);
+        let mut table = FdTable::default();
+        let mut push = |kind: Kind| {
+            table
+                .insert(Entry::new(kind, 0))
+                .expect("fresh fd table has room");
+        };
+        push(Kind::Stream(b.stdin));
+        push(Kind::Stream(b.stdout));
+        push(Kind::Stream(b.stderr));
+        for d in b.dirs {
+            push(Kind::Dir(d));
+        }
+        for l in b.listeners {
+            push(Kind::Listener(l));
+        }
+        WasiCtx {
+            args: b.args,
+            env: b.env,
+            table,
+            denied: b.denied,
+        }
+    }
+}
+
+/// An `Errno` that says a function was denied by the embedder.
+pub(crate) const DENIED: Errno = Errno::NOSYS;

@@ -1,0 +1,216 @@
+//! Bounds-checked access to guest linear memory.
+//!
+//! Every pointer and length a guest passes is untrusted. [`GuestMemory`] wraps
+//! the memory's bytes and turns every out-of-range access into
+//! [`Errno::FAULT`]: the host never panics and never touches bytes outside
+//! the slice. Values are little-endian as in wasm. Alignment is not checked
+//! (wasm memory accesses need none, and neither Go nor wasi-libc misalign).
+//!
+//! Offsets are `u32` guest addresses; `ptr + len` is computed in `u64`, so an
+//! overflowing range is simply out of bounds.
+
+use crate::errno::{Errno, WasiResult};
+
+/// A guest memory view with bounds-checked accessors.
+pub struct GuestMemory<'a> {
+    bytes: &'a mut [u8],
+}
+
+/// One scatter/gather buffer (`iovec`/`ciovec`): `buf` u32 at offset 0,
+/// `buf_len` u32 at offset 4, 8 bytes in all. Already bounds-checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IoVec {
+    /// Guest address of the buffer.
+    pub ptr: u32,
+    /// Length of the buffer in bytes.
+    pub len: u32,
+}
+
+impl<'a> GuestMemory<'a> {
+    /// Wraps a memory's bytes.
+    pub fn new(bytes: &'a mut [u8]) -> Self {
+        GuestMemory { bytes }
+    }
+
+    /// The memory size in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the memory has no bytes at all.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    fn range(&self, ptr: u32, len: u64) -> WasiResult<std::ops::Range<usize>> {
+        let start = ptr as u64;
+        let end = start.checked_add(len).ok_or(Errno::FAULT)?;
+        if end > self.bytes.len() as u64 {
+            return Err(Errno::FAULT);
+        }
+        Ok(start as usize..end as usize)
+    }
+
+    /// Checks that `[ptr, ptr + len)` lies inside memory.
+    pub fn check(&self, ptr: u32, len: u64) -> WasiResult<()> {
+        self.range(ptr, len).map(|_| ())
+    }
+
+    /// The bytes `[ptr, ptr + len)`.
+    pub fn slice(&self, ptr: u32, len: u32) -> WasiResult<&[u8]> {
+        let r = self.range(ptr, len as u64)?;
+        Ok(&self.bytes[r])
+    }
+
+    /// The bytes `[ptr, ptr + len)`, mutably.
+    pub fn slice_mut(&mut self, ptr: u32, len: u32) -> WasiResult<&mut [u8]> {
+        let r = self.range(ptr, len as u64)?;
+        Ok(&mut self.bytes[r])
+    }
+
+    fn array<const N: usize>(&self, ptr: u32) -> WasiResult<[u8; N]> {
+        let r = self.range(ptr, N as u64)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(&self.bytes[r]);
+        Ok(out)
+    }
+
+    /// Reads a `u8`.
+    pub fn read_u8(&self, ptr: u32) -> WasiResult<u8> {
+        Ok(self.array::<1>(ptr)?[0])
+    }
+
+    /// Reads a little-endian `u16`.
+    pub fn read_u16(&self, ptr: u32) -> WasiResult<u16> {
+        Ok(u16::from_le_bytes(self.array(ptr)?))
+    }
+
+    /// Reads a little-endian `u32`.
+    pub fn read_u32(&self, ptr: u32) -> WasiResult<u32> {
+        Ok(u32::from_le_bytes(self.array(ptr)?))
+    }
+
+    /// Reads a little-endian `u64`.
+    pub fn read_u64(&self, ptr: u32) -> WasiResult<u64> {
+        Ok(u64::from_le_bytes(self.array(ptr)?))
+    }
+
+    /// Writes bytes at `ptr`.
+    pub fn write_bytes(&mut self, ptr: u32, data: &[u8]) -> WasiResult<()> {
+        let r = self.range(ptr, data.len() as u64)?;
+        self.bytes[r].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// Writes a `u8`.
+    pub fn write_u8(&mut self, ptr: u32, v: u8) -> WasiResult<()> {
+        self.write_bytes(ptr, &[v])
+    }
+
+    /// Writes a little-endian `u16`.
+    pub fn write_u16(&mut self, ptr: u32, v: u16) -> WasiResult<()> {
+        self.write_bytes(ptr, &v.to_le_bytes())
+    }
+
+    /// Writes a little-endian `u32`.
+    pub fn write_u32(&mut self, ptr: u32, v: u32) -> WasiResult<()> {
+        self.write_bytes(ptr, &v.to_le_bytes())
+    }
+
+    /// Writes a little-endian `u64`.
+    pub fn write_u64(&mut self, ptr: u32, v: u64) -> WasiResult<()> {
+        self.write_bytes(ptr, &v.to_le_bytes())
+    }
+
+    /// Reads an array of `len` iovecs at `ptr` and checks every buffer.
+    ///
+    /// The array itself (`len * 8` bytes) and each `[buf, buf + buf_len)`
+    /// must lie in memory, else [`Errno::FAULT`]. Empty buffers are kept.
+    pub fn iovecs(&self, ptr: u32, len: u32) -> WasiResult<Vec<IoVec>> {
+        self.check(ptr, len as u64 * 8)?;
+        let mut out = Vec::with_capacity(len.min(1024) as usize);
+        for i in 0..len {
+            let at = ptr + i * 8;
+            let v = IoVec {
+                ptr: self.read_u32(at)?,
+                len: self.read_u32(at + 4)?,
+            };
+            self.check(v.ptr, v.len as u64)?;
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    /// The bytes of each (checked) iovec, for gathering writes.
+    pub fn gather(&self, iovs: &[IoVec]) -> Vec<&[u8]> {
+        iovs.iter()
+            .filter(|v| v.len > 0)
+            .map(|v| &self.bytes[v.ptr as usize..v.ptr as usize + v.len as usize])
+            .collect()
+    }
+
+    /// Copies `data` into the (checked) iovecs in order; returns bytes copied.
+    pub fn scatter(&mut self, iovs: &[IoVec], mut data: &[u8]) -> usize {
+        let mut n = 0;
+        for v in iovs {
+            if data.is_empty() {
+                break;
+            }
+            let k = data.len().min(v.len as usize);
+            self.bytes[v.ptr as usize..v.ptr as usize + k].copy_from_slice(&data[..k]);
+            data = &data[k..];
+            n += k;
+        }
+        n
+    }
+
+    /// A guest string (`ptr`, `len`) as raw bytes, for paths.
+    ///
+    /// A NUL byte inside the string gives [`Errno::INVAL`] (no host path can
+    /// contain one).
+    pub fn path_bytes(&self, ptr: u32, len: u32) -> WasiResult<&[u8]> {
+        let s = self.slice(ptr, len)?;
+        if s.contains(&0) {
+            return Err(Errno::INVAL);
+        }
+        Ok(s)
+    }
+}
+
+/// Total length of a list of iovecs (saturating at `usize::MAX`).
+pub fn total_len(iovs: &[IoVec]) -> usize {
+    iovs.iter()
+        .fold(0usize, |a, v| a.saturating_add(v.len as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds() {
+        let mut buf = vec![0u8; 16];
+        let mut m = GuestMemory::new(&mut buf);
+        assert_eq!(m.read_u32(12), Ok(0));
+        assert_eq!(m.read_u32(13), Err(Errno::FAULT));
+        assert_eq!(m.read_u64(u32::MAX), Err(Errno::FAULT));
+        assert_eq!(m.write_u32(u32::MAX - 1, 1), Err(Errno::FAULT));
+        assert_eq!(m.slice(16, 0).map(|s| s.len()), Ok(0));
+        assert_eq!(m.slice(17, 0).map(|s| s.len()), Err(Errno::FAULT));
+        m.write_u64(0, 0x0102030405060708).unwrap();
+        assert_eq!(m.slice(0, 8).unwrap(), &[8, 7, 6, 5, 4, 3, 2, 1]);
+    }
+
+    #[test]
+    fn iovec_checks() {
+        let mut buf = vec![0u8; 64];
+        let mut m = GuestMemory::new(&mut buf);
+        m.write_u32(0, 32).unwrap();
+        m.write_u32(4, 32).unwrap();
+        assert_eq!(m.iovecs(0, 1), Ok(vec![IoVec { ptr: 32, len: 32 }]));
+        m.write_u32(4, 33).unwrap();
+        assert_eq!(m.iovecs(0, 1), Err(Errno::FAULT));
+        assert_eq!(m.iovecs(60, 1), Err(Errno::FAULT));
+        assert_eq!(m.iovecs(0, u32::MAX), Err(Errno::FAULT));
+    }
+}

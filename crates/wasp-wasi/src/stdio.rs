@@ -1,0 +1,194 @@
+//! Standard streams: where a guest's fds 0, 1 and 2 read and write.
+//!
+//! A [`Stream`] is either a host file descriptor (the process's own stdio,
+//! or an owned fd such as a pipe end) or an in-process reader/writer. Host
+//! fds are never switched to `O_NONBLOCK` (the description may be shared with
+//! the parent shell): a guest's `fdflags::nonblock` on a stream is emulated by
+//! polling with a zero timeout before reading, which yields `EAGAIN` when
+//! nothing is ready. Writes to streams always complete (they loop on short
+//! writes and wait on `EAGAIN`), so stdout and stderr never report `EAGAIN` —
+//! Go's runtime aborts when its own writes to fd 1 or 2 fail.
+
+use crate::errno::{Errno, WasiResult};
+use rustix::event::{PollFd, PollFlags};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::{Arc, Mutex};
+
+/// What a standard stream is connected to.
+pub(crate) enum Stream {
+    /// The host process's stdin (fd 0).
+    HostStdin,
+    /// The host process's stdout (fd 1).
+    HostStdout,
+    /// The host process's stderr (fd 2).
+    HostStderr,
+    /// An owned host file descriptor (a pipe end, a file, a socket, a tty).
+    Fd(OwnedFd),
+    /// An in-process source (reads only; writes fail with `EBADF`).
+    Reader(Box<dyn Read + Send>),
+    /// An in-process sink (writes only; reads fail with `EBADF`).
+    Writer(Box<dyn Write + Send>),
+}
+
+impl Stream {
+    /// The host fd behind the stream, if any (pollable).
+    pub fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        match self {
+            Stream::HostStdin => Some(rustix::stdio::stdin()),
+            Stream::HostStdout => Some(rustix::stdio::stdout()),
+            Stream::HostStderr => Some(rustix::stdio::stderr()),
+            Stream::Fd(fd) => Some(fd.as_fd()),
+            Stream::Reader(_) | Stream::Writer(_) => None,
+        }
+    }
+
+    /// Reads into `buf`. With `nonblock`, a host fd that has nothing to read
+    /// gives `EAGAIN` instead of blocking.
+    pub fn read(&mut self, buf: &mut [u8], nonblock: bool) -> WasiResult<usize> {
+        match self {
+            Stream::Reader(r) => loop {
+                match r.read(buf) {
+                    Ok(n) => return Ok(n),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            },
+            Stream::Writer(_) => Err(Errno::BADF),
+            _ => {
+                let fd = self.host_fd().expect("host stream");
+                if nonblock && !ready(fd, PollFlags::IN)? {
+                    return Err(Errno::AGAIN);
+                }
+                read_fd(fd, buf)
+            }
+        }
+    }
+
+    /// Writes all of `data` (several slices, in order); returns the total.
+    pub fn write_all(&mut self, data: &[&[u8]]) -> WasiResult<usize> {
+        let total: usize = data.iter().map(|d| d.len()).sum();
+        match self {
+            Stream::Writer(w) => {
+                for d in data {
+                    w.write_all(d)?;
+                }
+                w.flush()?;
+                Ok(total)
+            }
+            Stream::Reader(_) => Err(Errno::BADF),
+            _ => {
+                let fd = self.host_fd().expect("host stream");
+                for d in data {
+                    write_all_fd(fd, d)?;
+                }
+                Ok(total)
+            }
+        }
+    }
+
+    /// Flushes an in-process writer (host fds are unbuffered).
+    pub fn flush(&mut self) {
+        if let Stream::Writer(w) = self {
+            let _ = w.flush();
+        }
+    }
+}
+
+/// Whether `fd` is ready for `events` right now (poll with a zero timeout).
+/// Errors and hang-ups count as ready (the next operation reports them).
+pub(crate) fn ready(fd: BorrowedFd<'_>, events: PollFlags) -> WasiResult<bool> {
+    let mut fds = [PollFd::from_borrowed_fd(fd, events)];
+    let zero = rustix::time::Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    loop {
+        match rustix::event::poll(&mut fds, Some(&zero)) {
+            Ok(n) => return Ok(n > 0),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Blocks until `fd` is ready for `events` (or has an error or hang-up).
+pub(crate) fn wait(fd: BorrowedFd<'_>, events: PollFlags) -> WasiResult<()> {
+    let mut fds = [PollFd::from_borrowed_fd(fd, events)];
+    loop {
+        match rustix::event::poll(&mut fds, None) {
+            Ok(_) => return Ok(()),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// `read(2)` retried on `EINTR`.
+pub(crate) fn read_fd(fd: BorrowedFd<'_>, buf: &mut [u8]) -> WasiResult<usize> {
+    loop {
+        match rustix::io::read(fd, &mut *buf) {
+            Ok(n) => return Ok(n),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Writes all of `data` to `fd`, waiting for writability if the host fd
+/// happens to be non-blocking.
+pub(crate) fn write_all_fd(fd: BorrowedFd<'_>, mut data: &[u8]) -> WasiResult<()> {
+    while !data.is_empty() {
+        match rustix::io::write(fd, data) {
+            Ok(0) => return Err(Errno::IO),
+            Ok(n) => data = &data[n..],
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(rustix::io::Errno::AGAIN) => wait(fd, PollFlags::OUT)?,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// An in-memory capture of a guest's output, cloneable so the embedder keeps
+/// a handle while the [`WasiCtx`](crate::WasiCtx) owns the other.
+///
+/// ```
+/// let out = wasp_wasi::MemoryOutput::new();
+/// let mut b = wasp_wasi::WasiCtxBuilder::new();
+/// b.stdout(out.clone());
+/// assert!(out.contents().is_empty());
+/// ```
+#[derive(Clone, Default, Debug)]
+pub struct MemoryOutput(Arc<Mutex<Vec<u8>>>);
+
+impl MemoryOutput {
+    /// An empty capture.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Everything written so far.
+    pub fn contents(&self) -> Vec<u8> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Everything written so far, as (lossy) UTF-8.
+    pub fn contents_string(&self) -> String {
+        String::from_utf8_lossy(&self.contents()).into_owned()
+    }
+}
+
+impl Write for MemoryOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
