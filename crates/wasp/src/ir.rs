@@ -220,7 +220,7 @@ for_each_numeric!(define_instr);
 /// A translated function.
 #[derive(Debug)]
 pub(crate) struct CompiledFunc {
-    pub instrs: Box<[Instr]>,
+    pub instrs: Box<[crate::exec::Op]>,
     /// Number of parameter slots.
     pub params: u16,
     /// Number of declared (non-parameter) locals, zeroed on entry.

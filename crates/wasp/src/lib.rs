@@ -64,3 +64,13 @@ pub use types::{
     TableType, ValType,
 };
 pub use value::{ExternRef, Val};
+
+/// The interpreter's dispatch backend in this build: `"tail"` (threaded
+/// handlers with tail calls, optimised builds) or `"loop"` (a dispatch loop).
+pub fn dispatch_backend() -> &'static str {
+    if cfg!(wasp_tail) {
+        "tail"
+    } else {
+        "loop"
+    }
+}

@@ -39,3 +39,15 @@ fn unbounded_recursion_traps() {
     let err = run1(wat, "f", 1).unwrap_err();
     assert_eq!(err.trap_code(), Some(TrapCode::StackExhausted), "{err}");
 }
+
+#[test]
+fn long_loop_does_not_grow_the_native_stack() {
+    // 50 million backward branches: with the tail backend, any handler the
+    // optimiser failed to tail-call would overflow the native stack here if
+    // the guard did not unwind it.
+    let wat = r#"(module (func (export "spin") (param i64) (result i64)
+        (loop $l (br_if $l (i64.ne (local.tee 0 (i64.sub (local.get 0) (i64.const 1))) (i64.const 0))))
+        (local.get 0)))"#;
+    assert_eq!(run1(wat, "spin", 50_000_000).unwrap(), 0);
+    eprintln!("dispatch backend: {}", wasp::dispatch_backend());
+}

@@ -7,20 +7,21 @@
 //! closure here, and re-enters the loop, so the loop itself is compiled once,
 //! independent of the store's data type `T`.
 
+mod handlers;
 pub(crate) mod num;
-mod run;
+pub(crate) mod run;
 
 use crate::engine::Config;
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
 use crate::func::Caller;
-use crate::ir::Instr;
 use crate::store::{FuncKind, Store, StoreInner};
+pub(crate) use run::{op_of, Op};
 
 /// A record of an active wasm call: where to return and whose frame it is.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Frame {
     /// Instruction to resume in the caller; null when returning to the host.
-    pub ret_ip: *const Instr,
+    pub ret_ip: *const Op,
     /// The caller's frame base (slot index).
     pub ret_base: u32,
     /// The caller's instance.
@@ -95,7 +96,7 @@ pub(crate) enum Exit {
 
 /// Where the loop resumes.
 pub(crate) struct ExecState {
-    pub ip: *const Instr,
+    pub ip: *const Op,
     pub base: usize,
     pub instance: u32,
 }

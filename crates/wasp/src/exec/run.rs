@@ -1,9 +1,19 @@
-//! The interpreter loop over the register IR.
+//! The interpreter: threaded handlers over the register IR, and the trampoline
+//! that drives them.
 //!
-//! Hot state lives in locals: the instruction pointer `ip`, the frame base
-//! pointer `sp`, and the current instance's function table, global map and
-//! memory base/length (`Ctx`). They are reloaded after anything that may move
-//! them: a call or return into another instance, `memory.grow`, stack growth.
+//! Every instruction carries a pointer to its handler ([`Op`]). A handler does
+//! its work and dispatches the next instruction itself. With the `wasp_tail`
+//! backend (optimised builds, see `build.rs`) that dispatch is an indirect tail
+//! call, so each handler has its own well-predicted jump and the hot state
+//! (`ip`, frame base `sp`, memory base and length) stays in registers. The
+//! fallback backend returns to the trampoline loop after every instruction.
+//!
+//! Rust does not guarantee tail calls, so the tail backend guards the native
+//! stack: backward branches, calls and returns compare the stack pointer with
+//! a floor and, if a handler was not tail-call optimised and the stack grew,
+//! return to the trampoline, which unwinds everything. Every unbounded
+//! execution passes through one of those points, so the native stack stays
+//! bounded whatever the optimiser did.
 //!
 //! Slot accesses are unchecked: the translator only emits slot indices below
 //! the function's `frame_size`, and a call only enters a function after making
@@ -11,46 +21,129 @@
 
 use super::num::*;
 use super::{ExecState, Exit, Frame};
-use crate::error::TrapCode;
+use crate::error::{Error, TrapCode};
 use crate::ir::{for_each_numeric, CompiledFunc, Instr};
 use crate::store::{FuncKind, GlobalEntity, StoreInner};
 use std::sync::Arc;
 
-/// Per-instance state cached in locals.
+/// An instruction handler.
+pub(crate) type Handler =
+    unsafe fn(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal;
+
+/// An instruction with its handler.
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub(crate) struct Op {
+    pub handler: Handler,
+    pub instr: Instr,
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.instr.fmt(f)
+    }
+}
+
+/// Why a handler chain returned to the trampoline.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Signal {
+    /// Continue at `State::ip` (fallback backend, or the stack guard fired).
+    Resume,
+    Return,
+    Host,
+    Trap,
+    Error,
+}
+
+/// Per-instance state.
 #[derive(Clone, Copy)]
 struct Ctx {
     funcs: *const u32,
     globals: *const u32,
     gbase: *mut GlobalEntity,
-    mem: *mut u8,
-    mem_len: usize,
 }
 
-impl Ctx {
-    fn load(inner: &mut StoreInner, inst: u32) -> Ctx {
+struct HostCall {
+    host: u32,
+    base: usize,
+    params: usize,
+    results: usize,
+}
+
+/// Everything a handler may need beyond the register-passed hot state.
+pub(crate) struct State {
+    inner: *mut StoreInner,
+    ctx: Ctx,
+    cur_inst: u32,
+    /// Slot index of the current frame base.
+    base: usize,
+    pub(super) ip: *const Op,
+    pub(super) sp: *mut u64,
+    pub(super) mem: *mut u8,
+    pub(super) len: usize,
+    #[cfg_attr(not(wasp_tail), allow(dead_code))]
+    pub(super) stack_floor: usize,
+    trap: TrapCode,
+    host: Option<HostCall>,
+    error: Option<Error>,
+}
+
+impl State {
+    /// Reloads the instance context and memory after switching to `inst`.
+    fn load_instance(&mut self, inst: u32) {
+        // SAFETY: `inner` is the store borrowed mutably by `run` for the whole execution.
+        let inner = unsafe { &mut *self.inner };
         let i = &inner.instances[inst as usize];
-        let funcs = i.funcs.as_ptr();
-        let globals = i.globals.as_ptr();
-        let mem_idx = i.memories.first().copied();
-        let (mem, mem_len) = match mem_idx {
-            Some(m) => {
+        self.ctx = Ctx {
+            funcs: i.funcs.as_ptr(),
+            globals: i.globals.as_ptr(),
+            gbase: inner.globals.as_mut_ptr(),
+        };
+        self.cur_inst = inst;
+        self.reload_memory();
+    }
+
+    fn reload_memory(&mut self) {
+        // SAFETY: as above.
+        let inner = unsafe { &mut *self.inner };
+        let i = &inner.instances[self.cur_inst as usize];
+        (self.mem, self.len) = match i.memories.first() {
+            Some(&m) => {
                 let d = &mut inner.memories[m as usize].data;
                 (d.as_mut_ptr(), d.len())
             }
             None => (std::ptr::NonNull::dangling().as_ptr(), 0),
         };
-        Ctx {
-            funcs,
-            globals,
-            gbase: inner.globals.as_mut_ptr(),
-            mem,
-            mem_len,
-        }
     }
 }
 
+#[cfg(all(wasp_tail, target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn native_sp() -> usize {
+    let sp: usize;
+    // SAFETY: reads the stack pointer register; no memory access.
+    unsafe {
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
+    };
+    sp
+}
+
+#[cfg(all(wasp_tail, target_arch = "aarch64"))]
+#[inline(always)]
+pub(crate) fn native_sp() -> usize {
+    let sp: usize;
+    // SAFETY: reads the stack pointer register; no memory access.
+    unsafe { std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
+    sp
+}
+
+/// How far a chain of handlers that were not tail-call optimised may grow the
+/// native stack before the guard unwinds it.
+#[cfg(wasp_tail)]
+const STACK_SLACK: usize = 256 * 1024;
+
 /// Translates store function `func` if needed; returns its code and instance.
-fn code_of(inner: &mut StoreInner, func: u32) -> Result<(Arc<CompiledFunc>, u32), Exit> {
+fn code_of(inner: &mut StoreInner, func: u32) -> Result<(Arc<CompiledFunc>, u32), Error> {
     let (instance, def) = match &inner.funcs[func as usize].kind {
         FuncKind::Wasm {
             instance,
@@ -61,7 +154,7 @@ fn code_of(inner: &mut StoreInner, func: u32) -> Result<(Arc<CompiledFunc>, u32)
         FuncKind::Host(_) => unreachable!("code_of is only called on wasm functions"),
     };
     let module = inner.instances[instance as usize].module.clone();
-    let code = module.inner.compiled_func(def).map_err(Exit::Error)?;
+    let code = module.inner.compiled_func(def)?;
     if let FuncKind::Wasm { code: slot, .. } = &mut inner.funcs[func as usize].kind {
         *slot = Some(code.clone());
     }
@@ -71,7 +164,7 @@ fn code_of(inner: &mut StoreInner, func: u32) -> Result<(Arc<CompiledFunc>, u32)
 /// Sets up the frame of wasm function `func` at slot `base` (arguments already
 /// in place) as the entry of a new execution.
 pub(crate) fn enter(inner: &mut StoreInner, func: u32, base: usize) -> Result<ExecState, Exit> {
-    let (code, instance) = code_of(inner, func)?;
+    let (code, instance) = code_of(inner, func).map_err(Exit::Error)?;
     let end = base + code.frame_size as usize;
     if end > inner.stack.slots.len() {
         inner.stack.grow(end).map_err(Exit::Trap)?;
@@ -94,7 +187,152 @@ pub(crate) fn enter(inner: &mut StoreInner, func: u32, base: usize) -> Result<Ex
     })
 }
 
-macro_rules! gen_run {
+/// Runs until the outermost frame returns, a host function must be called, or a trap.
+pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
+    // SAFETY: `es.base` is a frame base set up by `enter` or a call, within `slots`.
+    let sp = unsafe { inner.stack.slots.as_mut_ptr().add(es.base) };
+    let mut st = State {
+        inner,
+        ctx: Ctx {
+            funcs: std::ptr::null(),
+            globals: std::ptr::null(),
+            gbase: std::ptr::null_mut(),
+        },
+        cur_inst: es.instance,
+        base: es.base,
+        ip: es.ip,
+        sp,
+        mem: std::ptr::null_mut(),
+        len: 0,
+        stack_floor: 0,
+        trap: TrapCode::Unreachable,
+        host: None,
+        error: None,
+    };
+    st.load_instance(es.instance);
+    #[cfg(wasp_tail)]
+    {
+        st.stack_floor = native_sp().saturating_sub(STACK_SLACK);
+    }
+    let signal = loop {
+        // SAFETY: `st.ip` points at an instruction of the current function and
+        // the hot state matches the current frame and instance.
+        let s = unsafe { ((*st.ip).handler)(st.ip, st.sp, st.mem, st.len, &mut st) };
+        if s != Signal::Resume {
+            break s;
+        }
+    };
+    match signal {
+        Signal::Return => Exit::Return,
+        Signal::Trap => Exit::Trap(st.trap),
+        Signal::Error => Exit::Error(st.error.take().expect("error signal carries an error")),
+        Signal::Host => {
+            let h = st.host.take().expect("host signal carries a call");
+            es.ip = st.ip;
+            es.base = st.base;
+            es.instance = st.cur_inst;
+            Exit::Host {
+                host: h.host,
+                base: h.base,
+                params: h.params,
+                results: h.results,
+                instance: st.cur_inst,
+            }
+        }
+        Signal::Resume => unreachable!(),
+    }
+}
+
+/// Continues with the instruction at `$ip`.
+#[cfg(wasp_tail)]
+macro_rules! dispatch {
+    ($ip:expr, $sp:expr, $mem:expr, $len:expr, $st:expr) => {{
+        let ip: *const Op = $ip;
+        return ((*ip).handler)(ip, $sp, $mem, $len, $st);
+    }};
+}
+#[cfg(not(wasp_tail))]
+macro_rules! dispatch {
+    ($ip:expr, $sp:expr, $mem:expr, $len:expr, $st:expr) => {{
+        let st: &mut State = $st;
+        st.ip = $ip;
+        st.sp = $sp;
+        st.mem = $mem;
+        st.len = $len;
+        return Signal::Resume;
+    }};
+}
+
+/// Returns to the trampoline if the native stack grew past the floor.
+#[cfg(wasp_tail)]
+macro_rules! guard {
+    ($ip:expr, $sp:expr, $mem:expr, $len:expr, $st:expr) => {{
+        if $crate::exec::run::native_sp() < $st.stack_floor {
+            $st.ip = $ip;
+            $st.sp = $sp;
+            $st.mem = $mem;
+            $st.len = $len;
+            return Signal::Resume;
+        }
+    }};
+}
+#[cfg(not(wasp_tail))]
+macro_rules! guard {
+    ($($t:tt)*) => {};
+}
+
+macro_rules! operands {
+    ($ip:ident, $v:ident { $($f:tt)* }) => {
+        let Instr::$v { $($f)* } = (*$ip).instr else {
+            // SAFETY: handlers are only installed for their own variant (`op_of`).
+            unsafe { std::hint::unreachable_unchecked() }
+        };
+    };
+}
+
+macro_rules! get {
+    ($sp:ident, $x:expr) => {
+        *$sp.add($x as usize)
+    };
+}
+macro_rules! set {
+    ($sp:ident, $x:expr, $v:expr) => {{
+        let v = $v;
+        *$sp.add($x as usize) = v;
+    }};
+}
+macro_rules! trap {
+    ($st:ident, $code:expr) => {{
+        return $st.set_trap($code);
+    }};
+}
+macro_rules! next {
+    ($ip:ident, $sp:ident, $mem:ident, $len:ident, $st:ident) => {
+        dispatch!($ip.add(1), $sp, $mem, $len, $st)
+    };
+}
+macro_rules! jump {
+    ($ip:ident, $sp:ident, $mem:ident, $len:ident, $st:ident, $off:expr) => {{
+        let off = $off;
+        let t = $ip.offset(off as isize);
+        if off < 0 {
+            guard!(t, $sp, $mem, $len, $st);
+        }
+        dispatch!(t, $sp, $mem, $len, $st)
+    }};
+}
+/// Effective address of an access of `$n` bytes, or a trap.
+macro_rules! addr {
+    ($st:ident, $len:ident, $a:expr, $off:expr, $n:expr) => {{
+        let ea = ($a as u32 as u64) + ($off as u64);
+        if ea + $n > $len as u64 {
+            trap!($st, TrapCode::MemoryOutOfBounds)
+        }
+        ea as usize
+    }};
+}
+
+macro_rules! gen_handlers {
     (
         bin: [$(($b:ident, $bi:ident, $bf:ident, $bo:ident)),* $(,)?],
         bin_trap: [$(($t:ident, $ti:ident, $tf:ident, $to:ident)),* $(,)?],
@@ -104,282 +342,182 @@ macro_rules! gen_run {
         load: [$(($l:ident, $la:ident, $ln:literal, $lf:ident)),* $(,)?],
         store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
     ) => {
-/// Runs until the outermost frame returns, a host function must be called, or a trap.
-#[allow(unused_unsafe)]
-pub(crate) fn run(inner: &mut StoreInner, st: &mut ExecState) -> Exit {
-    let mut ip = st.ip;
-    let mut base = st.base;
-    let mut cur_inst = st.instance;
-    // SAFETY: `base` is a frame base set up by `enter` or a call, within `slots`.
-    let mut sp: *mut u64 = unsafe { inner.stack.slots.as_mut_ptr().add(base) };
-    let mut ctx = Ctx::load(inner, cur_inst);
-
-    // SAFETY (for all slot accesses below): slot indices come from the
-    // translator, which keeps them below the function's frame_size, and the
-    // frame [base, base + frame_size) is inside `slots` (checked on entry).
-    macro_rules! get { ($x:expr) => { unsafe { *sp.add($x as usize) } }; }
-    macro_rules! set { ($x:expr, $v:expr) => {{ let v = $v; unsafe { *sp.add($x as usize) = v; } }}; }
-    macro_rules! trap { ($code:expr) => {{ return Exit::Trap($code); }}; }
-    macro_rules! next { () => {{ ip = unsafe { ip.add(1) }; continue; }}; }
-    // SAFETY: branch offsets are computed by the translator and land on an
-    // instruction of the same function.
-    macro_rules! jump { ($off:expr) => {{ ip = unsafe { ip.offset($off as isize) }; continue; }}; }
-    macro_rules! addr {
-        ($a:expr, $off:expr, $n:expr) => {{
-            let ea = ($a as u32 as u64) + ($off as u64);
-            if ea + $n > ctx.mem_len as u64 { trap!(TrapCode::MemoryOutOfBounds) }
-            ea as usize
-        }};
-    }
-    // SAFETY: `ea + N <= mem_len` was checked by `addr!`, and `mem`/`mem_len`
-    // describe the current instance's memory (reloaded whenever it can change).
-    macro_rules! load { ($ea:expr, $n:literal) => { unsafe { std::ptr::read_unaligned(ctx.mem.add($ea) as *const [u8; $n]) } }; }
-    macro_rules! store { ($ea:expr, $n:literal, $v:expr) => {{
-        let bytes = ($v as u64).to_le_bytes();
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ctx.mem.add($ea), $n) }
-    }}; }
-    macro_rules! global { ($i:expr) => { unsafe { &mut *ctx.gbase.add(*ctx.globals.add($i as usize) as usize) } }; }
-    macro_rules! inst { () => { &inner.instances[cur_inst as usize] }; }
-
-    loop {
-        // SAFETY: `ip` always points into the current function's code, which
-        // ends with a return, so the loop never runs past it.
-        let instr = unsafe { *ip };
-        match instr {
-            $( Instr::$b { dst, lhs, rhs } => { set!(dst, $bf(get!(lhs), get!(rhs))); next!() }
-               Instr::$bi { dst, lhs, imm } => { set!(dst, $bf(get!(lhs), imm as i64 as u64)); next!() } )*
-            $( Instr::$t { dst, lhs, rhs } => {
-                   match $tf(get!(lhs), get!(rhs)) { Ok(v) => set!(dst, v), Err(c) => trap!(c) } next!() }
-               Instr::$ti { dst, lhs, imm } => {
-                   match $tf(get!(lhs), imm as i64 as u64) { Ok(v) => set!(dst, v), Err(c) => trap!(c) } next!() } )*
-            $( Instr::$u { dst, src } => { set!(dst, $uf(get!(src))); next!() } )*
-            $( Instr::$ut { dst, src } => { match $utf(get!(src)) { Ok(v) => set!(dst, v), Err(c) => trap!(c) } next!() } )*
-            $( Instr::$c { dst, lhs, rhs } => { set!(dst, $cf(get!(lhs), get!(rhs))); next!() }
-               Instr::$ci { dst, lhs, imm } => { set!(dst, $cf(get!(lhs), imm as i64 as u64)); next!() }
-               Instr::$cb { lhs, rhs, offset } => { if $cf(get!(lhs), get!(rhs)) != 0 { jump!(offset) } next!() }
-               Instr::$cbi { lhs, imm, offset } => { if $cf(get!(lhs), imm as i64 as u64) != 0 { jump!(offset) } next!() } )*
-            $( Instr::$l { dst, addr, offset } => {
-                   let ea = addr!(get!(addr), offset, $ln); set!(dst, $lf(load!(ea, $ln))); next!() }
-               Instr::$la { dst, addr } => {
-                   let ea = addr!(addr, 0u32, $ln); set!(dst, $lf(load!(ea, $ln))); next!() } )*
-            $( Instr::$s { addr, src, offset } => {
-                   let ea = addr!(get!(addr), offset, $sn); store!(ea, $sn, get!(src)); next!() }
-               Instr::$si { addr, imm, offset } => {
-                   let ea = addr!(get!(addr), offset, $sn); store!(ea, $sn, imm as i64); next!() } )*
-
-            Instr::Unreachable => trap!(TrapCode::Unreachable),
-            Instr::Br { offset } => jump!(offset),
-            Instr::BrIfNez { cond, offset } => { if get!(cond) as u32 != 0 { jump!(offset) } next!() }
-            Instr::BrIfEqz { cond, offset } => { if get!(cond) as u32 == 0 { jump!(offset) } next!() }
-            Instr::BrIfNez64 { cond, offset } => { if get!(cond) != 0 { jump!(offset) } next!() }
-            Instr::BrIfEqz64 { cond, offset } => { if get!(cond) == 0 { jump!(offset) } next!() }
-            Instr::BrTable { index, len } => {
-                let i = (get!(index) as u32).min(len);
-                jump!(1 + i as isize)
-            }
-            Instr::Copy { dst, src } => { set!(dst, get!(src)); next!() }
-            Instr::Const32 { dst, val } => { set!(dst, val as u64); next!() }
-            Instr::Const64 { dst, lo, hi } => { set!(dst, lo as u64 | (hi as u64) << 32); next!() }
-            Instr::Select { dst, cond, a, b } => {
-                set!(dst, if get!(cond) as u32 != 0 { get!(a) } else { get!(b) }); next!()
-            }
-            Instr::GlobalGet { dst, index } => { set!(dst, global!(index).value); next!() }
-            Instr::GlobalSet { src, index } => { global!(index).value = get!(src); next!() }
-            Instr::Return1 { src } => {
-                set!(0, get!(src));
-                match ret(inner, &mut ip, &mut base, &mut sp, &mut cur_inst, &mut ctx) {
-                    true => continue,
-                    false => return Exit::Return,
-                }
-            }
-            Instr::Return => {
-                match ret(inner, &mut ip, &mut base, &mut sp, &mut cur_inst, &mut ctx) {
-                    true => continue,
-                    false => return Exit::Return,
-                }
-            }
-            Instr::Call { func, base: b } => {
-                // SAFETY: `func` indexes the instance's function table (validated).
-                let callee = unsafe { *ctx.funcs.add(func as usize) };
-                ip = unsafe { ip.add(1) };
-                let new_base = base + b as usize;
-                if let Some(exit) = call(inner, callee, new_base, &mut ip, &mut base, &mut sp, &mut cur_inst, &mut ctx) {
-                    if let Exit::Host { .. } = exit { *st = ExecState { ip, base, instance: cur_inst }; }
-                    return exit;
-                }
-            }
-            Instr::CallIndirect { ty, index, base: b, table } => {
-                let t = inst!().tables[table as usize];
-                let i = get!(index) as u32 as usize;
-                let elems = &inner.tables[t as usize].elems;
-                if i >= elems.len() { trap!(TrapCode::UndefinedElement) }
-                let r = elems[i];
-                if r == 0 { trap!(TrapCode::IndirectCallToNull) }
-                let callee = (r - 1) as u32;
-                if inner.funcs[callee as usize].ty != ty { trap!(TrapCode::BadSignature) }
-                ip = unsafe { ip.add(1) };
-                let new_base = base + b as usize;
-                if let Some(exit) = call(inner, callee, new_base, &mut ip, &mut base, &mut sp, &mut cur_inst, &mut ctx) {
-                    if let Exit::Host { .. } = exit { *st = ExecState { ip, base, instance: cur_inst }; }
-                    return exit;
-                }
-            }
-            Instr::MemorySize { dst } => { set!(dst, (ctx.mem_len / 65536) as u64); next!() }
-            Instr::MemoryGrow { dst, delta } => {
-                let m = inst!().memories[0];
-                let r = inner.memories[m as usize].grow(get!(delta) as u32);
-                set!(dst, r.map_or(u32::MAX, |old| old) as u64);
-                ctx = Ctx::load(inner, cur_inst);
-                next!()
-            }
-            Instr::MemoryFill { dst, val, len } => {
-                let (d, n) = (get!(dst) as u32 as usize, get!(len) as u32 as usize);
-                if d + n > ctx.mem_len { trap!(TrapCode::MemoryOutOfBounds) }
-                // SAFETY: bounds checked just above.
-                unsafe { std::ptr::write_bytes(ctx.mem.add(d), get!(val) as u8, n) }
-                next!()
-            }
-            Instr::MemoryCopy { dst, src, len } => {
-                let (d, s, n) = (get!(dst) as u32 as usize, get!(src) as u32 as usize, get!(len) as u32 as usize);
-                if d + n > ctx.mem_len || s + n > ctx.mem_len { trap!(TrapCode::MemoryOutOfBounds) }
-                // SAFETY: both ranges checked just above; `copy` allows overlap.
-                unsafe { std::ptr::copy(ctx.mem.add(s), ctx.mem.add(d), n) }
-                next!()
-            }
-            Instr::MemoryInit { dst, src, len, seg } => {
-                let (d, s, n) = (get!(dst) as u32 as usize, get!(src) as u32 as usize, get!(len) as u32 as usize);
-                let inst = inst!();
-                let data: &[u8] = if inst.dropped_data[seg as usize] { &[] } else {
-                    let r = inst.module.inner.info.datas[seg as usize].bytes.clone();
-                    &inst.module.inner.bytes[r]
-                };
-                if d + n > ctx.mem_len || s + n > data.len() { trap!(TrapCode::MemoryOutOfBounds) }
-                // SAFETY: destination range checked just above; source is a slice.
-                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr().add(s), ctx.mem.add(d), n) }
-                next!()
-            }
-            Instr::DataDrop { seg } => {
-                inner.instances[cur_inst as usize].dropped_data[seg as usize] = true;
-                next!()
-            }
-            Instr::TableGet { dst, index, table } => {
-                let t = inst!().tables[table as usize];
-                match inner.tables[t as usize].elems.get(get!(index) as u32 as usize) {
-                    Some(v) => set!(dst, *v),
-                    None => trap!(TrapCode::TableOutOfBounds),
-                }
-                next!()
-            }
-            Instr::TableSet { index, val, table } => {
-                let t = inst!().tables[table as usize];
-                let v = get!(val);
-                match inner.tables[t as usize].elems.get_mut(get!(index) as u32 as usize) {
-                    Some(slot) => *slot = v,
-                    None => trap!(TrapCode::TableOutOfBounds),
-                }
-                next!()
-            }
-            Instr::TableSize { dst, table } => {
-                let t = inst!().tables[table as usize];
-                set!(dst, inner.tables[t as usize].elems.len() as u64);
-                next!()
-            }
-            Instr::TableGrow { dst, init, delta, table } => {
-                let t = inst!().tables[table as usize];
-                let r = inner.tables[t as usize].grow(get!(delta) as u32, get!(init));
-                set!(dst, r.map_or(u32::MAX, |old| old) as u64);
-                next!()
-            }
-            Instr::TableFill { dst, val, len, table } => {
-                let t = inst!().tables[table as usize];
-                let (d, v, n) = (get!(dst) as u32 as usize, get!(val), get!(len) as u32 as usize);
-                let elems = &mut inner.tables[t as usize].elems;
-                if d + n > elems.len() { trap!(TrapCode::TableOutOfBounds) }
-                elems[d..d + n].fill(v);
-                next!()
-            }
-            Instr::TableCopy { dst, src, len, dst_table, src_table } => {
-                let inst = inst!();
-                let (dt, stb) = (inst.tables[dst_table as usize] as usize, inst.tables[src_table as usize] as usize);
-                let (d, s, n) = (get!(dst) as u32 as usize, get!(src) as u32 as usize, get!(len) as u32 as usize);
-                if d + n > inner.tables[dt].elems.len() || s + n > inner.tables[stb].elems.len() {
-                    trap!(TrapCode::TableOutOfBounds)
-                }
-                if dt == stb {
-                    inner.tables[dt].elems.copy_within(s..s + n, d);
-                } else {
-                    let tmp: Vec<u64> = inner.tables[stb].elems[s..s + n].to_vec();
-                    inner.tables[dt].elems[d..d + n].copy_from_slice(&tmp);
-                }
-                next!()
-            }
-            Instr::TableInit { dst, src, len, table, seg } => {
-                let inst = inst!();
-                let t = inst.tables[table as usize] as usize;
-                let items = inst.elems[seg as usize].clone();
-                let (d, s, n) = (get!(dst) as u32 as usize, get!(src) as u32 as usize, get!(len) as u32 as usize);
-                if s + n > items.len() || d + n > inner.tables[t].elems.len() {
-                    trap!(TrapCode::TableOutOfBounds)
-                }
-                inner.tables[t].elems[d..d + n].copy_from_slice(&items[s..s + n]);
-                next!()
-            }
-            Instr::ElemDrop { seg } => {
-                inner.instances[cur_inst as usize].elems[seg as usize] = Arc::from(Vec::new());
-                next!()
-            }
-            Instr::RefFunc { dst, func } => {
-                // SAFETY: `func` indexes the instance's function table (validated).
-                set!(dst, unsafe { *ctx.funcs.add(func as usize) } as u64 + 1);
-                next!()
-            }
+        /// One module per generated handler, named after its instruction.
+        #[allow(non_snake_case)]
+        mod gen {
+            use super::*;
+            // SAFETY (all handlers): slot indices are below the frame size
+            // (translator invariant) and memory accesses are bounds-checked by `addr!`.
+            $(
+            pub(super) mod $b { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $b { dst, lhs, rhs });
+                    set!(sp, dst, $bf(get!(sp, lhs), get!(sp, rhs)));
+                    next!(ip, sp, mem, len, st)
+                } }
+            pub(super) mod $bi { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $bi { dst, lhs, imm });
+                    set!(sp, dst, $bf(get!(sp, lhs), imm as i64 as u64));
+                    next!(ip, sp, mem, len, st)
+                } }
+            )*
+            $(
+            pub(super) mod $t { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $t { dst, lhs, rhs });
+                    match $tf(get!(sp, lhs), get!(sp, rhs)) { Ok(v) => set!(sp, dst, v), Err(c) => trap!(st, c) }
+                    next!(ip, sp, mem, len, st)
+                } }
+            pub(super) mod $ti { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $ti { dst, lhs, imm });
+                    match $tf(get!(sp, lhs), imm as i64 as u64) { Ok(v) => set!(sp, dst, v), Err(c) => trap!(st, c) }
+                    next!(ip, sp, mem, len, st)
+                } }
+            )*
+            $(
+            pub(super) mod $u { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $u { dst, src });
+                    set!(sp, dst, $uf(get!(sp, src)));
+                    next!(ip, sp, mem, len, st)
+                } }
+            )*
+            $(
+            pub(super) mod $ut { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $ut { dst, src });
+                    match $utf(get!(sp, src)) { Ok(v) => set!(sp, dst, v), Err(c) => trap!(st, c) }
+                    next!(ip, sp, mem, len, st)
+                } }
+            )*
+            $(
+            pub(super) mod $c { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $c { dst, lhs, rhs });
+                    set!(sp, dst, $cf(get!(sp, lhs), get!(sp, rhs)));
+                    next!(ip, sp, mem, len, st)
+                } }
+            pub(super) mod $ci { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $ci { dst, lhs, imm });
+                    set!(sp, dst, $cf(get!(sp, lhs), imm as i64 as u64));
+                    next!(ip, sp, mem, len, st)
+                } }
+            pub(super) mod $cb { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $cb { lhs, rhs, offset });
+                    if $cf(get!(sp, lhs), get!(sp, rhs)) != 0 { jump!(ip, sp, mem, len, st, offset) }
+                    next!(ip, sp, mem, len, st)
+                } }
+            pub(super) mod $cbi { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $cbi { lhs, imm, offset });
+                    if $cf(get!(sp, lhs), imm as i64 as u64) != 0 { jump!(ip, sp, mem, len, st, offset) }
+                    next!(ip, sp, mem, len, st)
+                } }
+            )*
+            $(
+            pub(super) mod $l { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $l { dst, addr, offset });
+                    let ea = addr!(st, len, get!(sp, addr), offset, $ln);
+                    set!(sp, dst, $lf(std::ptr::read_unaligned(mem.add(ea) as *const [u8; $ln])));
+                    next!(ip, sp, mem, len, st)
+                } }
+            pub(super) mod $la { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $la { dst, addr });
+                    let ea = addr!(st, len, addr, 0u32, $ln);
+                    set!(sp, dst, $lf(std::ptr::read_unaligned(mem.add(ea) as *const [u8; $ln])));
+                    next!(ip, sp, mem, len, st)
+                } }
+            )*
+            $(
+            pub(super) mod $s { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $s { addr, src, offset });
+                    let ea = addr!(st, len, get!(sp, addr), offset, $sn);
+                    let bytes = get!(sp, src).to_le_bytes();
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem.add(ea), $sn);
+                    next!(ip, sp, mem, len, st)
+                } }
+            pub(super) mod $si { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $si { addr, imm, offset });
+                    let ea = addr!(st, len, get!(sp, addr), offset, $sn);
+                    let bytes = (imm as i64 as u64).to_le_bytes();
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem.add(ea), $sn);
+                    next!(ip, sp, mem, len, st)
+                } }
+            )*
         }
-    }
-}
+
+        /// Pairs an instruction with its handler.
+        pub(crate) fn op_of(instr: Instr) -> Op {
+            use super::handlers as h;
+            let handler: Handler = match instr {
+                $( Instr::$b { .. } => gen::$b::h, Instr::$bi { .. } => gen::$bi::h, )*
+                $( Instr::$t { .. } => gen::$t::h, Instr::$ti { .. } => gen::$ti::h, )*
+                $( Instr::$u { .. } => gen::$u::h, )*
+                $( Instr::$ut { .. } => gen::$ut::h, )*
+                $( Instr::$c { .. } => gen::$c::h, Instr::$ci { .. } => gen::$ci::h,
+                   Instr::$cb { .. } => gen::$cb::h, Instr::$cbi { .. } => gen::$cbi::h, )*
+                $( Instr::$l { .. } => gen::$l::h, Instr::$la { .. } => gen::$la::h, )*
+                $( Instr::$s { .. } => gen::$s::h, Instr::$si { .. } => gen::$si::h, )*
+                Instr::Unreachable => h::unreachable,
+                Instr::Br { .. } => h::br,
+                Instr::BrIfNez { .. } => h::br_if_nez,
+                Instr::BrIfEqz { .. } => h::br_if_eqz,
+                Instr::BrIfNez64 { .. } => h::br_if_nez64,
+                Instr::BrIfEqz64 { .. } => h::br_if_eqz64,
+                Instr::BrTable { .. } => h::br_table,
+                Instr::Return => h::ret,
+                Instr::Return1 { .. } => h::ret1,
+                Instr::Call { .. } => h::call,
+                Instr::CallIndirect { .. } => h::call_indirect,
+                Instr::Copy { .. } => h::copy,
+                Instr::Const32 { .. } => h::const32,
+                Instr::Const64 { .. } => h::const64,
+                Instr::Select { .. } => h::select,
+                Instr::GlobalGet { .. } => h::global_get,
+                Instr::GlobalSet { .. } => h::global_set,
+                Instr::MemorySize { .. } => h::memory_size,
+                Instr::MemoryGrow { .. } => h::memory_grow,
+                Instr::MemoryFill { .. } => h::memory_fill,
+                Instr::MemoryCopy { .. } => h::memory_copy,
+                Instr::MemoryInit { .. } => h::memory_init,
+                Instr::DataDrop { .. } => h::data_drop,
+                Instr::TableGet { .. } => h::table_get,
+                Instr::TableSet { .. } => h::table_set,
+                Instr::TableSize { .. } => h::table_size,
+                Instr::TableGrow { .. } => h::table_grow,
+                Instr::TableFill { .. } => h::table_fill,
+                Instr::TableCopy { .. } => h::table_copy,
+                Instr::TableInit { .. } => h::table_init,
+                Instr::ElemDrop { .. } => h::elem_drop,
+                Instr::RefFunc { .. } => h::ref_func,
+            };
+            Op { handler, instr }
+        }
     };
 }
-for_each_numeric!(gen_run);
+for_each_numeric!(gen_handlers);
 
-/// Pops the current frame. Returns false when control goes back to the host.
-#[inline(always)]
-fn ret(
-    inner: &mut StoreInner,
-    ip: &mut *const Instr,
-    base: &mut usize,
-    sp: &mut *mut u64,
-    cur_inst: &mut u32,
-    ctx: &mut Ctx,
-) -> bool {
-    // SAFETY: every executing function has a frame record (pushed on entry).
-    let f = unsafe { inner.stack.frames.pop().unwrap_unchecked() };
-    if f.ret_ip.is_null() {
-        return false;
-    }
-    *ip = f.ret_ip;
-    *base = f.ret_base as usize;
-    // SAFETY: the caller's frame base is within `slots` (it was when it called).
-    *sp = unsafe { inner.stack.slots.as_mut_ptr().add(*base) };
-    if f.ret_instance != *cur_inst {
-        *cur_inst = f.ret_instance;
-        *ctx = Ctx::load(inner, *cur_inst);
-    }
-    true
-}
+pub(crate) use {addr, dispatch, get, guard, jump, next, operands, set, trap};
 
-/// Calls store function `callee` with its frame at `new_base`. `ip` already
-/// points past the call. Returns `Some(exit)` to leave the loop.
+/// Enters store function `callee` with its frame at `new_base`; `ret` is the
+/// instruction to resume in the caller. Updates `st`'s hot state.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn call(
-    inner: &mut StoreInner,
+pub(super) fn do_call(
+    st: &mut State,
     callee: u32,
     new_base: usize,
-    ip: &mut *const Instr,
-    base: &mut usize,
-    sp: &mut *mut u64,
-    cur_inst: &mut u32,
-    ctx: &mut Ctx,
-) -> Option<Exit> {
+    ret: *const Op,
+) -> Result<(), Signal> {
+    // SAFETY: `inner` is the store borrowed mutably by `run`.
+    let inner = unsafe { &mut *st.inner };
     // SAFETY: `callee` comes from an instance's function table or a checked table entry.
     let ent = unsafe { inner.funcs.get_unchecked(callee as usize) };
     let (code, instance): (*const CompiledFunc, u32) = match &ent.kind {
@@ -390,16 +528,20 @@ fn call(
         } => (Arc::as_ptr(code), *instance),
         FuncKind::Wasm { .. } => match code_of(inner, callee) {
             Ok((code, instance)) => (Arc::as_ptr(&code), instance),
-            Err(exit) => return Some(exit),
+            Err(e) => {
+                st.error = Some(e);
+                return Err(Signal::Error);
+            }
         },
         FuncKind::Host(h) => {
-            return Some(Exit::Host {
+            st.host = Some(HostCall {
                 host: *h,
                 base: new_base,
                 params: ent.params as usize,
                 results: ent.results as usize,
-                instance: *cur_inst,
-            })
+            });
+            st.ip = ret;
+            return Err(Signal::Host);
         }
     };
     // SAFETY: the code is owned by the function entity (an `Arc` the store keeps).
@@ -407,16 +549,18 @@ fn call(
     let end = new_base + code.frame_size as usize;
     if end > inner.stack.slots.len() {
         if let Err(c) = inner.stack.grow(end) {
-            return Some(Exit::Trap(c));
+            st.trap = c;
+            return Err(Signal::Trap);
         }
     }
     if inner.stack.frames.len() >= inner.stack.max_frames {
-        return Some(Exit::Trap(TrapCode::StackExhausted));
+        st.trap = TrapCode::StackExhausted;
+        return Err(Signal::Trap);
     }
     inner.stack.frames.push(Frame {
-        ret_ip: *ip,
-        ret_base: *base as u32,
-        ret_instance: *cur_inst,
+        ret_ip: ret.cast(),
+        ret_base: st.base as u32,
+        ret_instance: st.cur_inst,
         func: callee,
     });
     let slots = inner.stack.slots.as_mut_ptr();
@@ -428,13 +572,77 @@ fn call(
             0,
             code.locals as usize,
         );
-        *sp = slots.add(new_base);
+        st.sp = slots.add(new_base);
     }
-    *base = new_base;
-    *ip = code.instrs.as_ptr();
-    if instance != *cur_inst {
-        *cur_inst = instance;
-        *ctx = Ctx::load(inner, instance);
+    st.base = new_base;
+    st.ip = code.instrs.as_ptr();
+    if instance != st.cur_inst {
+        st.load_instance(instance);
     }
-    None
+    Ok(())
+}
+
+/// Pops the current frame into `st`. Returns false when control goes back to the host.
+#[inline(always)]
+pub(super) fn do_return(st: &mut State) -> bool {
+    // SAFETY: `inner` is the store borrowed mutably by `run`.
+    let inner = unsafe { &mut *st.inner };
+    // SAFETY: every executing function has a frame record (pushed on entry).
+    let f = unsafe { inner.stack.frames.pop().unwrap_unchecked() };
+    if f.ret_ip.is_null() {
+        return false;
+    }
+    st.ip = f.ret_ip.cast();
+    st.base = f.ret_base as usize;
+    // SAFETY: the caller's frame base is within `slots` (it was when it called).
+    st.sp = unsafe { inner.stack.slots.as_mut_ptr().add(st.base) };
+    if f.ret_instance != st.cur_inst {
+        st.load_instance(f.ret_instance);
+    }
+    true
+}
+
+impl State {
+    pub(super) fn inner(&mut self) -> &mut StoreInner {
+        // SAFETY: `inner` is the store borrowed mutably by `run`.
+        unsafe { &mut *self.inner }
+    }
+    pub(super) fn instance(&mut self) -> &mut crate::store::InstanceEntity {
+        let i = self.cur_inst as usize;
+        &mut self.inner().instances[i]
+    }
+    pub(super) fn global(&self, index: u32) -> *mut u64 {
+        // SAFETY: `index` is a validated global index of the current instance.
+        unsafe {
+            &raw mut (*self
+                .ctx
+                .gbase
+                .add(*self.ctx.globals.add(index as usize) as usize))
+            .value
+        }
+    }
+    pub(super) fn func(&self, index: u32) -> u32 {
+        // SAFETY: `index` is a validated function index of the current instance.
+        unsafe { *self.ctx.funcs.add(index as usize) }
+    }
+    pub(super) fn base_index(&self) -> usize {
+        self.base
+    }
+    /// Records the caller's memory view (so a call that stays in this
+    /// instance keeps it) before `do_call`.
+    pub(super) fn keep_memory(&mut self, mem: *mut u8, len: usize) {
+        (self.mem, self.len) = (mem, len);
+    }
+    /// The hot state after `do_call`/`do_return` updated it.
+    pub(super) fn hot_after_switch(&self) -> (*const Op, *mut u64, *mut u8, usize) {
+        (self.ip, self.sp, self.mem, self.len)
+    }
+    pub(super) fn memory_after_grow(&mut self) -> (*mut u8, usize) {
+        self.reload_memory();
+        (self.mem, self.len)
+    }
+    pub(super) fn set_trap(&mut self, c: TrapCode) -> Signal {
+        self.trap = c;
+        Signal::Trap
+    }
 }

@@ -234,6 +234,24 @@ impl Module {
         &self.inner.info.globals
     }
 
+    /// The translated IR of function `func_index`, one instruction per line
+    /// (for debugging the translator; the format is not stable).
+    #[doc(hidden)]
+    pub fn debug_ir(&self, func_index: u32) -> Result<String> {
+        let def = func_index
+            .checked_sub(self.inner.info.num_imported_funcs)
+            .ok_or_else(|| Error::new(ErrorKind::Usage, "imported function"))?;
+        let code = self.inner.compiled_func(def)?;
+        let mut out = format!(
+            "params {} locals {} frame {}\n",
+            code.params, code.locals, code.frame_size
+        );
+        for (i, instr) in code.instrs.iter().enumerate() {
+            out.push_str(&format!("{i:4}: {instr:?}\n"));
+        }
+        Ok(out)
+    }
+
     /// How many defined functions have been translated so far (lazy translation).
     pub fn translated_count(&self) -> usize {
         self.inner

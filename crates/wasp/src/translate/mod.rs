@@ -174,7 +174,7 @@ pub(crate) fn translate(
         ));
     }
     Ok(CompiledFunc {
-        instrs: t.instrs.into_boxed_slice(),
+        instrs: t.instrs.into_iter().map(crate::exec::op_of).collect(),
         params: params as u16,
         locals: (locals - params) as u16,
         frame_size: frame_size as u32,
