@@ -147,7 +147,7 @@ impl<T> Linker<T> {
         name: &str,
     ) -> Option<Extern> {
         let store = store.as_context_mut().0;
-        Some(self.resolve(store, module, name)?)
+        self.resolve(store, module, name)
     }
 
     fn resolve(&self, store: &mut Store<T>, module: &str, name: &str) -> Option<Extern> {

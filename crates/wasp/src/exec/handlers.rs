@@ -8,8 +8,7 @@
 //! memory, reloaded after anything that can move it.
 
 use super::run::{
-    addr, dispatch, do_call, do_return, get, guard, jump, next, operands, set, trap, Op, Signal,
-    State,
+    dispatch, do_call, do_return, get, guard, jump, next, operands, set, trap, Op, Signal, State,
 };
 use crate::error::TrapCode;
 use crate::ir::Instr;
@@ -577,7 +576,3 @@ pub(super) unsafe fn ref_func(
     set!(sp, dst, st.func(func) as u64 + 1);
     next!(ip, sp, mem, len, st)
 }
-
-// Silence "unused" for macros only some backends use.
-#[allow(unused_imports)]
-use addr as _;

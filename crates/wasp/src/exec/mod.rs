@@ -154,9 +154,7 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                 store.inner.stack.top = base + n;
                 let r = call_host(store, host, Some(instance), buf);
                 store.inner.stack.top = saved_top;
-                if let Err(e) = r {
-                    return Err(e);
-                }
+                r?;
                 store.inner.stack.slots[base..base + results].copy_from_slice(&buf[..results]);
             }
             other => return finish(store, other),

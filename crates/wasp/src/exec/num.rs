@@ -521,6 +521,44 @@ trunc!(
     u64
 );
 
+/// Little-endian load conversions, from the bytes read to a slot value.
+#[inline(always)]
+pub fn load_u8(b: [u8; 1]) -> u64 {
+    b[0] as u64
+}
+#[inline(always)]
+pub fn load_u16(b: [u8; 2]) -> u64 {
+    u16::from_le_bytes(b) as u64
+}
+#[inline(always)]
+pub fn load_u32(b: [u8; 4]) -> u64 {
+    u32::from_le_bytes(b) as u64
+}
+#[inline(always)]
+pub fn load_u64(b: [u8; 8]) -> u64 {
+    u64::from_le_bytes(b)
+}
+#[inline(always)]
+pub fn load_i8_32(b: [u8; 1]) -> u64 {
+    b[0] as i8 as i32 as u32 as u64
+}
+#[inline(always)]
+pub fn load_i16_32(b: [u8; 2]) -> u64 {
+    i16::from_le_bytes(b) as i32 as u32 as u64
+}
+#[inline(always)]
+pub fn load_i8_64(b: [u8; 1]) -> u64 {
+    b[0] as i8 as i64 as u64
+}
+#[inline(always)]
+pub fn load_i16_64(b: [u8; 2]) -> u64 {
+    i16::from_le_bytes(b) as i64 as u64
+}
+#[inline(always)]
+pub fn load_i32_64(b: [u8; 4]) -> u64 {
+    i32::from_le_bytes(b) as i64 as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,42 +608,4 @@ mod tests {
         assert_eq!(i32_add(a, 1), 6);
         assert_eq!(i32_eqz(0xffff_ffff_0000_0000), 1);
     }
-}
-
-/// Little-endian load conversions, from the bytes read to a slot value.
-#[inline(always)]
-pub fn load_u8(b: [u8; 1]) -> u64 {
-    b[0] as u64
-}
-#[inline(always)]
-pub fn load_u16(b: [u8; 2]) -> u64 {
-    u16::from_le_bytes(b) as u64
-}
-#[inline(always)]
-pub fn load_u32(b: [u8; 4]) -> u64 {
-    u32::from_le_bytes(b) as u64
-}
-#[inline(always)]
-pub fn load_u64(b: [u8; 8]) -> u64 {
-    u64::from_le_bytes(b)
-}
-#[inline(always)]
-pub fn load_i8_32(b: [u8; 1]) -> u64 {
-    b[0] as i8 as i32 as u32 as u64
-}
-#[inline(always)]
-pub fn load_i16_32(b: [u8; 2]) -> u64 {
-    i16::from_le_bytes(b) as i32 as u32 as u64
-}
-#[inline(always)]
-pub fn load_i8_64(b: [u8; 1]) -> u64 {
-    b[0] as i8 as i64 as u64
-}
-#[inline(always)]
-pub fn load_i16_64(b: [u8; 2]) -> u64 {
-    i16::from_le_bytes(b) as i64 as u64
-}
-#[inline(always)]
-pub fn load_i32_64(b: [u8; 4]) -> u64 {
-    i32::from_le_bytes(b) as i64 as u64
 }

@@ -345,7 +345,6 @@ macro_rules! gen_handlers {
         /// One module per generated handler, named after its instruction.
         #[allow(non_snake_case)]
         mod gen {
-            use super::*;
             // SAFETY (all handlers): slot indices are below the frame size
             // (translator invariant) and memory accesses are bounds-checked by `addr!`.
             $(
@@ -505,7 +504,7 @@ macro_rules! gen_handlers {
 }
 for_each_numeric!(gen_handlers);
 
-pub(crate) use {addr, dispatch, get, guard, jump, next, operands, set, trap};
+pub(crate) use {dispatch, get, guard, jump, next, operands, set, trap};
 
 /// Enters store function `callee` with its frame at `new_base`; `ret` is the
 /// instruction to resume in the caller. Updates `st`'s hot state.

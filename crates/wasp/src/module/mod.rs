@@ -46,6 +46,8 @@ pub(crate) enum SegmentMode {
 #[derive(Debug, Clone)]
 pub(crate) struct ElemSegment {
     pub mode: SegmentMode,
+    /// Element type (kept for `wasp inspect`-style reporting).
+    #[allow(dead_code)]
     pub ty: ValType,
     pub items: Vec<ConstExpr>,
 }

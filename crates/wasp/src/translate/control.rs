@@ -329,7 +329,7 @@ impl Translator<'_> {
 
     fn local_set(&mut self, local: Slot, tee: bool) {
         let (pos, o) = self.pop();
-        let others = self.stack.iter().any(|e| *e == Operand::Local(local));
+        let others = self.stack.contains(&Operand::Local(local));
         if o == Operand::Local(local) {
             if tee {
                 self.push(o);
