@@ -1,0 +1,3 @@
+module wasp.test/guests
+
+go 1.24
