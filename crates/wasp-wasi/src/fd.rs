@@ -162,7 +162,14 @@ fn sync(ctx: &mut WasiCtx, fd: u32, data_only: bool) -> WasiResult<()> {
                 retry(|| rustix::fs::fsync(&f.file))
             }
         }
-        Kind::Dir(d) => retry(|| rustix::fs::fsync(&d.dir)),
+        Kind::Dir(d) => {
+            // Directory handles may be `O_PATH`; fsync a readable handle to ".".
+            let flags = rustix::fs::OFlags::RDONLY
+                | rustix::fs::OFlags::DIRECTORY
+                | rustix::fs::OFlags::CLOEXEC;
+            let fd = retry(|| rustix::fs::openat(&d.dir, ".", flags, rustix::fs::Mode::empty()))?;
+            retry(|| rustix::fs::fsync(&fd))
+        }
         Kind::Stream(s) => {
             s.flush();
             Ok(())
@@ -361,7 +368,12 @@ pub fn fd_filestat_set_times(
     let ts = timestamps(atim, mtim, fst_flags)?;
     match &e.kind {
         Kind::File(f) if f.read_only => return Err(Errno::ROFS),
-        Kind::Dir(d) => d.writable()?,
+        Kind::Dir(d) => {
+            d.writable()?;
+            // Directory handles may be `O_PATH`, which `futimens` rejects.
+            let at = rustix::fs::AtFlags::empty();
+            return retry(|| rustix::fs::utimensat(&d.dir, ".", &ts, at));
+        }
         _ => {}
     }
     let host = e.kind.host_fd().ok_or(Errno::BADF)?;
