@@ -22,9 +22,13 @@ pub struct G {
 
 impl G {
     pub fn new(ctx: WasiCtx) -> G {
+        G::with_mem(ctx, MEM)
+    }
+
+    pub fn with_mem(ctx: WasiCtx, size: usize) -> G {
         G {
             ctx,
-            mem: vec![MARK; MEM],
+            mem: vec![MARK; size],
             next: 0x8000,
         }
     }
@@ -45,7 +49,10 @@ impl G {
     pub fn alloc(&mut self, len: u32) -> u32 {
         let p = (self.next + 7) & !7;
         self.next = p + len;
-        assert!((self.next as usize) < MEM / 2, "scratch space exhausted");
+        assert!(
+            (self.next as usize) < self.mem.len() / 2,
+            "scratch space exhausted"
+        );
         p
     }
 
