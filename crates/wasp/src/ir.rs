@@ -181,6 +181,8 @@ macro_rules! define_instr {
             Return,
             /// Copy `src` to slot 0, then return.
             Return1 { src: Slot },
+            /// Write `val` (zero-extended) to slot 0, then return.
+            Return1Imm { val: u32 },
             /// Call function `func` of the current instance; arguments start at `base`,
             /// which becomes the callee's frame base; results land at `base`.
             Call { func: u32, base: Slot },
@@ -189,6 +191,8 @@ macro_rules! define_instr {
             CallIndirect { ty: u32, index: Slot, base: Slot, table: u16 },
             /// `dst = src`
             Copy { dst: Slot, src: Slot },
+            /// `dst0 = src0; dst1 = src1` (in that order).
+            Copy2 { dst0: Slot, src0: Slot, dst1: Slot, src1: Slot },
             /// `dst = val` (32-bit constant, zero-extended).
             Const32 { dst: Slot, val: u32 },
             /// `dst = lo | hi << 32`

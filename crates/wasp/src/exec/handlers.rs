@@ -126,6 +126,23 @@ pub(super) unsafe fn ret1(ip: *const Op, sp: *mut u64, _: *mut u8, _: usize, st:
     dispatch!(ip, sp, mem, len, st)
 }
 
+pub(super) unsafe fn ret1_imm(
+    ip: *const Op,
+    sp: *mut u64,
+    _: *mut u8,
+    _: usize,
+    st: &mut State,
+) -> R {
+    operands!(ip, Return1Imm { val });
+    set!(sp, 0, val as u64);
+    if !do_return(st) {
+        return Signal::Return;
+    }
+    let (ip, sp, mem, len) = st.hot_after_switch();
+    guard!(ip, sp, mem, len, st);
+    dispatch!(ip, sp, mem, len, st)
+}
+
 pub(super) unsafe fn call(
     ip: *const Op,
     _: *mut u64,
@@ -195,6 +212,27 @@ pub(super) unsafe fn copy(
 ) -> R {
     operands!(ip, Copy { dst, src });
     set!(sp, dst, get!(sp, src));
+    next!(ip, sp, mem, len, st)
+}
+
+pub(super) unsafe fn copy2(
+    ip: *const Op,
+    sp: *mut u64,
+    mem: *mut u8,
+    len: usize,
+    st: &mut State,
+) -> R {
+    operands!(
+        ip,
+        Copy2 {
+            dst0,
+            src0,
+            dst1,
+            src1
+        }
+    );
+    set!(sp, dst0, get!(sp, src0));
+    set!(sp, dst1, get!(sp, src1));
     next!(ip, sp, mem, len, st)
 }
 

@@ -74,6 +74,12 @@ impl Translator<'_> {
         let n = self.results;
         if n == 1 {
             let (pos, o) = (self.stack.len() - 1, self.stack[self.stack.len() - 1]);
+            if let Operand::Const(v) = o {
+                if v <= u32::MAX as u64 {
+                    self.emit(Instr::Return1Imm { val: v as u32 });
+                    return;
+                }
+            }
             let src = self.value_slot(pos, o);
             self.emit(Instr::Return1 { src });
             return;

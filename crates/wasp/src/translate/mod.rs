@@ -107,6 +107,8 @@ struct Translator<'a> {
     last_const_set: Option<(Slot, u64, usize)>,
     /// Depth of blocks opened inside unreachable code.
     skip: usize,
+    /// Instruction index where a label was last bound.
+    label_at: Option<usize>,
 }
 
 /// Translates defined function `func_index` whose body occupies `range` of the module bytes.
@@ -146,6 +148,7 @@ pub(crate) fn translate(
         last_result: None,
         last_const_set: None,
         skip: 0,
+        label_at: None,
     };
     let label = t.new_label();
     t.ctrls.push(Ctrl {
@@ -187,6 +190,31 @@ impl Translator<'_> {
     }
 
     fn emit(&mut self, i: Instr) -> usize {
+        // Two copies in a row (no label between) become one instruction.
+        if let Instr::Copy {
+            dst: dst1,
+            src: src1,
+        } = i
+        {
+            if self.label_at != Some(self.instrs.len()) {
+                if let Some(&Instr::Copy {
+                    dst: dst0,
+                    src: src0,
+                }) = self.instrs.last()
+                {
+                    let at = self.instrs.len() - 1;
+                    self.instrs[at] = Instr::Copy2 {
+                        dst0,
+                        src0,
+                        dst1,
+                        src1,
+                    };
+                    self.last_result = None;
+                    self.last_const_set = None;
+                    return at;
+                }
+            }
+        }
         self.instrs.push(i);
         self.last_result = None;
         self.last_const_set = None;
@@ -315,6 +343,7 @@ impl Translator<'_> {
             ops::set_offset(&mut self.instrs[f], (pos as isize - f as isize) as i32);
         }
         self.labels[label].pos = Some(pos);
+        self.label_at = Some(pos);
         self.last_result = None;
         self.last_const_set = None;
     }
