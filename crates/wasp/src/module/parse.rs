@@ -136,7 +136,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
         section: "module header",
         func: None,
     };
-    let mut allocs = wasmparser::FuncValidatorAllocations::default();
+    let mut pending = Vec::new();
     let mut code_index = 0u32;
     let base = bytes.as_ptr() as usize;
     let range_of = |s: &[u8]| {
@@ -325,9 +325,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
                 let end = start + reader.bytes_remaining();
                 info.bodies.push(start..end);
                 if let ValidPayload::Func(f, body) = valid {
-                    let mut v = f.into_validator(std::mem::take(&mut allocs));
-                    v.validate(&body).map_err(|e| ctx.err(e))?;
-                    allocs = v.into_allocations();
+                    pending.push((func_index, f, body));
                 }
             }
             Payload::CustomSection(reader) => {
@@ -349,11 +347,66 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
                     }
                 }
             }
-            Payload::End(_) => {}
+            Payload::End(_) => validate_bodies(pending.drain(..).collect())?,
             _ => {}
         }
     }
     Ok(info)
+}
+
+type PendingBody<'a> = (
+    u32,
+    wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
+    wasmparser::FunctionBody<'a>,
+);
+
+/// Validates function bodies, spread over the available cores (a Go binary
+/// has thousands). Reports the error of the lowest-numbered failing function.
+fn validate_bodies(bodies: Vec<PendingBody<'_>>) -> Result<()> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        .min(bodies.len() / 64 + 1);
+    let validate = |chunk: Vec<PendingBody<'_>>| -> Result<()> {
+        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        for (index, f, body) in chunk {
+            let ctx = Ctx {
+                section: "code",
+                func: Some(index),
+            };
+            let mut v = f.into_validator(std::mem::take(&mut allocs));
+            v.validate(&body).map_err(|e| ctx.err(e))?;
+            allocs = v.into_allocations();
+        }
+        Ok(())
+    };
+    if threads <= 1 {
+        return validate(bodies);
+    }
+    let per = bodies.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<PendingBody<'_>>> = Vec::with_capacity(threads);
+    let mut rest = bodies.into_iter();
+    loop {
+        let c: Vec<_> = rest.by_ref().take(per).collect();
+        if c.is_empty() {
+            break;
+        }
+        chunks.push(c);
+    }
+    let results: Vec<Result<()>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| s.spawn(move || validate(c)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::msg("validator thread panicked")))
+            })
+            .collect()
+    });
+    results.into_iter().collect()
 }
 
 fn section_name(p: &Payload<'_>) -> &'static str {
