@@ -7,7 +7,7 @@
 use clap::{Parser, Subcommand};
 
 // `wasp run`: runs a WASI program (src/run.rs, `RunArgs` and `main`).
-// mod run;
+mod run;
 mod wast_cmd;
 
 const EXAMPLES: &str = "\
@@ -27,9 +27,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     // To add a subcommand: a variant holding its `clap::Args` struct, and an
-    // arm in `main` below. `run` goes here:
-    // /// Run a WebAssembly (WASI) program.
-    // Run(run::RunArgs),
+    // arm in `main` below.
+    /// Run a WebAssembly (WASI preview 1) program.
+    Run(Box<run::RunArgs>),
     /// Run WebAssembly specification test scripts (.wast).
     Wast(wast_cmd::WastArgs),
 }
@@ -37,7 +37,7 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        // Command::Run(args) => run::main(args),
+        Command::Run(args) => run::main(*args),
         Command::Wast(args) => wast_cmd::main(args),
     };
     std::process::exit(code);

@@ -393,7 +393,10 @@ fn file_io_seek_pread_pwrite_stat() {
 
 /// Parses `fd_readdir` output into `(d_next, ino, type, name)`; stops at a
 /// truncated entry.
-fn parse_dirents(buf: &[u8]) -> (Vec<(u64, u64, u8, Vec<u8>)>, bool) {
+/// `(d_next, d_ino, d_type, name)`.
+type Dirent = (u64, u64, u8, Vec<u8>);
+
+fn parse_dirents(buf: &[u8]) -> (Vec<Dirent>, bool) {
     let mut out = Vec::new();
     let mut at = 0;
     while at + 24 <= buf.len() {

@@ -1,0 +1,378 @@
+//! `wasp run`: runs a WASI preview 1 program (a command or a reactor).
+//!
+//! The guest sees exactly what the flags grant: its arguments, the variables
+//! given with `--env`/`--inherit-env`, the directories given with `--dir`
+//! and the listeners given with `--listen` — never the host's working
+//! directory or environment unless asked. Stdin, stdout and stderr are
+//! inherited.
+//!
+//! Exit status: the guest's `proc_exit` status (0 when `_start` returns);
+//! 134 after a trap (the trap kind and the wasm backtrace go to stderr);
+//! 1 when wasp itself fails (unreadable or invalid module, unknown import,
+//! a `--dir` that cannot be opened, a `--listen` that cannot bind).
+
+use std::ffi::OsString;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use wasp::{Config, Engine, Linker, Module, Store, Val, ValType};
+use wasp_wasi::{DirPerms, WasiCtx, WasiCtxBuilder};
+
+const EXAMPLES: &str = "\
+Directory syntax (--dir, compatible with `wasmtime run --dir`):
+  --dir HOST              preopen HOST under the same name in the guest
+  --dir HOST::GUEST       preopen HOST as the guest path GUEST (Go needs an absolute GUEST)
+  --dir HOST::GUEST:ro    the same, read-only: every mutation fails with EROFS
+  --dir-ro HOST[::GUEST]  another spelling of the read-only form
+Preopens get fds 3, 4, ... in order, then --listen sockets.
+
+Examples:
+  wasp run hello.wasm                               run a command (its _start)
+  wasp run prog.wasm arg1 --flag-for-the-guest      everything after MODULE goes to the guest
+  echo hi | wasp run cat.wasm                       stdio is inherited
+  wasp run --dir .::/work --env PWD=/work tool.wasm give Go a working directory
+  wasp run --dir /srv/data::/data:ro app.wasm       a read-only preopen
+  wasp run --env HOME --env LANG=C app.wasm         inherit HOME, set LANG
+  wasp run --listen 127.0.0.1:8080 server.wasm      a TCP listener as fd 3 (Go: net.FileListener(os.NewFile(3, \"\")))
+  wasp run --invoke add lib.wasm 2 3                call an export (after _initialize), print its results
+  wasp run --max-memory 512MiB --max-stack 8MiB big.wasm
+  wasp run module.wat                               text modules work too
+
+Exit status: the guest's exit status; 134 after a trap (message and wasm backtrace
+on stderr); 1 if wasp cannot load, link or set up the module.";
+
+/// Arguments of `wasp run`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct RunArgs {
+    /// Preopen a host directory: HOST, HOST::GUEST or HOST::GUEST:ro (read-only).
+    #[arg(long = "dir", value_name = "HOST[::GUEST][:ro]")]
+    pub dirs: Vec<String>,
+
+    /// Preopen a host directory read-only: HOST or HOST::GUEST.
+    #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
+    pub dirs_ro: Vec<String>,
+
+    /// Set an environment variable (NAME=VALUE), or inherit one from the host (NAME).
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    pub env: Vec<String>,
+
+    /// Pass the whole host environment to the guest (--env still overrides).
+    #[arg(long)]
+    pub inherit_env: bool,
+
+    /// Listen on a TCP address and hand the socket to the guest as a preopened fd.
+    #[arg(long = "listen", value_name = "HOST:PORT")]
+    pub listen: Vec<String>,
+
+    /// Cap each linear memory (bytes, or with a K/M/G/KiB/MiB/GiB suffix).
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
+
+    /// Cap the wasm stack (bytes, or with a K/M/G/KiB/MiB/GiB suffix).
+    #[arg(long, value_name = "SIZE")]
+    pub max_stack: Option<String>,
+
+    /// Call this export instead of `_start` (after `_initialize` if exported); the
+    /// arguments after MODULE are its parameters and its results are printed.
+    #[arg(long, value_name = "FUNC")]
+    pub invoke: Option<String>,
+
+    /// Make a WASI function return ENOSYS (repeatable; e.g. --deny-wasi sock_accept).
+    #[arg(long = "deny-wasi", value_name = "NAME")]
+    pub deny_wasi: Vec<String>,
+
+    /// The module: a .wasm binary or a .wat text file.
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+
+    /// Arguments for the guest (or for the --invoke function).
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        num_args = 0..
+    )]
+    pub args: Vec<OsString>,
+}
+
+/// Exit status after a trap (like a process killed by SIGABRT).
+const TRAP_EXIT: i32 = 134;
+
+/// Parses `HOST[::GUEST][:ro]` into (host, guest, read-only).
+fn parse_dir(spec: &str, force_ro: bool) -> (String, String, bool) {
+    let (host, rest) = match spec.split_once("::") {
+        Some((h, g)) => (h.to_string(), Some(g)),
+        None => (spec.to_string(), None),
+    };
+    match rest {
+        Some(g) => {
+            let (guest, ro) = match g.strip_suffix(":ro") {
+                Some(g) => (g, true),
+                None => (g, false),
+            };
+            (host, guest.to_string(), ro || force_ro)
+        }
+        None => {
+            let (host, ro) = match host.strip_suffix(":ro") {
+                Some(h) => (h.to_string(), true),
+                None => (host, false),
+            };
+            (host.clone(), host, ro || force_ro)
+        }
+    }
+}
+
+/// Parses `1234`, `64K`, `512MiB`, `4G` into bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("invalid size `{s}` (expected e.g. 65536, 64KiB, 512MiB, 4GiB)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "invalid size unit in `{s}` (use K, M, G, KiB, MiB or GiB)"
+            ))
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size `{s}` is too large"))
+}
+
+/// The run's host state.
+struct Host {
+    wasi: WasiCtx,
+}
+
+fn fail(msg: impl std::fmt::Display) -> i32 {
+    eprintln!("wasp run: {msg}");
+    1
+}
+
+/// Builds the WASI context from the flags.
+fn build_ctx(args: &RunArgs) -> Result<WasiCtx, String> {
+    let mut b = WasiCtxBuilder::new();
+    b.inherit_stdio();
+    b.arg(args.module.as_os_str());
+    if args.invoke.is_none() {
+        b.args(&args.args);
+    }
+    if args.inherit_env {
+        b.inherit_env();
+    }
+    for e in &args.env {
+        match e.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                b.env(k, v);
+            }
+            Some(_) => return Err(format!("--env `{e}`: the name is empty")),
+            None => {
+                if let Some(v) = std::env::var_os(e) {
+                    b.env(e, v);
+                }
+            }
+        }
+    }
+    let dirs = args
+        .dirs
+        .iter()
+        .map(|d| parse_dir(d, false))
+        .chain(args.dirs_ro.iter().map(|d| parse_dir(d, true)));
+    for (host, guest, ro) in dirs {
+        let perms = if ro {
+            DirPerms::ReadOnly
+        } else {
+            DirPerms::ReadWrite
+        };
+        b.preopened_dir(&host, &guest, perms)
+            .map_err(|e| format!("--dir {host}: {e}"))?;
+    }
+    for addr in &args.listen {
+        let l = TcpListener::bind(addr).map_err(|e| format!("--listen {addr}: {e}"))?;
+        b.preopened_listener(l)
+            .map_err(|e| format!("--listen {addr}: {e}"))?;
+    }
+    for name in &args.deny_wasi {
+        b.deny(name).map_err(|e| format!("--deny-wasi: {e}"))?;
+    }
+    Ok(b.build())
+}
+
+/// Parses the --invoke arguments for the function's parameter types.
+fn invoke_params(func: &str, tys: &[ValType], raw: &[OsString]) -> Result<Vec<Val>, String> {
+    if tys.len() != raw.len() {
+        return Err(format!(
+            "`{func}` takes {} argument(s), {} given",
+            tys.len(),
+            raw.len()
+        ));
+    }
+    tys.iter()
+        .zip(raw)
+        .map(|(ty, a)| {
+            let s = a.to_string_lossy();
+            let bad = || format!("`{s}` is not a valid {ty}");
+            Ok(match ty {
+                ValType::I32 => Val::I32(
+                    s.parse::<i32>()
+                        .or_else(|_| s.parse::<u32>().map(|u| u as i32))
+                        .map_err(|_| bad())?,
+                ),
+                ValType::I64 => Val::I64(
+                    s.parse::<i64>()
+                        .or_else(|_| s.parse::<u64>().map(|u| u as i64))
+                        .map_err(|_| bad())?,
+                ),
+                ValType::F32 => Val::F32(s.parse::<f32>().map_err(|_| bad())?.to_bits()),
+                ValType::F64 => Val::F64(s.parse::<f64>().map_err(|_| bad())?.to_bits()),
+                _ => return Err(format!("cannot pass a {ty} from the command line")),
+            })
+        })
+        .collect()
+}
+
+fn show(v: &Val) -> String {
+    match v {
+        Val::I32(x) => x.to_string(),
+        Val::I64(x) => x.to_string(),
+        Val::F32(b) => f32::from_bits(*b).to_string(),
+        Val::F64(b) => f64::from_bits(*b).to_string(),
+        Val::FuncRef(f) => if f.is_some() { "funcref" } else { "null" }.to_string(),
+        Val::ExternRef(e) => if e.is_some() { "externref" } else { "null" }.to_string(),
+    }
+}
+
+/// What a failed guest call means for the exit status.
+fn outcome(e: wasp::Error, module: &str) -> i32 {
+    if let Some(status) = e.exit_status() {
+        return status;
+    }
+    if e.trap().is_some() {
+        eprintln!("wasp run: {module}: {e}");
+    } else {
+        eprintln!("wasp run: {module}: error: {e}");
+    }
+    TRAP_EXIT
+}
+
+/// Runs `wasp run`; returns the exit code.
+pub fn main(args: RunArgs) -> i32 {
+    let mut config = Config::new();
+    if let Some(s) = &args.max_memory {
+        match parse_size(s) {
+            Ok(bytes) => {
+                config.max_memory_pages((bytes / 65536).min(65536) as u32);
+            }
+            Err(e) => return fail(format!("--max-memory: {e}")),
+        }
+    }
+    if let Some(s) = &args.max_stack {
+        match parse_size(s) {
+            Ok(bytes) => {
+                config.max_stack_bytes(bytes.min(usize::MAX as u64) as usize);
+            }
+            Err(e) => return fail(format!("--max-stack: {e}")),
+        }
+    }
+    let engine = Engine::new(&config);
+    let name = args.module.display().to_string();
+    let module = match Module::from_file(&engine, &args.module) {
+        Ok(m) => m,
+        Err(e) => return fail(format!("{name}: {e}")),
+    };
+    let ctx = match build_ctx(&args) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let mut linker: Linker<Host> = Linker::new(&engine);
+    if let Err(e) = wasp_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi) {
+        return fail(e);
+    }
+    let mut store = Store::new(&engine, Host { wasi: ctx });
+    // Resolve every import first: a missing one is a clear link error before anything runs.
+    if let Err(e) = linker.resolve_imports(&mut store, &module) {
+        return fail(format!("{name}: {e}"));
+    }
+    let instance = match linker.instantiate(&mut store, &module) {
+        Ok(i) => i,
+        Err(e) if e.trap().is_some() || e.exit_status().is_some() => return outcome(e, &name),
+        Err(e) => return fail(format!("{name}: {e}")),
+    };
+
+    let func_name = match &args.invoke {
+        Some(f) => f.clone(),
+        None if instance.get_func(&store, "_start").is_some() => "_start".to_string(),
+        None if instance.get_func(&store, "_initialize").is_some() => "_initialize".to_string(),
+        None => {
+            return fail(format!(
+                "{name}: exports neither `_start` nor `_initialize`; use --invoke FUNC"
+            ))
+        }
+    };
+    if func_name != "_initialize" && func_name != "_start" {
+        if let Some(init) = instance.get_func(&store, "_initialize") {
+            if let Err(e) = init.call(&mut store, &[], &mut []) {
+                return outcome(e, &name);
+            }
+        }
+    }
+    let Some(func) = instance.get_func(&store, &func_name) else {
+        return fail(format!("{name}: no exported function `{func_name}`"));
+    };
+    let ty = func.ty(&store);
+    let params = if args.invoke.is_some() {
+        match invoke_params(&func_name, ty.params(), &args.args) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        }
+    } else if ty.params().is_empty() {
+        Vec::new()
+    } else {
+        return fail(format!("{name}: `{func_name}` takes parameters"));
+    };
+    let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+    match func.call(&mut store, &params, &mut results) {
+        Ok(()) => {
+            store.data_mut().wasi.flush();
+            if args.invoke.is_some() {
+                for r in &results {
+                    println!("{}", show(r));
+                }
+            }
+            0
+        }
+        Err(e) => outcome(e, &name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_specs() {
+        let d = |s| parse_dir(s, false);
+        assert_eq!(d("/a"), ("/a".into(), "/a".into(), false));
+        assert_eq!(d("/a:ro"), ("/a".into(), "/a".into(), true));
+        assert_eq!(d("/a::/"), ("/a".into(), "/".into(), false));
+        assert_eq!(d("/a::/g:ro"), ("/a".into(), "/g".into(), true));
+        assert_eq!(d("."), (".".into(), ".".into(), false));
+        assert_eq!(parse_dir("/a::/g", true), ("/a".into(), "/g".into(), true));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64KiB"), Ok(65536));
+        assert_eq!(parse_size("8M"), Ok(8 << 20));
+        assert_eq!(parse_size("4GiB"), Ok(4 << 30));
+        assert!(parse_size("12XB").is_err());
+        assert!(parse_size("MiB").is_err());
+    }
+}
