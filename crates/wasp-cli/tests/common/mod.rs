@@ -203,7 +203,11 @@ pub fn c_guest(name: &str) -> PathBuf {
         return wasm;
     }
     let zig = ZIG.get_or_init(|| install_tool("install-zig.sh"));
-    let tmp = out_dir.join(format!("{}.wasm", unique_name(".build")));
+    // Build under the final file name (zig records it as the module name, which shows in
+    // backtraces) inside a private directory, then rename into place.
+    let staging = out_dir.join(unique_name(".build"));
+    std::fs::create_dir_all(&staging).unwrap();
+    let tmp = staging.join(format!("{name}.wasm"));
     let started = Instant::now();
     let mut cmd = Command::new(zig);
     cmd.args([
@@ -224,6 +228,9 @@ pub fn c_guest(name: &str) -> PathBuf {
         );
     }
     let out = cmd.output().unwrap();
+    if !out.status.success() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
     assert!(
         out.status.success(),
         "zig cc {name}.c failed ({}):\n{}",
@@ -231,6 +238,7 @@ pub fn c_guest(name: &str) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::rename(&tmp, &wasm).unwrap();
+    let _ = std::fs::remove_dir_all(&staging);
     eprintln!(
         "built C guest {name} in {:.1}s",
         started.elapsed().as_secs_f64()
