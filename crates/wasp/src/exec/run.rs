@@ -315,7 +315,7 @@ macro_rules! jump {
     ($ip:ident, $sp:ident, $mem:ident, $len:ident, $st:ident, $off:expr) => {{
         let off = $off;
         let t = $ip.offset(off as isize);
-        if off < 0 {
+        if off <= 0 {
             guard!(t, $sp, $mem, $len, $st);
         }
         dispatch!(t, $sp, $mem, $len, $st)

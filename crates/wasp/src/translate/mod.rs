@@ -109,6 +109,8 @@ struct Translator<'a> {
     skip: usize,
     /// Instruction index where a label was last bound.
     label_at: Option<usize>,
+    /// The label each branch emitted by `emit_branch` targets, by instruction index.
+    branch_labels: std::collections::HashMap<usize, LabelId>,
 }
 
 /// Translates defined function `func_index` whose body occupies `range` of the module bytes.
@@ -149,6 +151,7 @@ pub(crate) fn translate(
         last_const_set: None,
         skip: 0,
         label_at: None,
+        branch_labels: std::collections::HashMap::new(),
     };
     let label = t.new_label();
     t.ctrls.push(Ctrl {
@@ -350,7 +353,23 @@ impl Translator<'_> {
 
     /// Emits a branch instruction (built with offset 0) to `label`.
     fn emit_branch(&mut self, label: LabelId, mut i: Instr) {
+        // Loop inversion: `br` back to a conditional branch `B` (to `Y`)
+        // becomes "not B → the instruction after B; br Y", so a loop that
+        // tests its exit condition at the top runs one branch per iteration.
+        if let (Instr::Br { .. }, Some(pos)) = (i, self.labels[label].pos) {
+            let head = self.instrs.get(pos).copied();
+            let head_label = self.branch_labels.get(&pos).copied();
+            if let (Some(neg), Some(exit)) = (head.and_then(ops::negate_branch), head_label) {
+                let at = self.instrs.len();
+                let mut neg = neg;
+                ops::set_offset(&mut neg, (pos as isize + 1 - at as isize) as i32);
+                self.emit(neg);
+                self.emit_branch(exit, Instr::Br { offset: 0 });
+                return;
+            }
+        }
         let at = self.instrs.len();
+        self.branch_labels.insert(at, label);
         match self.labels[label].pos {
             Some(pos) => ops::set_offset(&mut i, (pos as isize - at as isize) as i32),
             None => self.labels[label].fixups.push(at),

@@ -393,6 +393,20 @@ macro_rules! gen_ops {
             })
         }
 
+        /// The branch taken exactly when `i` is not (same operands), if `i` is
+        /// a conditional branch.
+        pub(super) fn negate_branch(i: Instr) -> Option<Instr> {
+            Some(match i {
+                $( Instr::$cb { lhs, rhs, offset } => Instr::$cn { lhs, rhs, offset },
+                   Instr::$cbi { lhs, imm, offset } => Instr::$cni { lhs, imm, offset }, )*
+                Instr::BrIfNez { cond, offset } => Instr::BrIfEqz { cond, offset },
+                Instr::BrIfEqz { cond, offset } => Instr::BrIfNez { cond, offset },
+                Instr::BrIfNez64 { cond, offset } => Instr::BrIfEqz64 { cond, offset },
+                Instr::BrIfEqz64 { cond, offset } => Instr::BrIfNez64 { cond, offset },
+                _ => return None,
+            })
+        }
+
         /// Redirects the result of `i` to slot `to`; false if `i` has no plain result.
         pub(super) fn retarget(i: &mut Instr, to: Slot) -> bool {
             match i {
