@@ -347,7 +347,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
                     }
                 }
             }
-            Payload::End(_) => validate_bodies(pending.drain(..).collect())?,
+            Payload::End(_) => validate_bodies(std::mem::take(&mut pending))?,
             _ => {}
         }
     }
