@@ -37,6 +37,8 @@ Examples:
   wasp run --max-memory 512MiB --max-stack 8MiB big.wasm
   wasp run module.wat                               text modules work too
 
+Set WASP_TRACE_WASI=1 to print every WASI call and its errno to stderr.
+
 Exit status: the guest's exit status; 134 after a trap (message and wasm backtrace
 on stderr); 1 if wasp cannot load, link or set up the module.";
 
@@ -159,6 +161,7 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
 fn build_ctx(args: &RunArgs) -> Result<WasiCtx, String> {
     let mut b = WasiCtxBuilder::new();
     b.inherit_stdio();
+    b.trace(std::env::var_os("WASP_TRACE_WASI").is_some_and(|v| !v.is_empty() && v != "0"));
     b.arg(args.module.as_os_str());
     if args.invoke.is_none() {
         b.args(&args.args);

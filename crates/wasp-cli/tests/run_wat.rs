@@ -54,6 +54,7 @@ const PRELUDE: &str = r#"
   (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_fdstat_set_flags" (func $set_flags (param i32 i32) (result i32)))
   (memory (export "memory") 2)
   (func $print (param $ptr i32) (param $len i32)
     (i32.store (i32.const 1024) (local.get $ptr))
@@ -454,6 +455,8 @@ fn listen_socket_is_accepted() {
     let wat = module(
         r#"(data (i32.const 64) "hi from wasm\n")
            (func (export "_start")
+             ;; the listener starts non-blocking; make accept wait
+             (call $check (call $set_flags (i32.const 3) (i32.const 0)) (i32.const 0))
              (call $check (call $accept (i32.const 3) (i32.const 0) (i32.const 0)) (i32.const 0))
              (i32.store (i32.const 32) (i32.const 64))
              (i32.store (i32.const 36) (i32.const 13))

@@ -49,6 +49,7 @@ pub struct WasiCtx {
     pub(crate) env: Vec<Vec<u8>>,
     pub(crate) table: FdTable,
     pub(crate) denied: u64,
+    pub(crate) trace: bool,
 }
 
 impl std::fmt::Debug for WasiCtx {
@@ -115,6 +116,7 @@ pub struct WasiCtxBuilder {
     dirs: Vec<DirDesc>,
     listeners: Vec<TcpListener>,
     denied: u64,
+    trace: bool,
 }
 
 impl Default for WasiCtxBuilder {
@@ -135,6 +137,7 @@ impl WasiCtxBuilder {
             dirs: Vec::new(),
             listeners: Vec::new(),
             denied: 0,
+            trace: false,
         }
     }
 
@@ -260,7 +263,9 @@ impl WasiCtxBuilder {
     /// Preopens a listening TCP socket. Listeners get the fds right after
     /// all preopened directories, in call order. The guest accepts
     /// connections with `sock_accept`; `fd_fdstat_get` reports
-    /// `socket_stream` and `fd_prestat_get` reports `EBADF`.
+    /// `socket_stream` with `fdflags::nonblock` set (clear it with
+    /// `fd_fdstat_set_flags` for a blocking accept), and `fd_prestat_get`
+    /// reports `EBADF`.
     pub fn preopened_listener(&mut self, listener: TcpListener) -> io::Result<&mut Self> {
         listener.set_nonblocking(true)?;
         self.listeners.push(listener);
@@ -275,29 +280,40 @@ impl WasiCtxBuilder {
         Ok(self)
     }
 
+    /// Prints every WASI call made through the linker, its arguments and
+    /// its errno, to the host's stderr (`[wasi] fd_write(1, 1024, 1, 1032) -> ok`).
+    pub fn trace(&mut self, on: bool) -> &mut Self {
+        self.trace = on;
+        self
+    }
+
     /// Builds the context, leaving this builder reset to its defaults.
     pub fn build(&mut self) -> WasiCtx {
         let b = std::mem::take(self);
         let mut table = FdTable::default();
-        let mut push = |kind: Kind| {
+        let mut push = |kind: Kind, flags: u16| {
             table
-                .insert(Entry::new(kind, 0))
+                .insert(Entry::new(kind, flags))
                 .expect("fresh fd table has room");
         };
-        push(Kind::Stream(b.stdin));
-        push(Kind::Stream(b.stdout));
-        push(Kind::Stream(b.stderr));
+        push(Kind::Stream(b.stdin), 0);
+        push(Kind::Stream(b.stdout), 0);
+        push(Kind::Stream(b.stderr), 0);
         for d in b.dirs {
-            push(Kind::Dir(d));
+            push(Kind::Dir(d), 0);
         }
+        // Listeners start non-blocking: Go's `os.NewFile` uses its netpoller
+        // only for fds whose flags already say so, and a blocking accept
+        // would stall every goroutine of the single-threaded guest.
         for l in b.listeners {
-            push(Kind::Listener(l));
+            push(Kind::Listener(l), crate::types::FDFLAGS_NONBLOCK);
         }
         WasiCtx {
             args: b.args,
             env: b.env,
             table,
             denied: b.denied,
+            trace: b.trace,
         }
     }
 }

@@ -69,6 +69,16 @@ fn index(name: &str) -> usize {
     crate::ctx::function_index(name).expect("function is in WASI_FUNCTIONS")
 }
 
+/// Prints one traced call to stderr.
+#[cold]
+fn trace(name: &str, args: &[String], r: &WasiResult<()>) {
+    let result = match r {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("{} ({})", e.name(), e.raw()),
+    };
+    eprintln!("[wasi] {name}({}) -> {result}", args.join(", "));
+}
+
 fn code(r: WasiResult<()>) -> i32 {
     match r {
         Ok(()) => 0,
@@ -127,12 +137,21 @@ macro_rules! functions {
                 let idx = index(stringify!($name));
                 linker.func_wrap(MODULE, stringify!($name),
                     move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> i32 {
-                        with_ctx(&mut caller, get, idx, |ctx, mem| $group::$name(ctx, mem, $($arg),*))
+                        with_ctx(&mut caller, get, idx, |ctx, mem| {
+                            let r = $group::$name(ctx, mem, $($arg),*);
+                            if ctx.trace {
+                                trace(stringify!($name), &[$(format!("{}", $arg)),*], &r);
+                            }
+                            r
+                        })
                     })?;
             )*
             let idx = index("proc_exit");
             linker.func_wrap(MODULE, "proc_exit", move |mut caller: Caller<'_, T>, rval: u32| -> wasp::Result<()> {
                 let ctx = get(caller.data_mut());
+                if ctx.trace {
+                    eprintln!("[wasi] proc_exit({rval})");
+                }
                 if ctx.denied & (1 << idx) != 0 {
                     return Err(wasp::Error::msg("wasi: proc_exit is denied by the host"));
                 }

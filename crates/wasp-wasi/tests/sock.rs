@@ -33,11 +33,9 @@ fn accept_read_write_shutdown() {
         g.call("fd_prestat_get", &[3, st as u64]),
         errno(Errno::BADF)
     );
+    // listeners start non-blocking (Go's os.NewFile needs to see the flag)
+    assert_eq!(g.u16(st + 2), FDFLAGS_NONBLOCK);
     // non-blocking accept with nothing pending
-    assert_eq!(
-        g.call("fd_fdstat_set_flags", &[3, FDFLAGS_NONBLOCK as u64]),
-        0
-    );
     assert_eq!(accept(&mut g, 0), Err(Errno::AGAIN));
     // blocking accept waits for the client
     assert_eq!(g.call("fd_fdstat_set_flags", &[3, 0]), 0);
@@ -115,6 +113,7 @@ fn accept_read_write_shutdown() {
 fn recv_flags_and_errors() {
     let (mut g, addr) = setup();
     let mut c = TcpStream::connect(addr).unwrap();
+    assert_eq!(g.call("fd_fdstat_set_flags", &[3, 0]), 0, "blocking accept");
     let conn = accept(&mut g, FDFLAGS_NONBLOCK).unwrap();
     let st = g.alloc(24);
     assert_eq!(g.call("fd_fdstat_get", &[conn as u64, st as u64]), 0);
