@@ -495,64 +495,73 @@ struct Response {
     body: Vec<u8>,
 }
 
+type Client<T> = Result<T, String>;
+
 /// Reads one HTTP/1.1 response (Content-Length or chunked body).
-fn read_response(r: &mut BufReader<TcpStream>) -> Response {
+fn read_response(r: &mut BufReader<TcpStream>) -> Client<Response> {
+    let io = |e: std::io::Error| format!("reading the response: {e}");
     let mut line = String::new();
-    r.read_line(&mut line).unwrap();
+    r.read_line(&mut line).map_err(io)?;
     let status: u16 = line
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("bad status line {line:?}"));
+        .ok_or_else(|| format!("bad status line {line:?}"))?;
     let mut headers = BTreeMap::new();
     loop {
         let mut h = String::new();
-        r.read_line(&mut h).unwrap();
+        r.read_line(&mut h).map_err(io)?;
         let h = h.trim_end();
         if h.is_empty() {
             break;
         }
-        let (k, v) = h.split_once(':').unwrap();
+        let (k, v) = h
+            .split_once(':')
+            .ok_or_else(|| format!("bad header {h:?}"))?;
         headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
     }
     let mut body = Vec::new();
     if headers.get("transfer-encoding").map(String::as_str) == Some("chunked") {
         loop {
             let mut size = String::new();
-            r.read_line(&mut size).unwrap();
-            let n = usize::from_str_radix(size.trim(), 16).unwrap();
+            r.read_line(&mut size).map_err(io)?;
+            let n = usize::from_str_radix(size.trim(), 16)
+                .map_err(|_| format!("bad chunk size {size:?}"))?;
             let mut chunk = vec![0; n + 2];
-            r.read_exact(&mut chunk).unwrap();
+            r.read_exact(&mut chunk).map_err(io)?;
             if n == 0 {
                 break;
             }
             body.extend_from_slice(&chunk[..n]);
         }
     } else {
-        let n: usize = headers["content-length"].parse().unwrap();
+        let n: usize = headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .ok_or("no content-length")?;
         body.resize(n, 0);
-        r.read_exact(&mut body).unwrap();
+        r.read_exact(&mut body).map_err(io)?;
     }
-    Response {
+    Ok(Response {
         status,
         headers,
         body,
-    }
+    })
 }
 
-fn connect(port: u16) -> BufReader<TcpStream> {
-    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    BufReader::new(s)
+fn connect(port: u16) -> Client<BufReader<TcpStream>> {
+    let s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    Ok(BufReader::new(s))
 }
 
-fn request(port: u16, method: &str, target: &str, body: &[u8]) -> Response {
-    let mut c = connect(port);
-    send(&mut c, method, target, body, true);
-    read_response(&mut c)
-}
-
-fn send(c: &mut BufReader<TcpStream>, method: &str, target: &str, body: &[u8], close: bool) {
+fn send(
+    c: &mut BufReader<TcpStream>,
+    method: &str,
+    target: &str,
+    body: &[u8],
+    close: bool,
+) -> Client<()> {
     let mut req = format!(
         "{method} {target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n",
         body.len()
@@ -562,60 +571,80 @@ fn send(c: &mut BufReader<TcpStream>, method: &str, target: &str, body: &[u8], c
     }
     req += "\r\n";
     let s = c.get_mut();
-    s.write_all(req.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
+    s.write_all(req.as_bytes())
+        .and_then(|_| s.write_all(body))
+        .map_err(|e| format!("sending {method} {target}: {e}"))
 }
 
-#[test]
-fn net_http_server_on_a_listen_socket() {
-    let wasm = go_guest("httpserver").display().to_string();
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut r = spawn(wasp_run(["--listen", addr.as_str(), wasm.as_str()]));
-    r.expect_line("listening", RUN_TIMEOUT);
+fn request(port: u16, method: &str, target: &str, body: &[u8]) -> Client<Response> {
+    let mut c = connect(port)?;
+    send(&mut c, method, target, body, true)?;
+    read_response(&mut c).map_err(|e| format!("{method} {target}: {e}"))
+}
+
+fn check(what: &str, ok: bool) -> Client<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("check failed: {what}"))
+    }
+}
+
+/// Talks to the server; returns the number of requests made.
+fn http_client(port: u16) -> Client<usize> {
     let mut requests = 0;
 
-    let resp = request(port, "GET", "/hello", b"");
+    let resp = request(port, "GET", "/hello", b"")?;
     requests += 1;
-    assert_eq!(resp.status, 200);
-    assert_eq!(resp.body, b"hello from wasp\n");
+    check(
+        "GET /hello",
+        resp.status == 200 && resp.body == b"hello from wasp\n",
+    )?;
 
-    let resp = request(port, "GET", "/echo?msg=wasp%20runs%20Go", b"");
+    let resp = request(port, "GET", "/echo?msg=wasp%20runs%20Go", b"")?;
     requests += 1;
-    assert_eq!(resp.status, 200);
-    assert_eq!(resp.body, b"oG snur psaw");
-    assert_eq!(resp.headers["x-len"], "12");
+    check(
+        "GET /echo",
+        resp.status == 200 && resp.body == b"oG snur psaw",
+    )?;
+    check(
+        "X-Len header",
+        resp.headers.get("x-len").map(String::as_str) == Some("12"),
+    )?;
 
     let numbers: String = (1..=2000).map(|i| format!("{i} ")).collect();
-    let resp = request(port, "POST", "/sum", numbers.as_bytes());
+    let resp = request(port, "POST", "/sum", numbers.as_bytes())?;
     requests += 1;
-    assert_eq!(resp.status, 200);
-    assert_eq!(resp.body, b"2001000\n");
+    check("POST /sum", resp.status == 200 && resp.body == b"2001000\n")?;
 
-    let resp = request(port, "GET", "/nope", b"");
+    let resp = request(port, "GET", "/nope", b"")?;
     requests += 1;
-    assert_eq!(resp.status, 404);
+    check("GET /nope is 404", resp.status == 404)?;
 
     // A large chunked response.
     let n = 1_000_000;
-    let resp = request(port, "GET", &format!("/big?n={n}"), b"");
+    let resp = request(port, "GET", &format!("/big?n={n}"), b"")?;
     requests += 1;
-    assert_eq!(resp.status, 200);
-    assert_eq!(resp.body.len(), n);
-    assert!(resp
-        .body
-        .iter()
-        .enumerate()
-        .all(|(i, &b)| b == b'a' + (i % 26) as u8));
+    check("GET /big status", resp.status == 200)?;
+    check("GET /big length", resp.body.len() == n)?;
+    check(
+        "GET /big content",
+        resp.body
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b == b'a' + (i % 26) as u8),
+    )?;
 
     // Keep-alive: three requests on one connection.
-    let mut c = connect(port);
+    let mut c = connect(port)?;
     for i in 0..3 {
-        send(&mut c, "GET", &format!("/echo?msg=k{i}"), b"", false);
-        let resp = read_response(&mut c);
+        send(&mut c, "GET", &format!("/echo?msg=k{i}"), b"", false)?;
+        let resp = read_response(&mut c)?;
         requests += 1;
-        assert_eq!(resp.status, 200);
-        assert_eq!(resp.body, format!("{i}k").as_bytes());
+        check(
+            "keep-alive echo",
+            resp.status == 200 && resp.body == format!("{i}k").as_bytes(),
+        )?;
     }
     drop(c);
 
@@ -625,25 +654,44 @@ fn net_http_server_on_a_listen_socket() {
         .map(|_| std::thread::spawn(move || request(port, "GET", "/sleep?ms=500", b"")))
         .collect();
     for h in handles {
-        let resp = h.join().unwrap();
+        let resp = h.join().unwrap()?;
         requests += 1;
-        assert_eq!(resp.status, 200);
-        assert_eq!(resp.body, b"slept\n");
+        check("GET /sleep", resp.status == 200 && resp.body == b"slept\n")?;
     }
     let elapsed = started.elapsed();
-    assert!(
+    check(
+        &format!("8 concurrent 500 ms requests took {elapsed:?}: not served concurrently"),
         elapsed < Duration::from_millis(8 * 500),
-        "8 concurrent 500 ms requests took {elapsed:?}: they were not served concurrently"
-    );
+    )?;
 
-    let resp = request(port, "GET", "/quit", b"");
+    let resp = request(port, "GET", "/quit", b"")?;
     requests += 1;
-    assert_eq!(resp.status, 200);
-    assert_eq!(resp.body, b"bye\n");
+    check("GET /quit", resp.status == 200 && resp.body == b"bye\n")?;
+    Ok(requests)
+}
 
-    let out = r.finish(RUN_TIMEOUT);
-    out.assert_code(0)
-        .assert_stdout(&format!("listening\nserved {requests} requests\n"));
+#[test]
+fn net_http_server_on_a_listen_socket() {
+    let wasm = go_guest("httpserver").display().to_string();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut r = spawn(wasp_run(["--listen", addr.as_str(), wasm.as_str()]));
+    r.expect_line("listening", RUN_TIMEOUT);
+    match http_client(port) {
+        Ok(requests) => {
+            let out = r.finish(RUN_TIMEOUT);
+            out.assert_code(0)
+                .assert_stdout(&format!("listening\nserved {requests} requests\n"));
+        }
+        Err(e) => {
+            let out = r.kill_and_collect();
+            panic!(
+                "HTTP client: {e}\n--- wasp stdout:\n{}\n--- wasp stderr:\n{}",
+                out.stdout_str(),
+                out.stderr_str()
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

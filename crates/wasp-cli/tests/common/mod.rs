@@ -545,9 +545,32 @@ impl Running {
         }
     }
 
+    /// Kills the process and returns what it printed (for failure messages).
+    pub fn kill_and_collect(mut self) -> Outcome {
+        self.kill();
+        let mut out = self.finish_inner(Duration::from_secs(30));
+        out.stderr.extend_from_slice(b"\n(killed by the test)\n");
+        out
+    }
+
     /// Waits for the process to exit (killing it after `timeout`) and returns everything it
     /// printed (including stdout lines already read) and its CPU time.
     pub fn finish(mut self, timeout: Duration) -> Outcome {
+        let (outcome, timed_out) = self.wait_and_collect(timeout);
+        assert!(
+            !timed_out,
+            "wasp did not finish within {timeout:?} and was killed\n--- stdout:\n{}\n--- stderr:\n{}",
+            outcome.stdout_str(),
+            outcome.stderr_str()
+        );
+        outcome
+    }
+
+    fn finish_inner(&mut self, timeout: Duration) -> Outcome {
+        self.wait_and_collect(timeout).0
+    }
+
+    fn wait_and_collect(&mut self, timeout: Duration) -> (Outcome, bool) {
         let pid = self.child.id() as c_int;
         let mut status: c_int = 0;
         let mut usage: Rusage = unsafe { std::mem::zeroed() };
@@ -594,13 +617,7 @@ impl Running {
             cpu: tv(&usage.ru_utime) + tv(&usage.ru_stime),
             wall,
         };
-        assert!(
-            !timed_out,
-            "wasp did not finish within {timeout:?} and was killed\n--- stdout:\n{}\n--- stderr:\n{}",
-            outcome.stdout_str(),
-            outcome.stderr_str()
-        );
-        outcome
+        (outcome, timed_out)
     }
 }
 
