@@ -298,10 +298,8 @@ pub fn main(args: RunArgs) -> i32 {
         return fail(e);
     }
     let mut store = Store::new(&engine, Host { wasi: ctx });
-    // Resolve every import first: a missing one is a clear link error before anything runs.
-    if let Err(e) = linker.resolve_imports(&mut store, &module) {
-        return fail(format!("{name}: {e}"));
-    }
+    // Instantiation resolves every import before running anything (even the
+    // start function): a missing one is a link error naming module and field.
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
         Err(e) if e.trap().is_some() || e.exit_status().is_some() => return outcome(e, &name),
