@@ -41,7 +41,9 @@
 //!
 //! [`WasiCtxBuilder::deny`] makes a function return `ENOSYS` without doing
 //! anything (for sandbox profiles); the import still links. A denied
-//! `proc_exit` traps, as it cannot return.
+//! `proc_exit` traps, as it cannot return. [`profile`] computes the denied
+//! set from named profiles (`minimal`, `stdio`, `fs-read`, `fs`, `net`,
+//! `full`) and allow/deny lists.
 
 #![warn(missing_docs)]
 
@@ -56,6 +58,7 @@ pub mod mem;
 pub mod path;
 pub mod poll;
 pub mod proc;
+pub mod profile;
 pub mod random;
 pub mod sched;
 pub mod sock;
@@ -66,6 +69,7 @@ pub mod types;
 pub use ctx::{DirPerms, UnknownFunction, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;
 pub use funcs::{MODULE, WASI_FUNCTIONS};
+pub use profile::{Profile, ProfileError};
 pub use stdio::MemoryOutput;
 
 /// Defines all 46 `wasi_snapshot_preview1` functions in `linker`.
