@@ -70,3 +70,25 @@ fn loops_test_their_condition_once_per_iteration() {
     );
     assert_eq!(offset_of(&code[2].1), Some(-1), "{code:?}");
 }
+
+#[test]
+fn go_address_arithmetic_narrows_to_a_32_bit_add() {
+    let wat = r#"(module (memory 1) (func (param $p i32) (result i64)
+        (i64.load (i32.wrap_i64 (i64.add (i64.extend_i32_u (local.get $p)) (i64.const 8))))))"#;
+    let code = ir(wat, 0);
+    let names: Vec<&str> = code.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(&names[..2], &["I32AddImm", "I64Load"], "{code:?}");
+    assert!(
+        code[0].1.contains("lhs: 0") && code[0].1.contains("imm: 8"),
+        "{code:?}"
+    );
+}
+
+#[test]
+fn double_eqz_becomes_a_test_against_zero_and_fuses() {
+    let wat = r#"(module (func (param $x i64) (result i32)
+        (if (i32.eqz (i64.eqz (local.get $x))) (then (return (i32.const 1))))
+        (i32.const 0)))"#;
+    let code = ir(wat, 0);
+    assert_eq!(code[0].0, "BrI64EqImm", "{code:?}");
+}

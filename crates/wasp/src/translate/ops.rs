@@ -58,7 +58,64 @@ impl Translator<'_> {
         self.emit_result(mk(dst, lhs, rhs), dst);
     }
 
+    /// Go computes addresses as `i32.wrap_i64(i64.add(i64.extend_i32_u(x), y))`,
+    /// which is exactly `i32.add(x, y)`: when the value being wrapped was just
+    /// produced that way, emit the 32-bit add instead (one instruction, no extend).
+    fn narrow_extended_add(&mut self) {
+        let n = self.instrs.len();
+        let top = self.stack.len() - 1;
+        if n < 2 || self.stack[top] != Operand::Temp || !self.produced_last(top) {
+            return;
+        }
+        if self.label_at == Some(n - 1) {
+            return; // something branches between the extend and the add
+        }
+        let Instr::I64ExtendI32U { dst: t, src: x } = self.instrs[n - 2] else {
+            return;
+        };
+        let narrowed = match self.instrs[n - 1] {
+            Instr::I64AddImm { dst, lhs, imm } if lhs == t && dst == t => {
+                Instr::I32AddImm { dst, lhs: x, imm }
+            }
+            Instr::I64Add { dst, lhs, rhs } if lhs == t && dst == t && rhs != t => {
+                Instr::I32Add { dst, lhs: x, rhs }
+            }
+            Instr::I64Add { dst, lhs, rhs } if rhs == t && dst == t && lhs != t => {
+                Instr::I32Add { dst, lhs, rhs: x }
+            }
+            _ => return,
+        };
+        // The extend's temporary is the add's destination, so nothing else reads it.
+        self.instrs.truncate(n - 2);
+        let dst = self.slot_of(top);
+        self.emit_result(narrowed, dst);
+    }
+
     fn unary(&mut self, mk: fn(Slot, Slot) -> Instr, fold: Option<fn(u64) -> u64>) {
+        // `i32.eqz` of a just-computed `eqz` is a test against zero.
+        if let Some(&Operand::Temp) = self.stack.last() {
+            let top = self.stack.len() - 1;
+            if self.produced_last(top) && mk(0, 0) == (Instr::I32Eqz { dst: 0, src: 0 }) {
+                let at = self.instrs.len() - 1;
+                let ne = match self.instrs[at] {
+                    Instr::I32Eqz { dst, src } => Some(Instr::I32NeImm {
+                        dst,
+                        lhs: src,
+                        imm: 0,
+                    }),
+                    Instr::I64Eqz { dst, src } => Some(Instr::I64NeImm {
+                        dst,
+                        lhs: src,
+                        imm: 0,
+                    }),
+                    _ => None,
+                };
+                if let Some(ne) = ne {
+                    self.instrs[at] = ne;
+                    return;
+                }
+            }
+        }
         let (pos, o) = self.pop();
         if let (Some(f), Operand::Const(v)) = (fold, o) {
             self.push(Operand::Const(f(v)));
@@ -135,6 +192,8 @@ impl Translator<'_> {
                     if matches!(op, Operator::I32WrapI64) {
                         *v &= 0xffff_ffff;
                     }
+                } else if matches!(op, Operator::I32WrapI64) {
+                    self.narrow_extended_add();
                 }
             }
             Operator::RefFunc { function_index } => {
