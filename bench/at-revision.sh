@@ -22,7 +22,7 @@ if [[ $# -gt 0 && "$1" == "--" ]]; then
 fi
 
 # Name the snapshot after the last commit that changed the engine.
-short="$(git -C "$repo" log -1 --format=%h "$rev" -- crates Cargo.toml)"
+short="$(git -C "$repo" log -1 --format=%h "$rev" -- crates/wasp)"
 snap="${WASP_BENCH_SNAP:-/tmp/wasp-bench-snap}"
 mkdir -p "$snap/bench"
 rm -rf "$snap/crates"

@@ -1,6 +1,7 @@
-//! Which wasp the numbers belong to: the last commit that changed `crates/`
-//! in the checkout the harness was built from, marked `-dirty` when `crates/` has uncommitted
-//! changes. Read when the harness runs, so rebuild before trusting it.
+//! Which wasp the numbers belong to: the last commit that changed
+//! `crates/wasp` in the checkout the harness was built from, marked `-dirty`
+//! when that directory has uncommitted changes. Read when the harness runs,
+//! so rebuild before trusting it.
 //! `at-revision.sh` builds against an exported tree and names the revision
 //! through `WASP_BENCH_REVISION` instead.
 
@@ -23,9 +24,9 @@ pub fn wasp_revision() -> String {
             .filter(|o| o.status.success())
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
-    match git(&["log", "-1", "--format=%h", "--", "crates"]) {
+    match git(&["log", "-1", "--format=%h", "--", "crates/wasp"]) {
         None => "unknown".to_string(),
-        Some(rev) => match git(&["status", "--porcelain", "--", "crates"]) {
+        Some(rev) => match git(&["status", "--porcelain", "--", "crates/wasp"]) {
             Some(changes) if !changes.is_empty() => format!("{rev}-dirty"),
             _ => rev,
         },
