@@ -8,7 +8,8 @@
 //! memory, reloaded after anything that can move it.
 
 use super::run::{
-    dispatch, do_call, do_return, get, guard, jump, next, operands, set, trap, Op, Signal, State,
+    dispatch, do_call, do_return, fast_call, get, guard, jump, next, operands, set, trap, Op,
+    Signal, State,
 };
 use crate::error::TrapCode;
 use crate::ir::Instr;
@@ -152,8 +153,27 @@ pub(super) unsafe fn call(
 ) -> R {
     operands!(ip, Call { func, base });
     let callee = st.func(func);
-    st.keep_memory(mem, len);
     let new_base = st.base_index() + base as usize;
+    if let Some((ip, sp)) = fast_call(st, callee, new_base, ip.add(1)) {
+        guard!(ip, sp, mem, len, st);
+        dispatch!(ip, sp, mem, len, st)
+    }
+    call_slow(ip, mem, len, st, callee, new_base)
+}
+
+/// Calls that leave the fast path: first call (translation), another
+/// instance, a host function, stack growth, or a trap.
+#[cold]
+#[inline(never)]
+unsafe fn call_slow(
+    ip: *const Op,
+    mem: *mut u8,
+    len: usize,
+    st: &mut State,
+    callee: u32,
+    new_base: usize,
+) -> R {
+    st.keep_memory(mem, len);
     if let Err(s) = do_call(st, callee, new_base, ip.add(1)) {
         return s;
     }
@@ -193,14 +213,12 @@ pub(super) unsafe fn call_indirect(
     if inner.funcs[callee as usize].ty != ty {
         trap!(st, TrapCode::BadSignature)
     }
-    st.keep_memory(mem, len);
     let new_base = st.base_index() + base as usize;
-    if let Err(s) = do_call(st, callee, new_base, ip.add(1)) {
-        return s;
+    if let Some((ip, sp)) = fast_call(st, callee, new_base, ip.add(1)) {
+        guard!(ip, sp, mem, len, st);
+        dispatch!(ip, sp, mem, len, st)
     }
-    let (ip, sp, mem, len) = st.hot_after_switch();
-    guard!(ip, sp, mem, len, st);
-    dispatch!(ip, sp, mem, len, st)
+    call_slow(ip, mem, len, st, callee, new_base)
 }
 
 pub(super) unsafe fn copy(

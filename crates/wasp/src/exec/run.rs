@@ -90,6 +90,8 @@ pub(crate) struct State {
 
 impl State {
     /// Reloads the instance context and memory after switching to `inst`.
+    #[cold]
+    #[inline(never)]
     fn load_instance(&mut self, inst: u32) {
         // SAFETY: `inner` is the store borrowed mutably by `run` for the whole execution.
         let inner = unsafe { &mut *self.inner };
@@ -599,6 +601,60 @@ unsafe fn zero_locals(p: *mut u64, n: usize) {
         // SAFETY: as above.
         unsafe { std::ptr::write_bytes(p, 0, n) };
     }
+}
+
+/// The common call: an already translated function of the current instance,
+/// with room on both stacks. Returns the callee's first instruction and frame
+/// base, or `None` for `do_call` to handle everything else.
+#[inline(always)]
+pub(super) fn fast_call(
+    st: &mut State,
+    callee: u32,
+    new_base: usize,
+    ret: *const Op,
+) -> Option<(*const Op, *mut u64)> {
+    // SAFETY: `inner` is the store borrowed mutably by `run`.
+    let inner = unsafe { &mut *st.inner };
+    // SAFETY: `callee` comes from an instance's function table or a checked table entry.
+    let ent = unsafe { inner.funcs.get_unchecked(callee as usize) };
+    let FuncKind::Wasm {
+        instance,
+        code: Some(code),
+        ..
+    } = &ent.kind
+    else {
+        return None;
+    };
+    let code: &CompiledFunc = code;
+    let stack = &mut inner.stack;
+    let depth = stack.frames.len();
+    if *instance != st.cur_inst
+        || new_base + code.frame_size as usize > stack.slots.len()
+        || depth == stack.frames.capacity()
+        || depth >= stack.max_frames
+    {
+        return None;
+    }
+    // SAFETY: `depth < capacity` was checked, so the write stays in the
+    // allocation and the new length is initialised.
+    unsafe {
+        stack.frames.as_mut_ptr().add(depth).write(Frame {
+            ret_ip: ret.cast(),
+            ret_base: st.base as u32,
+            ret_instance: st.cur_inst,
+            func: callee,
+        });
+        stack.frames.set_len(depth + 1);
+    }
+    // SAFETY: `new_base + frame_size <= slots.len()` was checked, and
+    // params + locals <= frame_size.
+    let sp = unsafe {
+        let sp = stack.slots.as_mut_ptr().add(new_base);
+        zero_locals(sp.add(code.params as usize), code.locals as usize);
+        sp
+    };
+    st.base = new_base;
+    Some((code.instrs.as_ptr(), sp))
 }
 
 /// Pops the current frame into `st`. Returns false when control goes back to the host.
