@@ -35,6 +35,8 @@ Examples:
   wasp run --listen 127.0.0.1:8080 server.wasm      a TCP listener as fd 3 (Go: net.FileListener(os.NewFile(3, \"\")))
   wasp run --invoke add lib.wasm 2 3                call an export (after _initialize), print its results
   wasp run --max-memory 512MiB --max-stack 8MiB big.wasm
+  wasp run --wasi-profile stdio tool.wasm           WASI calls outside the profile return ENOSYS
+  wasp run --deny-wasi 'path_*,sock_*' tool.wasm    so do these (--allow-wasi: only these work)
   wasp run module.wat                               text modules work too
 
 Set WASP_TRACE_WASI=1 to print every WASI call and its errno to stderr.
@@ -79,9 +81,19 @@ pub struct RunArgs {
     #[arg(long, value_name = "FUNC")]
     pub invoke: Option<String>,
 
-    /// Make a WASI function return ENOSYS (repeatable; e.g. --deny-wasi sock_accept).
-    #[arg(long = "deny-wasi", value_name = "NAME")]
+    /// Make WASI functions return ENOSYS: names or `prefix*` patterns, comma-separated,
+    /// repeatable (e.g. --deny-wasi sock_accept or --deny-wasi 'path_*,fd_readdir').
+    #[arg(long = "deny-wasi", value_name = "NAME[,NAME...]")]
     pub deny_wasi: Vec<String>,
+
+    /// Allow only these WASI functions (plus the --wasi-profile's); all others return ENOSYS.
+    #[arg(long = "allow-wasi", value_name = "NAME[,NAME...]")]
+    pub allow_wasi: Vec<String>,
+
+    /// Allow only a named set of WASI functions: minimal, stdio, fs-read, fs, net or full
+    /// (see `wasp inspect --list-profiles`).
+    #[arg(long = "wasi-profile", value_name = "NAME")]
+    pub wasi_profile: Option<String>,
 
     /// The module: a .wasm binary or a .wat text file.
     #[arg(value_name = "MODULE")]
@@ -201,9 +213,14 @@ fn build_ctx(args: &RunArgs) -> Result<WasiCtx, String> {
         b.preopened_listener(l)
             .map_err(|e| format!("--listen {addr}: {e}"))?;
     }
-    for name in &args.deny_wasi {
-        b.deny(name).map_err(|e| format!("--deny-wasi: {e}"))?;
-    }
+    // API profile: denied functions return ENOSYS (wasp_wasi::profile).
+    let denied = wasp_wasi::profile::resolve(
+        args.wasi_profile.as_deref(),
+        &args.allow_wasi,
+        &args.deny_wasi,
+    )
+    .map_err(|e| format!("WASI policy: {e}"))?;
+    wasp_wasi::profile::apply(&mut b, &denied);
     Ok(b.build())
 }
 

@@ -588,6 +588,19 @@ fn go_binary_version_module_and_features() {
     assert!(denied.contains(&"fd_fdstat_get"), "{denied:?}");
     assert!(!denied.contains(&"fd_write"));
 
+    // Denying what Go's runtime cannot live without is flagged.
+    let out = inspect(&[
+        "--deny-wasi".as_ref(),
+        "fd_prestat_get,fd_close".as_ref(),
+        wasm.as_os_str(),
+    ]);
+    assert!(
+        out.stdout
+            .contains("warning: Go's runtime stops the program when fd_prestat_get fail(s)"),
+        "{}",
+        out.stdout
+    );
+
     // Human output names the Go toolchain and module.
     let out = inspect(&[&wasm]);
     assert!(
