@@ -32,6 +32,8 @@ pub enum TrapCode {
     StackExhausted,
     /// `call_indirect` with an index past the end of the table.
     UndefinedElement,
+    /// Execution was stopped by an [`InterruptHandle`](crate::InterruptHandle).
+    Interrupted,
 }
 
 impl TrapCode {
@@ -49,6 +51,7 @@ impl TrapCode {
             TrapCode::NullReference => "null reference",
             TrapCode::StackExhausted => "call stack exhausted",
             TrapCode::UndefinedElement => "undefined element",
+            TrapCode::Interrupted => "interrupted",
         }
     }
 }

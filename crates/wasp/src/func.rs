@@ -343,6 +343,8 @@ tuple_params!(7; A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 tuple_params!(8; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 tuple_params!(9; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
 tuple_params!(10; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+tuple_params!(11; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+tuple_params!(12; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
 /// What a host closure may return: results, or `Result<results, Error>`.
 pub trait WasmRet {

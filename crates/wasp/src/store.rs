@@ -153,6 +153,14 @@ impl<T> Store<T> {
         &mut self.data
     }
 
+    /// A handle that stops wasm code running in this store from any thread
+    /// (e.g. on a deadline): the running call traps with
+    /// [`TrapCode::Interrupted`](crate::TrapCode::Interrupted) at its next
+    /// loop iteration, call or return. The store stays usable.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle(self.inner.stack.interrupt.clone())
+    }
+
     /// Consumes the store, returning the host state.
     pub fn into_data(self) -> T {
         self.data
@@ -165,6 +173,19 @@ impl<T> std::fmt::Debug for Store<T> {
             .field("funcs", &self.inner.funcs.len())
             .field("instances", &self.inner.instances.len())
             .finish()
+    }
+}
+
+/// Stops wasm execution in a store from another thread; see
+/// [`Store::interrupt_handle`].
+#[derive(Clone, Debug)]
+pub struct InterruptHandle(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl InterruptHandle {
+    /// Requests the store's running wasm code to trap with `Interrupted`.
+    /// If nothing is running, the next execution traps at its first check.
+    pub fn interrupt(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -269,3 +269,37 @@ fn exit_status_passes_through_host_calls() {
     let f = inst.get_typed_func::<(), ()>(&store, "_start").unwrap();
     assert_eq!(f.call(&mut store, ()).unwrap_err().exit_status(), Some(3));
 }
+
+#[test]
+fn interrupt_handle_stops_an_infinite_loop_and_store_stays_usable() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instantiate(
+        &mut store,
+        &Linker::new(&engine),
+        r#"(module
+            (func $f (export "spin") (loop $l (br $l)))
+            (func (export "recurse") (call $r))
+            (func $r (call $r2))
+            (func $r2 (loop $l (call $leaf) (br $l)))
+            (func $leaf)
+            (func (export "ok") (result i32) (i32.const 5)))"#,
+    );
+    for name in ["spin", "recurse"] {
+        let handle = store.interrupt_handle();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            handle.interrupt();
+        });
+        let f = inst.get_typed_func::<(), ()>(&store, name).unwrap();
+        let err = f.call(&mut store, ()).unwrap_err();
+        t.join().unwrap();
+        assert_eq!(
+            err.trap_code(),
+            Some(TrapCode::Interrupted),
+            "{name}: {err}"
+        );
+    }
+    let ok = inst.get_typed_func::<(), i32>(&store, "ok").unwrap();
+    assert_eq!(ok.call(&mut store, ()).unwrap(), 5);
+}

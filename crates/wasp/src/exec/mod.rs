@@ -38,6 +38,8 @@ pub(crate) struct Stack {
     pub max_frames: usize,
     /// First slot not in use by an active execution (nested calls start here).
     pub top: usize,
+    /// Raised by an `InterruptHandle` to stop the running wasm code.
+    pub interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 // SAFETY: the raw `ret_ip` pointers point into `CompiledFunc`s owned (through
@@ -57,6 +59,7 @@ impl Stack {
             max_slots,
             max_frames: config.max_call_depth,
             top: 0,
+            interrupt: Default::default(),
         }
     }
 

@@ -83,6 +83,9 @@ pub(crate) struct State {
     pub(super) len: usize,
     #[cfg_attr(not(wasp_tail), allow(dead_code))]
     pub(super) stack_floor: usize,
+    /// Set by an [`InterruptHandle`](crate::InterruptHandle); checked at
+    /// backward branches, calls and returns.
+    pub(super) interrupt: *const std::sync::atomic::AtomicBool,
     trap: TrapCode,
     host: Option<HostCall>,
     error: Option<Error>,
@@ -207,6 +210,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         mem: std::ptr::null_mut(),
         len: 0,
         stack_floor: 0,
+        interrupt: std::sync::Arc::as_ptr(&inner.stack.interrupt),
         trap: TrapCode::Unreachable,
         host: None,
         error: None,
@@ -222,6 +226,11 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         let s = unsafe { ((*st.ip).handler)(st.ip, st.sp, st.mem, st.len, &mut st) };
         if s != Signal::Resume {
             break s;
+        }
+        // SAFETY: the flag is owned by the store, alive for the whole run.
+        if unsafe { &*st.interrupt }.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            st.trap = TrapCode::Interrupted;
+            break Signal::Trap;
         }
     };
     match signal {
@@ -269,7 +278,9 @@ macro_rules! dispatch {
 #[cfg(wasp_tail)]
 macro_rules! guard {
     ($ip:expr, $sp:expr, $mem:expr, $len:expr, $st:expr) => {{
-        if $crate::exec::run::native_sp() < $st.stack_floor {
+        if $crate::exec::run::native_sp() < $st.stack_floor
+            || (*$st.interrupt).load(std::sync::atomic::Ordering::Relaxed)
+        {
             $st.ip = $ip;
             $st.sp = $sp;
             $st.mem = $mem;
