@@ -2,11 +2,14 @@
 //! makes `os.ReadFile` and `os.WriteFile` fail with an error for which
 //! `errors.Is(err, errors.ErrUnsupported)` holds, without touching the host, while stdout and
 //! stderr keep working; `--wasi-profile` and `--allow-wasi` do the same through named sets.
+//! And the `minimal` profile is exactly what a `println`-only Go program imports (built here
+//! with the repo's Go toolchain), which runs under it.
 
 mod common;
 
 use common::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 const SECRET: &str = "top secret\n";
 
@@ -141,4 +144,88 @@ fn bad_policies_are_usage_errors() {
         "{}",
         out.stderr_str()
     );
+}
+
+/// Builds `package main; func main() { println("hi") }` for wasip1 into `dir`.
+fn build_println_program(dir: &Path) -> PathBuf {
+    // The guests' toolchain (idempotent; prints the `go` binary's path).
+    let out = Command::new("bash")
+        .arg(repo_root().join("scripts/install-go.sh"))
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "install-go.sh failed");
+    let go = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    std::fs::write(dir.join("go.mod"), "module println\n\ngo 1.24\n").unwrap();
+    std::fs::write(
+        dir.join("main.go"),
+        "package main\n\nfunc main() { println(\"hi\") }\n",
+    )
+    .unwrap();
+    let wasm = dir.join("println.wasm");
+    let mut cmd = Command::new(go);
+    cmd.current_dir(dir)
+        .args(["build", "-o"])
+        .arg(&wasm)
+        .arg(".")
+        .env("GOOS", "wasip1")
+        .env("GOARCH", "wasm")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOWORK", "off")
+        .env("CGO_ENABLED", "0")
+        .env_remove("GOROOT")
+        .env_remove("GOPATH");
+    if std::env::var_os("HOME").is_none() && std::env::var_os("XDG_CACHE_HOME").is_none() {
+        let cache = repo_root().join("target/toolchains/cache");
+        cmd.env("GOCACHE", cache.join("go-build"))
+            .env("GOMODCACHE", cache.join("gomod"));
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "go build: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wasm
+}
+
+#[test]
+fn minimal_is_exactly_what_a_println_program_imports() {
+    let tmp = TempDir::new("println");
+    let wasm = build_println_program(tmp.path());
+
+    // `wasp inspect` finds `minimal` the narrowest profile, and `minimal` denies none of the
+    // imports, which are all 10 functions `minimal` allows.
+    let out = Command::new(wasp_bin())
+        .args(["inspect", "--profile", "minimal"])
+        .arg(&wasm)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(
+        text.contains("narrowest WASI profile allowing them: minimal")
+            && text.contains("10 imports from 1 module")
+            && text.contains("none of this module's imports"),
+        "{text}"
+    );
+    let allowed = wasp_wasi::Profile::by_name("minimal").unwrap().allowed();
+    for f in &allowed {
+        assert!(
+            text.contains(&format!("\n    {f} ")),
+            "{f} imported:\n{text}"
+        );
+    }
+
+    // And it runs under `minimal` (println writes to stderr).
+    let out = run(wasp_run([
+        "--wasi-profile".to_string(),
+        "minimal".to_string(),
+        wasm.display().to_string(),
+    ]));
+    out.assert_code(0).assert_stdout("");
+    assert_eq!(out.stderr_str(), "hi\n");
 }
