@@ -320,3 +320,18 @@ impl WasiCtxBuilder {
 
 /// An `Errno` that says a function was denied by the embedder.
 pub(crate) const DENIED: Errno = Errno::NOSYS;
+
+/// The errno a denied function returns: `ENOSYS`, except that a denied
+/// `fd_prestat_get`/`fd_prestat_dir_name` answers `EBADF` ("no preopens"),
+/// because Go and wasi-libc abort on any other errno from the preopen scan.
+pub(crate) fn denied_errno(idx: usize) -> i32 {
+    let prestat = [
+        function_index("fd_prestat_get"),
+        function_index("fd_prestat_dir_name"),
+    ];
+    if prestat.contains(&Some(idx)) {
+        Errno::BADF.raw() as i32
+    } else {
+        DENIED.raw() as i32
+    }
+}

@@ -5,7 +5,7 @@
 //! (`u32` for `i32`, `u64`/`i64` for `i64`); every function returns an `i32`
 //! errno except `proc_exit`, which returns nothing.
 
-use crate::ctx::{WasiCtx, DENIED};
+use crate::ctx::{denied_errno, WasiCtx};
 use crate::errno::WasiResult;
 use crate::mem::GuestMemory;
 use crate::{args, clock, environ, fd, path, poll, proc, random, sched, sock};
@@ -101,7 +101,7 @@ fn with_ctx<T>(
     };
     let ctx = get(data);
     if ctx.denied & (1 << idx) != 0 {
-        return DENIED.raw() as i32;
+        return denied_errno(idx);
     }
     code(f(ctx, &mut GuestMemory::new(bytes)))
 }
@@ -172,7 +172,7 @@ macro_rules! functions {
                 return Err(proc::proc_exit(ctx, rval as u32));
             }
             if ctx.denied & (1 << idx) != 0 {
-                return Ok(DENIED.raw() as i32);
+                return Ok(denied_errno(idx));
             }
             let mut mem = GuestMemory::new(memory);
             match name {

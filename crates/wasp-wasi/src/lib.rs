@@ -1,7 +1,7 @@
 //! # wasp-wasi
 //!
 //! The WASI preview 1 (`wasi_snapshot_preview1`) host for the
-//! [wasp](wasp) WebAssembly runtime: all 46 functions, a capability-based
+//! [wasp] WebAssembly runtime: all 46 functions, a capability-based
 //! filesystem sandbox, clocks, randomness, `poll_oneoff`, non-blocking I/O
 //! and preopened TCP listeners — what Go's `GOOS=wasip1` programs (and
 //! wasi-libc or Rust `wasm32-wasip1` programs) need from their host.

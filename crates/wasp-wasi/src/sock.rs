@@ -1,6 +1,6 @@
 //! `sock_accept`, `sock_recv`, `sock_send`, `sock_shutdown`.
 //!
-//! Sockets come from [`WasiCtxBuilder::preopened_listener`]
+//! Sockets come from [`WasiCtxBuilder::preopened_listener`](crate::WasiCtxBuilder::preopened_listener)
 //! (crate::WasiCtxBuilder::preopened_listener) and from `sock_accept` on
 //! such a listener. Their host fds are always `O_NONBLOCK`; a guest that did
 //! not ask for `fdflags::nonblock` gets blocking behaviour by waiting in

@@ -299,3 +299,30 @@ fn denied_proc_exit_traps() {
     assert_eq!(e.exit_status(), None);
     assert!(e.to_string().contains("proc_exit is denied"), "{e}");
 }
+
+#[test]
+fn denied_prestat_scan_reports_no_preopens_instead_of_enosys() {
+    let dir = tempfile_dir();
+    let mut b = WasiCtxBuilder::new();
+    b.preopened_dir(&dir, "/", wasp_wasi::DirPerms::ReadWrite)
+        .unwrap();
+    b.deny("fd_prestat_get").unwrap();
+    b.deny("fd_prestat_dir_name").unwrap();
+    let mut ctx = b.build();
+    let mut mem = vec![0u8; 64];
+    // EBADF (8) ends Go's and wasi-libc's preopen scan cleanly; ENOSYS would abort them.
+    assert_eq!(ctx.call(&mut mem, "fd_prestat_get", &[3, 0]).unwrap(), 8);
+    assert_eq!(
+        ctx.call(&mut mem, "fd_prestat_dir_name", &[3, 0, 1])
+            .unwrap(),
+        8
+    );
+    assert!(mem.iter().all(|&b| b == 0), "nothing written");
+    let _ = std::fs::remove_dir(&dir);
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("wasp-prestat-deny-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
