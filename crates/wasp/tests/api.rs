@@ -303,3 +303,36 @@ fn interrupt_handle_stops_an_infinite_loop_and_store_stays_usable() {
     let ok = inst.get_typed_func::<(), i32>(&store, "ok").unwrap();
     assert_eq!(ok.call(&mut store, ()).unwrap(), 5);
 }
+
+#[test]
+fn stores_move_across_threads_and_modules_are_shared() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<Store<Vec<u8>>>();
+    send::<Module>();
+    sync::<Module>();
+    sync::<Engine>();
+    send::<Linker<()>>();
+    // One module, instantiated and run on several threads at once.
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module (func (export "sq") (param i64) (result i64) (i64.mul (local.get 0) (local.get 0))))"#,
+    )
+    .unwrap();
+    let handles: Vec<_> = (0..4i64)
+        .map(|i| {
+            let (engine, module) = (engine.clone(), module.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::new(&engine, ());
+                let inst = Linker::new(&engine)
+                    .instantiate(&mut store, &module)
+                    .unwrap();
+                let f = inst.get_typed_func::<i64, i64>(&store, "sq").unwrap();
+                f.call(&mut store, i).unwrap()
+            })
+        })
+        .collect();
+    let out: Vec<i64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(out, vec![0, 1, 4, 9]);
+}
