@@ -161,7 +161,7 @@ macro_rules! define_instr {
             $( $c { dst: Slot, lhs: Slot, rhs: Slot }, $ci { dst: Slot, lhs: Slot, imm: i32 },
                $cb { lhs: Slot, rhs: Slot, offset: i32 }, $cbi { lhs: Slot, imm: i16, offset: i32 }, )*
             $( $l { dst: Slot, addr: Slot, offset: u32 }, $la { dst: Slot, addr: u32 }, )*
-            $( $s { addr: Slot, src: Slot, offset: u32 }, $si { addr: Slot, imm: i16, offset: u32 }, )*
+            $( $s { addr: Slot, src: Slot, offset: u32 }, $si { addr: Slot, imm: i32, offset: u32 }, )*
 
             /// Trap unconditionally with `unreachable`.
             Unreachable,
@@ -186,6 +186,9 @@ macro_rules! define_instr {
             /// Call function `func` of the current instance; arguments start at `base`,
             /// which becomes the callee's frame base; results land at `base`.
             Call { func: u32, base: Slot },
+            /// `Call` whose first argument is the constant `val` (Go passes the
+            /// resume point 0 on every call): writes it to `base` first.
+            CallImm { func: u32, base: Slot, val: u32 },
             /// Indirect call through `table` at the index in slot `index`, checking that
             /// the callee's engine type id is `ty`.
             CallIndirect { ty: u32, index: Slot, base: Slot, table: u16 },

@@ -92,3 +92,28 @@ fn double_eqz_becomes_a_test_against_zero_and_fuses() {
     let code = ir(wat, 0);
     assert_eq!(code[0].0, "BrI64EqImm", "{code:?}");
 }
+
+#[test]
+fn go_call_sequence_is_compact() {
+    // Go: SP -= 8; store the return PC at [SP]; call with resume point 0.
+    let wat = r#"(module (memory 1) (global $SP (mut i32) (i32.const 1024))
+        (func $f (param i32) (result i32) (i32.const 0))
+        (func (param $pc i32) (result i32) (local $sp i32)
+          (local.set $sp (i32.sub (global.get $SP) (i32.const 8)))
+          (global.set $SP (local.get $sp))
+          (i64.store (local.get $sp) (i64.const 326303744))
+          (call $f (i32.const 0))))"#;
+    let code = ir(wat, 1);
+    let names: Vec<&str> = code.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        &names[..5],
+        &[
+            "GlobalGet",
+            "I32SubImm",
+            "GlobalSet",
+            "Store64Imm",
+            "CallImm"
+        ],
+        "{code:?}"
+    );
+}

@@ -161,6 +161,24 @@ pub(super) unsafe fn call(
     call_slow(ip, mem, len, st, callee, new_base)
 }
 
+pub(super) unsafe fn call_imm(
+    ip: *const Op,
+    sp: *mut u64,
+    mem: *mut u8,
+    len: usize,
+    st: &mut State,
+) -> R {
+    operands!(ip, CallImm { func, base, val });
+    set!(sp, base, val as u64);
+    let callee = st.func(func);
+    let new_base = st.base_index() + base as usize;
+    if let Some((ip, sp)) = fast_call(st, callee, new_base, ip.add(1)) {
+        guard!(ip, sp, mem, len, st);
+        dispatch!(ip, sp, mem, len, st)
+    }
+    call_slow(ip, mem, len, st, callee, new_base)
+}
+
 /// Calls that leave the fast path: first call (translation), another
 /// instance, a host function, stack growth, or a trap.
 #[cold]

@@ -489,6 +489,7 @@ macro_rules! gen_handlers {
                 Instr::Return1 { .. } => h::ret1,
                 Instr::Return1Imm { .. } => h::ret1_imm,
                 Instr::Call { .. } => h::call,
+                Instr::CallImm { .. } => h::call_imm,
                 Instr::CallIndirect { .. } => h::call_indirect,
                 Instr::Copy { .. } => h::copy,
                 Instr::Copy2 { .. } => h::copy2,

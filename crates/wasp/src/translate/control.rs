@@ -302,10 +302,22 @@ impl Translator<'_> {
     fn call(&mut self, func: u32) {
         let ty = self.info.func_type(func);
         let (p, r) = (ty.params().len(), ty.results().len());
+        let first = self.stack.len() - p;
+        // A constant first argument (Go's resume point 0) rides in the call.
+        let imm = match self.stack.get(first) {
+            Some(&Operand::Const(v)) if p > 0 && v <= u32::MAX as u64 => {
+                self.stack[first] = Operand::Temp;
+                Some(v as u32)
+            }
+            _ => None,
+        };
         self.materialize_top(p);
-        let base = self.slot_of(self.stack.len() - p);
-        self.stack.truncate(self.stack.len() - p);
-        self.emit(Instr::Call { func, base });
+        let base = self.slot_of(first);
+        self.stack.truncate(first);
+        match imm {
+            Some(val) => self.emit(Instr::CallImm { func, base, val }),
+            None => self.emit(Instr::Call { func, base }),
+        };
         for _ in 0..r {
             self.push(Operand::Temp);
         }

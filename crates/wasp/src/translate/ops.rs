@@ -145,15 +145,17 @@ impl Translator<'_> {
         &mut self,
         m: &MemArg,
         mk: fn(Slot, Slot, u32) -> Instr,
-        imm: fn(Slot, i16, u32) -> Instr,
+        imm: fn(Slot, i32, u32) -> Instr,
     ) {
         let (vpos, v) = self.pop();
         let (apos, a) = self.pop();
         let addr = self.value_slot(apos, a);
         if let Operand::Const(c) = v {
-            let s = c as i64;
-            if s as i16 as i64 == s {
-                self.emit(imm(addr, s as i16, m.offset as u32));
+            // The immediate is sign-extended to 64 bits; narrower stores only
+            // keep its low bytes, so any constant fits them.
+            let wide = matches!(mk(0, 0, 0), Instr::Store64 { .. });
+            if !wide || c as i64 as i32 as i64 == c as i64 {
+                self.emit(imm(addr, c as i32, m.offset as u32));
                 return;
             }
         }
