@@ -24,10 +24,18 @@ fi
 # Name the snapshot after the last commit that changed the engine.
 short="$(git -C "$repo" log -1 --format=%h "$rev" -- crates/wasp)"
 snap="${WASP_BENCH_SNAP:-/tmp/wasp-bench-snap}"
+full="$(git -C "$repo" rev-parse "$rev^{commit}")"
 mkdir -p "$snap/bench"
-rm -rf "$snap/crates"
-git -C "$repo" archive "$rev" Cargo.toml crates | tar -x -C "$snap"
-cp -r "$here/Cargo.toml" "$here/Cargo.lock" "$here/src" "$here/workloads" "$snap/bench/"
+# git archive stamps files with the commit's time, which can be older than the
+# previous snapshot's build output: cargo would then keep the stale build. So
+# extract only when the revision changes, with the extraction time as mtime.
+if [[ "$(cat "$snap/.revision" 2>/dev/null)" != "$full" ]]; then
+  rm -rf "$snap/crates" "$snap/.revision"
+  git -C "$repo" archive "$rev" Cargo.toml crates | tar -x -m -C "$snap"
+  echo "$full" >"$snap/.revision"
+fi
+# -p: unchanged harness sources keep their times and are not rebuilt.
+cp -rp "$here/Cargo.toml" "$here/Cargo.lock" "$here/src" "$here/workloads" "$snap/bench/"
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-bench-snap}"
 cd "$snap/bench"
