@@ -17,6 +17,31 @@ use std::sync::Arc;
 
 type R = Signal;
 
+/// Pops the current frame and continues in the caller (or returns to the host).
+macro_rules! return_to_caller {
+    ($st:ident) => {{
+        if !do_return($st) {
+            return Signal::Return;
+        }
+        let (ip, sp, mem, len) = $st.hot_after_switch();
+        guard!(ip, sp, mem, len, $st);
+        dispatch!(ip, sp, mem, len, $st)
+    }};
+}
+
+/// Enters `callee` with its frame at `new_base`: the lean path when it
+/// applies, otherwise `call_slow`.
+macro_rules! enter_callee {
+    ($ip:ident, $mem:ident, $len:ident, $st:ident, $callee:expr, $new_base:expr) => {{
+        let (callee, new_base) = ($callee, $new_base);
+        if let Some((ip, sp)) = fast_call($st, callee, new_base, $ip.add(1)) {
+            guard!(ip, sp, $mem, $len, $st);
+            dispatch!(ip, sp, $mem, $len, $st)
+        }
+        call_slow($ip, $mem, $len, $st, callee, new_base)
+    }};
+}
+
 pub(super) unsafe fn unreachable(
     _: *const Op,
     _: *mut u64,
@@ -38,61 +63,29 @@ pub(super) unsafe fn br(
     jump!(ip, sp, mem, len, st, offset)
 }
 
-pub(super) unsafe fn br_if_nez(
-    ip: *const Op,
-    sp: *mut u64,
-    mem: *mut u8,
-    len: usize,
-    st: &mut State,
-) -> R {
-    operands!(ip, BrIfNez { cond, offset });
-    if get!(sp, cond) as u32 != 0 {
-        jump!(ip, sp, mem, len, st, offset)
-    }
-    next!(ip, sp, mem, len, st)
+/// A branch handler taken when `$taken` holds for the i32/i64 in `cond`.
+macro_rules! cond_branch {
+    ($name:ident, $variant:ident, |$v:ident| $taken:expr) => {
+        pub(super) unsafe fn $name(
+            ip: *const Op,
+            sp: *mut u64,
+            mem: *mut u8,
+            len: usize,
+            st: &mut State,
+        ) -> R {
+            operands!(ip, $variant { cond, offset });
+            let $v = get!(sp, cond);
+            if $taken {
+                jump!(ip, sp, mem, len, st, offset)
+            }
+            next!(ip, sp, mem, len, st)
+        }
+    };
 }
-
-pub(super) unsafe fn br_if_eqz(
-    ip: *const Op,
-    sp: *mut u64,
-    mem: *mut u8,
-    len: usize,
-    st: &mut State,
-) -> R {
-    operands!(ip, BrIfEqz { cond, offset });
-    if get!(sp, cond) as u32 == 0 {
-        jump!(ip, sp, mem, len, st, offset)
-    }
-    next!(ip, sp, mem, len, st)
-}
-
-pub(super) unsafe fn br_if_nez64(
-    ip: *const Op,
-    sp: *mut u64,
-    mem: *mut u8,
-    len: usize,
-    st: &mut State,
-) -> R {
-    operands!(ip, BrIfNez64 { cond, offset });
-    if get!(sp, cond) != 0 {
-        jump!(ip, sp, mem, len, st, offset)
-    }
-    next!(ip, sp, mem, len, st)
-}
-
-pub(super) unsafe fn br_if_eqz64(
-    ip: *const Op,
-    sp: *mut u64,
-    mem: *mut u8,
-    len: usize,
-    st: &mut State,
-) -> R {
-    operands!(ip, BrIfEqz64 { cond, offset });
-    if get!(sp, cond) == 0 {
-        jump!(ip, sp, mem, len, st, offset)
-    }
-    next!(ip, sp, mem, len, st)
-}
+cond_branch!(br_if_nez, BrIfNez, |v| v as u32 != 0);
+cond_branch!(br_if_eqz, BrIfEqz, |v| v as u32 == 0);
+cond_branch!(br_if_nez64, BrIfNez64, |v| v != 0);
+cond_branch!(br_if_eqz64, BrIfEqz64, |v| v == 0);
 
 pub(super) unsafe fn br_table(
     ip: *const Op,
@@ -108,23 +101,13 @@ pub(super) unsafe fn br_table(
 }
 
 pub(super) unsafe fn ret(_: *const Op, _: *mut u64, _: *mut u8, _: usize, st: &mut State) -> R {
-    if !do_return(st) {
-        return Signal::Return;
-    }
-    let (ip, sp, mem, len) = st.hot_after_switch();
-    guard!(ip, sp, mem, len, st);
-    dispatch!(ip, sp, mem, len, st)
+    return_to_caller!(st)
 }
 
 pub(super) unsafe fn ret1(ip: *const Op, sp: *mut u64, _: *mut u8, _: usize, st: &mut State) -> R {
     operands!(ip, Return1 { src });
     set!(sp, 0, get!(sp, src));
-    if !do_return(st) {
-        return Signal::Return;
-    }
-    let (ip, sp, mem, len) = st.hot_after_switch();
-    guard!(ip, sp, mem, len, st);
-    dispatch!(ip, sp, mem, len, st)
+    return_to_caller!(st)
 }
 
 pub(super) unsafe fn ret1_imm(
@@ -136,12 +119,7 @@ pub(super) unsafe fn ret1_imm(
 ) -> R {
     operands!(ip, Return1Imm { val });
     set!(sp, 0, val as u64);
-    if !do_return(st) {
-        return Signal::Return;
-    }
-    let (ip, sp, mem, len) = st.hot_after_switch();
-    guard!(ip, sp, mem, len, st);
-    dispatch!(ip, sp, mem, len, st)
+    return_to_caller!(st)
 }
 
 pub(super) unsafe fn call(
@@ -154,11 +132,7 @@ pub(super) unsafe fn call(
     operands!(ip, Call { func, base });
     let callee = st.func(func);
     let new_base = st.base_index() + base as usize;
-    if let Some((ip, sp)) = fast_call(st, callee, new_base, ip.add(1)) {
-        guard!(ip, sp, mem, len, st);
-        dispatch!(ip, sp, mem, len, st)
-    }
-    call_slow(ip, mem, len, st, callee, new_base)
+    enter_callee!(ip, mem, len, st, callee, new_base)
 }
 
 pub(super) unsafe fn call_imm(
@@ -172,11 +146,7 @@ pub(super) unsafe fn call_imm(
     set!(sp, base, val as u64);
     let callee = st.func(func);
     let new_base = st.base_index() + base as usize;
-    if let Some((ip, sp)) = fast_call(st, callee, new_base, ip.add(1)) {
-        guard!(ip, sp, mem, len, st);
-        dispatch!(ip, sp, mem, len, st)
-    }
-    call_slow(ip, mem, len, st, callee, new_base)
+    enter_callee!(ip, mem, len, st, callee, new_base)
 }
 
 /// Calls that leave the fast path: first call (translation), another
@@ -232,11 +202,7 @@ pub(super) unsafe fn call_indirect(
         trap!(st, TrapCode::BadSignature)
     }
     let new_base = st.base_index() + base as usize;
-    if let Some((ip, sp)) = fast_call(st, callee, new_base, ip.add(1)) {
-        guard!(ip, sp, mem, len, st);
-        dispatch!(ip, sp, mem, len, st)
-    }
-    call_slow(ip, mem, len, st, callee, new_base)
+    enter_callee!(ip, mem, len, st, callee, new_base)
 }
 
 pub(super) unsafe fn copy(
