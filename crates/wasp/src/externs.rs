@@ -115,10 +115,10 @@ impl Global {
                 "global value does not match its type",
             ));
         }
-        inner.globals.push(GlobalEntity {
+        inner.globals.push(Box::new(GlobalEntity {
             value: val.to_raw(),
             ty,
-        });
+        }));
         Ok(Global(inner.globals.len() as u32 - 1))
     }
 

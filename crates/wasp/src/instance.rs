@@ -10,8 +10,8 @@ use crate::externs::{Global, Memory, Table};
 use crate::func::Func;
 use crate::module::{EntityIndex, Module, SegmentMode};
 use crate::store::{
-    AsContext, AsContextMut, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, MemoryEntity,
-    Store, TableEntity,
+    AsContext, AsContextMut, FuncEntity, FuncKind, GlobalEntity, GlobalPtr, InstanceEntity,
+    MemoryEntity, Store, TableEntity,
 };
 use crate::types::ExternType;
 use crate::{TrapCode, TypedFunc, WasmParams, WasmResults};
@@ -352,7 +352,10 @@ pub(crate) fn instantiate<T>(
                 |g| inner.globals[globals[g as usize] as usize].value,
             )
         };
-        store.inner.globals.push(GlobalEntity { value, ty: *ty });
+        store
+            .inner
+            .globals
+            .push(Box::new(GlobalEntity { value, ty: *ty }));
         globals.push(store.inner.globals.len() as u32 - 1);
     }
 
@@ -394,12 +397,17 @@ pub(crate) fn instantiate<T>(
         elems.push(items);
     }
 
+    let global_ptrs = globals
+        .iter()
+        .map(|&g| GlobalPtr(&raw mut store.inner.globals[g as usize].value))
+        .collect();
     store.inner.instances.push(InstanceEntity {
         module: module.clone(),
         funcs,
         tables,
         memories,
         globals,
+        global_ptrs,
         elems,
         dropped_data: vec![false; info.datas.len()],
     });

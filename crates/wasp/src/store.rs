@@ -85,6 +85,18 @@ pub(crate) struct GlobalEntity {
     pub ty: GlobalType,
 }
 
+/// A pointer to a global's value inside its boxed [`GlobalEntity`].
+#[derive(Clone, Copy)]
+pub(crate) struct GlobalPtr(pub *mut u64);
+
+// SAFETY: a `GlobalPtr` points into a `Box<GlobalEntity>` owned by the same
+// store as the instance holding it; boxes are never freed or moved while the
+// store lives, and the pointer is only dereferenced by the executor while it
+// has `&mut` access to that store.
+unsafe impl Send for GlobalPtr {}
+// SAFETY: as above; shared access never dereferences it.
+unsafe impl Sync for GlobalPtr {}
+
 pub(crate) struct InstanceEntity {
     pub module: Module,
     /// Store indices of the instance's functions, tables, memories, globals.
@@ -92,6 +104,8 @@ pub(crate) struct InstanceEntity {
     pub tables: Vec<u32>,
     pub memories: Vec<u32>,
     pub globals: Vec<u32>,
+    /// The value of each of `globals`, resolved once for the interpreter.
+    pub global_ptrs: Box<[GlobalPtr]>,
     /// Element segments (raw refs); emptied by `elem.drop`.
     pub elems: Vec<Arc<[u64]>>,
     /// Whether each data segment was dropped.
@@ -104,7 +118,8 @@ pub(crate) struct StoreInner {
     pub funcs: Vec<FuncEntity>,
     pub tables: Vec<TableEntity>,
     pub memories: Vec<MemoryEntity>,
-    pub globals: Vec<GlobalEntity>,
+    /// Boxed so that their addresses are stable: instances point at them.
+    pub globals: Vec<Box<GlobalEntity>>,
     pub instances: Vec<InstanceEntity>,
     pub externs: Vec<Box<dyn Any + Send + Sync>>,
     pub stack: Stack,

@@ -23,7 +23,7 @@ use super::num::*;
 use super::{ExecState, Exit, Frame};
 use crate::error::{Error, TrapCode};
 use crate::ir::{for_each_numeric, CompiledFunc, Instr};
-use crate::store::{FuncKind, GlobalEntity, StoreInner};
+use crate::store::{FuncKind, GlobalPtr, StoreInner};
 use std::sync::Arc;
 
 /// An instruction handler.
@@ -59,8 +59,7 @@ pub(crate) enum Signal {
 #[derive(Clone, Copy)]
 struct Ctx {
     funcs: *const u32,
-    globals: *const u32,
-    gbase: *mut GlobalEntity,
+    globals: *const GlobalPtr,
 }
 
 struct HostCall {
@@ -101,8 +100,7 @@ impl State {
         let i = &inner.instances[inst as usize];
         self.ctx = Ctx {
             funcs: i.funcs.as_ptr(),
-            globals: i.globals.as_ptr(),
-            gbase: inner.globals.as_mut_ptr(),
+            globals: i.global_ptrs.as_ptr(),
         };
         self.cur_inst = inst;
         self.reload_memory();
@@ -201,7 +199,6 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         ctx: Ctx {
             funcs: std::ptr::null(),
             globals: std::ptr::null(),
-            gbase: std::ptr::null_mut(),
         },
         cur_inst: es.instance,
         base: es.base,
@@ -700,13 +697,7 @@ impl State {
     }
     pub(super) fn global(&self, index: u32) -> *mut u64 {
         // SAFETY: `index` is a validated global index of the current instance.
-        unsafe {
-            &raw mut (*self
-                .ctx
-                .gbase
-                .add(*self.ctx.globals.add(index as usize) as usize))
-            .value
-        }
+        unsafe { (*self.ctx.globals.add(index as usize)).0 }
     }
     pub(super) fn func(&self, index: u32) -> u32 {
         // SAFETY: `index` is a validated function index of the current instance.
