@@ -119,6 +119,7 @@ pub(crate) struct StoreInner {
     pub tables: Vec<TableEntity>,
     pub memories: Vec<MemoryEntity>,
     /// Boxed so that their addresses are stable: instances point at them.
+    #[allow(clippy::vec_box)] // the boxes keep addresses stable as the Vec grows
     pub globals: Vec<Box<GlobalEntity>>,
     pub instances: Vec<InstanceEntity>,
     pub externs: Vec<Box<dyn Any + Send + Sync>>,
