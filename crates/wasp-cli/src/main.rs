@@ -6,6 +6,8 @@
 
 use clap::{Parser, Subcommand};
 
+// `wasp go-exec` and the `go_wasip1_wasm_exec` name: the go command's wasip1 runner.
+mod go_exec;
 // `wasp inspect`: what a module imports, exports and uses (src/inspect.rs).
 mod inspect;
 // `wasp run`: runs a WASI program (src/run.rs, `RunArgs` and `main`).
@@ -37,14 +39,21 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Run WebAssembly specification test scripts (.wast).
     Wast(wast_cmd::WastArgs),
+    /// Run a Go wasip1 program the way `go run`/`go test` expect (go_wasip1_wasm_exec).
+    GoExec(go_exec::GoExecArgs),
 }
 
 fn main() {
+    // Started as `go_wasip1_wasm_exec` (a symlink on PATH): the go command's exec wrapper.
+    if let Some(code) = go_exec::main_if_wrapper() {
+        std::process::exit(code);
+    }
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(args) => run::main(*args),
         Command::Inspect(args) => inspect::main(args),
         Command::Wast(args) => wast_cmd::main(args),
+        Command::GoExec(args) => go_exec::main(args),
     };
     std::process::exit(code);
 }
