@@ -1,0 +1,3 @@
+module wasp.test/wasmimport
+
+go 1.24
