@@ -2,12 +2,12 @@
 // lib/wasm/go_wasip1_wasm_exec runs it on wasmtime: host `/` preopened as `/`, PWD (the current
 // directory) and PATH passed. Used by scripts/go-stdlib-wide.sh to compare wasp with V8.
 //
-//   ulimit -s unlimited; node --stack-size=16000 scripts/go-node-wasi.mjs BINARY [ARGS...]
+//   node --stack-size=4000 scripts/go-node-wasi.mjs BINARY [ARGS...]
 //
 // Go recursion is wasm recursion: V8's default stack (about 1 MiB) overflows in Go's
-// encoding/json tests, hence --stack-size (KiB) with a native stack limit above it. proc_exit
-// ends the process directly (returnOnExit: false): with returnOnExit, node 20 crashed after
-// deep recursion.
+// encoding/json tests, hence --stack-size (KiB; it must stay below the native stack, 8 MiB by
+// default). proc_exit ends the process directly (returnOnExit: false): with returnOnExit,
+// node 20 crashed after deep recursion.
 import { readFile } from "node:fs/promises";
 import { WASI } from "node:wasi";
 import process from "node:process";

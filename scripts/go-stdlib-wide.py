@@ -15,6 +15,7 @@ import datetime
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -88,7 +89,8 @@ def build(go, goroot, pkg, out_dir):
 
 
 def command(runtime, tools, binary, pkg):
-    args = [binary, "-test.short"]
+    # -test.v: the log shows which test was running when a runtime crashed.
+    args = [binary, "-test.short", "-test.v"]
     if pkg in SKIPS:
         args += ["-test.skip", SKIPS[pkg]]
     if runtime == "wasp":
@@ -98,8 +100,7 @@ def command(runtime, tools, binary, pkg):
         return [tools["python"], os.path.join(ROOT, "scripts/go-wasmtime.py"), *args]
     if runtime == "node":
         script = os.path.join(ROOT, "scripts/go-node-wasi.mjs")
-        return ["bash", "-c", 'ulimit -s unlimited 2>/dev/null; exec "$@"', "node",
-                tools["node"], "--stack-size=16000", "--no-warnings", script, *args]
+        return [tools["node"], "--stack-size=4000", "--no-warnings", script, *args]
     raise ValueError(runtime)
 
 
@@ -107,6 +108,13 @@ def summarize(text, code, timed_out):
     """A short reason for a failed run, from its output."""
     if timed_out:
         return "timeout"
+    if code is not None and code < 0:
+        try:
+            sig = signal.Signals(-code).name
+        except ValueError:
+            sig = f"signal {-code}"
+        running = re.findall(r"^=== (?:RUN|CONT)\s+(\S+)", text, re.M)
+        return f"crashed ({sig})" + (f" in {running[-1]}" if running else "")
     fails = re.findall(r"^--- FAIL: (\S+)", text, re.M)
     if fails:
         more = f" (+{len(fails) - 3})" if len(fails) > 3 else ""
