@@ -3,9 +3,9 @@
 //! the way the go command runs them (`wasp run --dir /::/ --env PWD=DIR --env PATH=...`).
 //!
 //! The binaries are built once, by one `go test -c -o DIR/ PKG...`, into
-//! `target/go-stdlib/<go version>/` and reused while the Go version and the package list are
-//! unchanged; the Go build cache lives in `target/go-stdlib/gocache`. Packages run two at a
-//! time, slowest first, each with a deadline.
+//! `target/go-stdlib/<go version>/` and reused while the Go version, its GOROOT and the
+//! package list are unchanged; the Go build cache lives in `target/go-stdlib/gocache`.
+//! Packages run two at a time, slowest first, each with a deadline.
 //!
 //! Knobs (environment): `WASP_GO_TEST_BIN` runs another wasp binary (the release build is about
 //! twice as fast as the debug one, whose engine keeps its debug assertions);
@@ -82,7 +82,8 @@ fn binary_name(pkg: &str) -> String {
 fn build_binaries(pkgs: &[&str]) -> PathBuf {
     let version = go_version();
     let dir = work_dir().join(&version);
-    let stamp_text = format!("{version}\n{}\n", pkgs.join("\n"));
+    // The binaries embed GOROOT: a toolchain at another path means a rebuild too.
+    let stamp_text = format!("{version}\n{}\n{}\n", goroot().display(), pkgs.join("\n"));
     let stamp = |d: &Path| d.join("packages.txt");
     let complete = |d: &Path| {
         std::fs::read_to_string(stamp(d)).is_ok_and(|s| s == stamp_text)
