@@ -209,8 +209,9 @@ impl Translator<'_> {
         for (i, &d) in all.iter().enumerate() {
             let target = self.ctrls.len() - 1 - d as usize;
             if self.ctrls[target].kind != CtrlKind::Func && !self.needs_copies(target) {
+                // One instruction per entry: no loop inversion here.
                 let label = self.ctrls[target].label;
-                self.emit_branch(label, Instr::Br { offset: 0 });
+                self.emit_plain_branch(label, Instr::Br { offset: 0 });
             } else {
                 self.emit(Instr::Br { offset: 0 });
                 stubs.push((table_start + i, d));

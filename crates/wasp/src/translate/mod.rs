@@ -352,22 +352,32 @@ impl Translator<'_> {
     }
 
     /// Emits a branch instruction (built with offset 0) to `label`.
-    fn emit_branch(&mut self, label: LabelId, mut i: Instr) {
-        // Loop inversion: `br` back to a conditional branch `B` (to `Y`)
-        // becomes "not B → the instruction after B; br Y", so a loop that
-        // tests its exit condition at the top runs one branch per iteration.
+    ///
+    /// Loop inversion: an unconditional `br` back to a label whose first
+    /// instruction is a conditional branch `B` (to `Y`) becomes "not B → the
+    /// instruction after B; br Y", so a loop that tests its exit condition at
+    /// the top runs one branch per iteration. Both forms execute `B` exactly
+    /// once, so the rewrite holds whatever `Y` is; the `br Y` it emits is a
+    /// plain branch, never inverted again (`Y` may be this very label, or a
+    /// loop sharing its head, which would recurse without end).
+    fn emit_branch(&mut self, label: LabelId, i: Instr) {
         if let (Instr::Br { .. }, Some(pos)) = (i, self.labels[label].pos) {
             let head = self.instrs.get(pos).copied();
             let head_label = self.branch_labels.get(&pos).copied();
-            if let (Some(neg), Some(exit)) = (head.and_then(ops::negate_branch), head_label) {
+            if let (Some(mut neg), Some(exit)) = (head.and_then(ops::negate_branch), head_label) {
                 let at = self.instrs.len();
-                let mut neg = neg;
                 ops::set_offset(&mut neg, (pos as isize + 1 - at as isize) as i32);
                 self.emit(neg);
-                self.emit_branch(exit, Instr::Br { offset: 0 });
+                self.emit_plain_branch(exit, Instr::Br { offset: 0 });
                 return;
             }
         }
+        self.emit_plain_branch(label, i);
+    }
+
+    /// Emits exactly one branch instruction to `label`, with no rewrite (the
+    /// entries of a `br_table` rely on it).
+    fn emit_plain_branch(&mut self, label: LabelId, mut i: Instr) {
         let at = self.instrs.len();
         self.branch_labels.insert(at, label);
         match self.labels[label].pos {
