@@ -227,7 +227,16 @@ macro_rules! float_ops {
     ($f:ty, $v:ident, $r:ident, $add:ident, $sub:ident, $mul:ident, $div:ident, $min:ident,
      $max:ident, $copysign:ident, $eq:ident, $ne:ident, $lt:ident, $gt:ident, $le:ident, $ge:ident,
      $abs:ident, $neg:ident, $ceil:ident, $floor:ident, $trunc:ident, $nearest:ident, $sqrt:ident,
-     $bits:ty, $sign:expr) => {
+     $bits:ty, $sign:expr, $quiet_nan:ident, $quiet_bit:expr) => {
+        /// The NaN result of `min`/`max` with a NaN operand: the first NaN
+        /// operand with its quiet bit set (what x86's `addss`/`minss`, wasmtime
+        /// and wasmi produce). One policy for every tier keeps differential
+        /// tests bitwise; RATIONALE.md "NaN results".
+        #[inline(never)]
+        fn $quiet_nan(a: u64, b: u64) -> u64 {
+            let n = if $v(a).is_nan() { a } else { b };
+            (n as $bits | $quiet_bit) as u64
+        }
         #[inline(always)]
         pub fn $add(a: u64, b: u64) -> u64 {
             $r($v(a) + $v(b))
@@ -248,7 +257,7 @@ macro_rules! float_ops {
         pub fn $min(a: u64, b: u64) -> u64 {
             let (x, y) = ($v(a), $v(b));
             if x.is_nan() || y.is_nan() {
-                return $r(<$f>::NAN);
+                return $quiet_nan(a, b);
             }
             if x == y {
                 return (a as $bits | b as $bits) as u64;
@@ -259,7 +268,7 @@ macro_rules! float_ops {
         pub fn $max(a: u64, b: u64) -> u64 {
             let (x, y) = ($v(a), $v(b));
             if x.is_nan() || y.is_nan() {
-                return $r(<$f>::NAN);
+                return $quiet_nan(a, b);
             }
             if x == y {
                 return (a as $bits & b as $bits) as u64;
@@ -350,7 +359,9 @@ float_ops!(
     f32_nearest,
     f32_sqrt,
     u32,
-    0x8000_0000u32
+    0x8000_0000u32,
+    f32_nan_result,
+    0x0040_0000u32
 );
 float_ops!(
     f64,
@@ -377,7 +388,9 @@ float_ops!(
     f64_nearest,
     f64_sqrt,
     u64,
-    0x8000_0000_0000_0000u64
+    0x8000_0000_0000_0000u64,
+    f64_nan_result,
+    0x0008_0000_0000_0000u64
 );
 
 #[inline(always)]
@@ -600,6 +613,20 @@ mod tests {
         let nz = (-0.0f32).to_bits() as u64;
         assert_eq!(f32_min(pz, nz), nz);
         assert_eq!(f32_max(pz, nz), pz);
+    }
+
+    #[test]
+    fn min_max_propagate_the_first_nan_quieted() {
+        let one = 1.0f32.to_bits() as u64;
+        let snan = 0x7f80_0001u64; // signalling, payload 1
+        let qnan = 0xffc0_0002u64; // quiet, negative, payload 2
+        assert_eq!(f32_min(snan, one), 0x7fc0_0001);
+        assert_eq!(f32_max(one, snan), 0x7fc0_0001);
+        assert_eq!(f32_min(qnan, snan), qnan);
+        assert_eq!(f32_max(snan, qnan), 0x7fc0_0001);
+        let d_snan = 0x7ff0_0000_0000_0001u64;
+        assert_eq!(f64_min(1.0f64.to_bits(), d_snan), 0x7ff8_0000_0000_0001);
+        assert_eq!(f64_max(d_snan, f64::NAN.to_bits()), 0x7ff8_0000_0000_0001);
     }
 
     #[test]
