@@ -9,6 +9,7 @@ mod const_expr;
 mod parse;
 
 pub(crate) use const_expr::ConstExpr;
+pub(crate) use parse::features;
 
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};

@@ -78,6 +78,7 @@ fn is_malformed(msg: &str) -> bool {
         "data count and data section have inconsistent lengths",
         "invalid utf-8",
         "invalid UTF-8",
+        "invalid leading byte",
         "illegal opcode",
         "unknown opcode",
         "unknown type",
@@ -144,7 +145,12 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
         start..start + s.len()
     };
 
-    for payload in Parser::new(0).parse_all(bytes) {
+    // The decoder must know the same feature set as the validator: with
+    // wasmparser's defaults it would accept encodings of later proposals
+    // (compact imports, for one) that WebAssembly 2.0 calls malformed.
+    let mut parser = Parser::new(0);
+    parser.set_features(features());
+    for payload in parser.parse_all(bytes) {
         let payload = payload.map_err(|e| ctx.err(e))?;
         ctx.section = section_name(&payload);
         ctx.func = None;

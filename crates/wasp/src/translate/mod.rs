@@ -122,9 +122,10 @@ pub(crate) fn translate(
     let info = &module.info;
     let ty = info.func_type(func_index);
     let params = ty.params().len();
-    let body = FunctionBody::new(BinaryReader::new(
+    let body = FunctionBody::new(BinaryReader::new_features(
         &module.bytes[range.clone()],
         range.start as u64,
+        crate::module::features(),
     ));
     let mut locals = params;
     let mut reader = body.get_locals_reader().map_err(|e| e.to_string())?;
