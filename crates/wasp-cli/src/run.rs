@@ -6,10 +6,14 @@
 //! directory or environment unless asked. Stdin, stdout and stderr are
 //! inherited.
 //!
-//! Exit status: the guest's `proc_exit` status (0 when `_start` returns);
-//! 134 after a trap (the trap kind and the wasm backtrace go to stderr);
-//! 1 when wasp itself fails (unreadable or invalid module, unknown import,
-//! a `--dir` that cannot be opened, a `--listen` that cannot bind).
+//! Exit status (RATIONALE.md, "Exit statuses"): the guest's `proc_exit`
+//! status, which WASI limits to 0..=125 (0 when `_start` returns); 134 when
+//! the guest ends abnormally: a trap (the trap kind and the wasm backtrace
+//! go to stderr), or a `proc_exit` that is refused (a status of 126 or more,
+//! which the WASI specification defines as behaving like `unreachable`, or a
+//! denied `proc_exit`); 1 when wasp itself fails (unreadable or invalid
+//! module, unknown import, a `--dir` that cannot be opened, a `--listen`
+//! that cannot bind).
 
 use std::ffi::OsString;
 use std::net::TcpListener;
@@ -41,8 +45,9 @@ Examples:
 
 Set WASP_TRACE_WASI=1 to print every WASI call and its errno to stderr.
 
-Exit status: the guest's exit status; 134 after a trap (message and wasm backtrace
-on stderr); 1 if wasp cannot load, link or set up the module.";
+Exit status: the guest's exit status (proc_exit accepts 0 to 125); 134 after a trap
+(message and wasm backtrace on stderr) or a refused proc_exit (a status of 126 or
+more); 1 if wasp cannot load, link or set up the module.";
 
 /// Arguments of `wasp run`.
 #[derive(Debug, clap::Args)]
@@ -109,8 +114,13 @@ pub struct RunArgs {
     pub args: Vec<OsString>,
 }
 
-/// Exit status after a trap (like a process killed by SIGABRT).
+/// Exit status after a trap or a refused `proc_exit` (like a process killed
+/// by SIGABRT). No guest can exit with it: `proc_exit` refuses 126 and above.
 const TRAP_EXIT: i32 = 134;
+
+/// The statuses a guest can exit with (WASI: `proc_exit` refuses 126 and
+/// above, so they never collide with 134 or with the shell's 126-255).
+const GUEST_STATUSES: std::ops::RangeInclusive<i32> = 0..=125;
 
 /// Parses `HOST[::GUEST][:ro]` into (host, guest, read-only).
 fn parse_dir(spec: &str, force_ro: bool) -> (String, String, bool) {
@@ -268,9 +278,13 @@ fn show(v: &Val) -> String {
     }
 }
 
-/// What a failed guest call means for the exit status.
+/// What a failed guest call means for the exit status: the guest's exit
+/// status, or 134 for anything else that ended it (a trap, a refused
+/// `proc_exit`, a host error).
 fn outcome(e: wasp::Error, module: &str) -> i32 {
-    if let Some(status) = e.exit_status() {
+    // wasp-wasi only ever exits with 0..=125; an out-of-range status from
+    // elsewhere is reported like a refused proc_exit, never truncated.
+    if let Some(status) = e.exit_status().filter(|s| GUEST_STATUSES.contains(s)) {
         return status;
     }
     if e.trap().is_some() {

@@ -153,7 +153,7 @@ macro_rules! functions {
                     eprintln!("[wasi] proc_exit({rval})");
                 }
                 if ctx.denied & (1 << idx) != 0 {
-                    return Err(wasp::Error::msg("wasi: proc_exit is denied by the host"));
+                    return Err(wasp::Error::host(proc::ExitRefused::Denied));
                 }
                 Err(proc::proc_exit(ctx, rval))
             })?;
@@ -167,7 +167,7 @@ macro_rules! functions {
             if name == "proc_exit" {
                 let rval = *raw.first().ok_or_else(|| wasp::Error::msg("proc_exit takes 1 argument"))?;
                 if ctx.denied & (1 << idx) != 0 {
-                    return Err(wasp::Error::msg("wasi: proc_exit is denied by the host"));
+                    return Err(wasp::Error::host(proc::ExitRefused::Denied));
                 }
                 return Err(proc::proc_exit(ctx, rval as u32));
             }

@@ -1,9 +1,19 @@
 //! `proc_exit`, `proc_raise`.
 //!
-//! `proc_exit(rval)` flushes in-process stdout/stderr writers and returns
-//! [`wasp::Error::exit`] with `rval` as the status: execution unwinds out of
-//! the guest and the embedder (`wasp run`) exits with that status. Host fds
-//! are unbuffered, so there is nothing else to flush.
+//! `proc_exit(rval)` flushes in-process stdout/stderr writers and, for a
+//! status from 0 to 125, returns [`wasp::Error::exit`] with it: execution
+//! unwinds out of the guest, [`wasp::Error::exit_status`] is `Some(rval)`,
+//! and the embedder (`wasp run`) exits with that status. Host fds are
+//! unbuffered, so there is nothing else to flush.
+//!
+//! A status of 126 or more (as the unsigned `exitcode`, so every negative
+//! `i32` too) is refused: the WASI preview 1 specification says such a call
+//! "behaves as if it were implemented by an `unreachable` instruction", and
+//! wasmtime refuses it with an error. The call unwinds with an error that is
+//! neither an exit (`exit_status()` is `None`, so nobody can mistake 256 for
+//! 0 or 134 for a trap's status) nor a wasm trap (there is no wasm
+//! backtrace); its message names the status. `wasp run` exits 134 for it,
+//! as after a trap (RATIONALE.md, "Exit statuses").
 //!
 //! `proc_raise(sig)` returns `ENOSYS`: delivering a real signal to the wasp
 //! process would kill the runtime rather than the guest, and emulating signal
@@ -14,11 +24,43 @@
 use crate::ctx::WasiCtx;
 use crate::errno::{Errno, WasiResult};
 use crate::mem::GuestMemory;
+use std::fmt;
 
-/// `proc_exit(rval: exitcode)`: never returns to the guest. The status is
-/// the u32 `rval` reinterpreted as i32 (an OS keeps its low 8 bits).
+/// The largest status `proc_exit` accepts (WASI: "less than 126").
+pub(crate) const MAX_EXIT_STATUS: u32 = 125;
+
+/// Why a `proc_exit` call did not exit: the guest sees the call fail (as
+/// with `unreachable`), the embedder sees this error's message.
+#[derive(Debug)]
+pub(crate) enum ExitRefused {
+    /// The status is 126 or more.
+    InvalidStatus(u32),
+    /// The embedder denied `proc_exit` ([`crate::WasiCtxBuilder::deny`]).
+    Denied,
+}
+
+impl fmt::Display for ExitRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExitRefused::InvalidStatus(s) => write!(
+                f,
+                "wasi: proc_exit({s}): invalid exit status (WASI allows 0 to {MAX_EXIT_STATUS})"
+            ),
+            ExitRefused::Denied => f.write_str("wasi: proc_exit is denied by the host"),
+        }
+    }
+}
+
+impl std::error::Error for ExitRefused {}
+
+/// `proc_exit(rval: exitcode)`: never returns to the guest. A status from 0
+/// to 125 exits with it; 126 and above (as a u32) fail the call with an
+/// error that is not an exit (see the module docs).
 pub fn proc_exit(ctx: &mut WasiCtx, rval: u32) -> wasp::Error {
     ctx.flush();
+    if rval > MAX_EXIT_STATUS {
+        return wasp::Error::host(ExitRefused::InvalidStatus(rval));
+    }
     wasp::Error::exit(rval as i32)
 }
 

@@ -170,13 +170,37 @@ fn sched_proc_and_argument_checks() {
     assert_eq!(g.call("proc_raise", &[31]), errno(Errno::INVAL));
     let e = g.ctx.call(&mut g.mem, "proc_exit", &[3]).unwrap_err();
     assert_eq!(e.exit_status(), Some(3));
-    let e = g
-        .ctx
-        .call(&mut g.mem, "proc_exit", &[u32::MAX as u64])
-        .unwrap_err();
-    assert_eq!(e.exit_status(), Some(-1));
     assert!(g.ctx.call(&mut g.mem, "fd_write", &[1]).is_err());
     assert!(g.ctx.call(&mut g.mem, "no_such_function", &[]).is_err());
+}
+
+#[test]
+fn proc_exit_accepts_only_statuses_below_126() {
+    // WASI: a status of 126 or more behaves like `unreachable`. It must
+    // never become an exit status (256 would be 0 = success to a shell, 134
+    // would pass for a trap, -1 for 255).
+    let out = wasp_wasi::MemoryOutput::new();
+    let mut b = WasiCtxBuilder::new();
+    b.stdout(std::io::BufWriter::new(out.clone()));
+    let mut g = G::new(b.build());
+    for status in [0u32, 1, 42, 125] {
+        let e = g.ctx.call(&mut g.mem, "proc_exit", &[status as u64]);
+        assert_eq!(e.unwrap_err().exit_status(), Some(status as i32));
+    }
+    assert_eq!(g.write(1, b"last words\n"), Ok(11));
+    for status in [126u32, 127, 134, 255, 256, 257, 1 << 31, u32::MAX] {
+        let e = g
+            .ctx
+            .call(&mut g.mem, "proc_exit", &[status as u64])
+            .unwrap_err();
+        assert_eq!(e.exit_status(), None, "proc_exit({status}) is no exit");
+        assert!(e.trap().is_none(), "proc_exit({status}) is no wasm trap");
+        let msg = e.to_string();
+        assert!(msg.contains(&format!("proc_exit({status})")), "{msg}");
+        assert!(msg.contains("invalid exit status"), "{msg}");
+    }
+    // a refused exit still flushes what the guest wrote
+    assert_eq!(out.contents_string(), "last words\n");
 }
 
 #[test]

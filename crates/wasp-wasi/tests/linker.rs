@@ -48,6 +48,27 @@ fn hello_and_exit_code() {
 }
 
 #[test]
+fn exit_statuses_through_the_linker() {
+    let wat = |status: i32| {
+        format!(
+            r#"(module
+              (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+              (memory (export "memory") 1)
+              (func (export "_start") (call $exit (i32.const {status})) unreachable))"#
+        )
+    };
+    let (r, _) = run(&wat(125), WasiCtx::new());
+    assert_eq!(r.unwrap_err().exit_status(), Some(125));
+    for status in [126, 134, 256, -1] {
+        let (r, _) = run(&wat(status), WasiCtx::new());
+        let e = r.unwrap_err();
+        assert_eq!(e.exit_status(), None, "proc_exit({status}): {e}");
+        assert!(e.trap().is_none(), "{e}");
+        assert!(e.to_string().contains("invalid exit status"), "{e}");
+    }
+}
+
+#[test]
 fn every_function_links_with_its_signature() {
     // Imports every function with the preview 1 signature; linking checks types.
     let sigs = [
