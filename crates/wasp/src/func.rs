@@ -8,7 +8,8 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::instance::Extern;
 use crate::store::{
-    AsContext, AsContextMut, FuncEntity, FuncKind, Store, StoreContext, StoreContextMut,
+    AsContext, AsContextMut, FuncEntity, FuncKind, Store, StoreContext, StoreContextMut, StoreId,
+    StoreInner, Stored,
 };
 use crate::types::{FuncType, ValType};
 use crate::value::{ExternRef, Val};
@@ -45,15 +46,24 @@ impl<T> HostFunc<T> {
         };
         store.host_funcs.push(self);
         store.inner.funcs.push(entity);
-        Func(store.inner.funcs.len() as u32 - 1)
+        Func(Stored::new(
+            store.inner.id,
+            store.inner.funcs.len() as u32 - 1,
+        ))
     }
 }
 
 /// A function (wasm or host) in a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Func(pub(crate) u32);
+pub struct Func(pub(crate) Stored);
 
 impl Func {
+    /// The store index; panics if the handle belongs to another store.
+    #[track_caller]
+    pub(crate) fn idx(&self, inner: &StoreInner) -> u32 {
+        self.0.index(inner, "Func") as u32
+    }
+
     /// Creates a host function from a closure taking a [`Caller`] and typed parameters.
     ///
     /// ```
@@ -88,7 +98,7 @@ impl Func {
         ctx.0
             .inner
             .engine
-            .func_type(ctx.0.inner.funcs[self.0 as usize].ty)
+            .func_type(ctx.0.inner.funcs[self.idx(&ctx.0.inner) as usize].ty)
     }
 
     /// Calls the function with `params`, writing `results`. Checks types and counts.
@@ -111,20 +121,17 @@ impl Func {
             ));
         }
         for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
-            if p.ty() != *t || !p.belongs_to(&store.inner) {
-                return Err(Error::new(
-                    ErrorKind::Usage,
-                    format!("argument {i}: expected {t}, got {}", p.ty()),
-                ));
-            }
+            p.check(*t, &store.inner, &format!("argument {i}"))?;
         }
         let mut raw = vec![0u64; params.len().max(results.len())];
         for (r, p) in raw.iter_mut().zip(params) {
             *r = p.to_raw();
         }
-        crate::exec::call(store, self.0, &mut raw)?;
+        let f = self.idx(&store.inner);
+        crate::exec::call(store, f, &mut raw)?;
+        let id = store.inner.id;
         for ((r, t), out) in raw.iter().zip(ty.results()).zip(results.iter_mut()) {
-            *out = Val::from_raw(*r, *t);
+            *out = Val::from_raw(*r, *t, id);
         }
         Ok(())
     }
@@ -160,16 +167,23 @@ pub(crate) fn host_func_from_vals<T>(
     HostFunc {
         ty,
         func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
+            let id = caller.store.inner.id;
             let params: Vec<Val> = ty2
                 .params()
                 .iter()
                 .zip(raw.iter())
-                .map(|(t, r)| Val::from_raw(*r, *t))
+                .map(|(t, r)| Val::from_raw(*r, *t, id))
                 .collect();
             let mut results: Vec<Val> =
                 ty2.results().iter().map(|t| Val::default_for(*t)).collect();
             f(caller, &params, &mut results)?;
             for (i, (v, t)) in results.iter().zip(ty2.results()).enumerate() {
+                if !v.belongs_to_id(id) {
+                    return Err(Error::new(
+                        ErrorKind::Usage,
+                        format!("host function result {i}: the reference belongs to another store"),
+                    ));
+                }
                 if v.ty() != *t {
                     return Err(Error::new(
                         ErrorKind::Usage,
@@ -209,9 +223,11 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
             heap = vec![0u64; n];
             &mut heap
         };
-        params.store_raw(buf);
-        crate::exec::call(store, self.func.0, buf)?;
-        Ok(Results::load_raw(buf))
+        let f = self.func.idx(&store.inner);
+        let id = store.inner.id;
+        params.store_raw(buf, id);
+        crate::exec::call(store, f, buf)?;
+        Ok(Results::load_raw(buf, id))
     }
 
     /// The untyped function.
@@ -245,7 +261,8 @@ impl<'a, T> Caller<'a, T> {
     /// An export of the calling instance (e.g. its `"memory"`), if it has one.
     pub fn get_export(&self, name: &str) -> Option<Extern> {
         let inst = self.instance?;
-        crate::instance::Instance(inst).get_export(&*self.store, name)
+        crate::instance::Instance(Stored::new(self.store.inner.id, inst))
+            .get_export(&*self.store, name)
     }
 }
 
@@ -265,30 +282,48 @@ impl<T> AsContextMut for Caller<'_, T> {
 pub trait WasmTy: Sized + 'static {
     /// The WebAssembly type.
     const TY: ValType;
+    /// The raw slot bits; panics if a reference belongs to another store.
     #[doc(hidden)]
-    fn to_raw(self) -> u64;
+    fn to_raw(self, store: StoreId) -> u64;
+    /// The value of raw slot bits; references become handles of `store`.
     #[doc(hidden)]
-    fn from_raw(raw: u64) -> Self;
+    fn from_raw(raw: u64, store: StoreId) -> Self;
 }
 
 macro_rules! wasm_ty {
-    ($($t:ty => $vt:ident, |$s:ident| $to:expr, |$r:ident| $from:expr;)*) => {$(
+    ($($t:ty => $vt:ident, |$s:ident, $sid:ident| $to:expr, |$r:ident, $rid:ident| $from:expr;)*) => {$(
         impl WasmTy for $t {
             const TY: ValType = ValType::$vt;
-            fn to_raw(self) -> u64 { let $s = self; $to }
-            fn from_raw($r: u64) -> Self { $from }
+            #[allow(unused_variables)]
+            fn to_raw(self, $sid: StoreId) -> u64 { let $s = self; $to }
+            #[allow(unused_variables)]
+            fn from_raw($r: u64, $rid: StoreId) -> Self { $from }
         }
     )*};
 }
+
+/// The raw bits of an optional reference, checked against `store`.
+#[track_caller]
+fn ref_to_raw(r: Option<Stored>, store: StoreId, what: &str) -> u64 {
+    r.map_or(0, |s| {
+        assert!(
+            s.belongs_to_id(store),
+            "wasp: {what} used with a store other than the one that created it"
+        );
+        s.raw() as u64 + 1
+    })
+}
 wasm_ty! {
-    i32 => I32, |s| s as u32 as u64, |r| r as u32 as i32;
-    u32 => I32, |s| s as u64, |r| r as u32;
-    i64 => I64, |s| s as u64, |r| r as i64;
-    u64 => I64, |s| s, |r| r;
-    f32 => F32, |s| s.to_bits() as u64, |r| f32::from_bits(r as u32);
-    f64 => F64, |s| s.to_bits(), |r| f64::from_bits(r);
-    Option<Func> => FuncRef, |s| s.map_or(0, |f| f.0 as u64 + 1), |r| r.checked_sub(1).map(|i| Func(i as u32));
-    Option<ExternRef> => ExternRef, |s| s.map_or(0, |e| e.0 as u64 + 1), |r| r.checked_sub(1).map(|i| ExternRef(i as u32));
+    i32 => I32, |s, id| s as u32 as u64, |r, id| r as u32 as i32;
+    u32 => I32, |s, id| s as u64, |r, id| r as u32;
+    i64 => I64, |s, id| s as u64, |r, id| r as i64;
+    u64 => I64, |s, id| s, |r, id| r;
+    f32 => F32, |s, id| s.to_bits() as u64, |r, id| f32::from_bits(r as u32);
+    f64 => F64, |s, id| s.to_bits(), |r, id| f64::from_bits(r);
+    Option<Func> => FuncRef, |s, id| ref_to_raw(s.map(|f| f.0), id, "Func"),
+        |r, id| r.checked_sub(1).map(|i| Func(Stored::new(id, i as u32)));
+    Option<ExternRef> => ExternRef, |s, id| ref_to_raw(s.map(|e| e.0), id, "ExternRef"),
+        |r, id| r.checked_sub(1).map(|i| ExternRef(Stored::new(id, i as u32)));
 }
 
 /// Parameter lists of typed calls: `()`, a single [`WasmTy`], or a tuple of them.
@@ -298,9 +333,9 @@ pub trait WasmParams: Sized {
     /// The value types.
     fn types() -> Vec<ValType>;
     #[doc(hidden)]
-    fn store_raw(self, out: &mut [u64]);
+    fn store_raw(self, out: &mut [u64], store: StoreId);
     #[doc(hidden)]
-    fn load_raw(raw: &[u64]) -> Self;
+    fn load_raw(raw: &[u64], store: StoreId) -> Self;
 }
 
 /// Result lists of typed calls; the same shapes as [`WasmParams`].
@@ -312,11 +347,11 @@ impl<A: WasmTy> WasmParams for A {
     fn types() -> Vec<ValType> {
         vec![A::TY]
     }
-    fn store_raw(self, out: &mut [u64]) {
-        out[0] = self.to_raw();
+    fn store_raw(self, out: &mut [u64], store: StoreId) {
+        out[0] = self.to_raw(store);
     }
-    fn load_raw(raw: &[u64]) -> Self {
-        A::from_raw(raw[0])
+    fn load_raw(raw: &[u64], store: StoreId) -> Self {
+        A::from_raw(raw[0], store)
     }
 }
 
@@ -326,9 +361,9 @@ macro_rules! tuple_params {
             const LEN: usize = $n;
             fn types() -> Vec<ValType> { vec![$($a::TY),*] }
             #[allow(unused_variables)]
-            fn store_raw(self, out: &mut [u64]) { $(out[$i] = self.$i.to_raw();)* }
+            fn store_raw(self, out: &mut [u64], store: StoreId) { $(out[$i] = self.$i.to_raw(store);)* }
             #[allow(unused_variables, clippy::unused_unit)]
-            fn load_raw(raw: &[u64]) -> Self { ($($a::from_raw(raw[$i]),)*) }
+            fn load_raw(raw: &[u64], store: StoreId) -> Self { ($($a::from_raw(raw[$i], store),)*) }
         }
     };
 }
@@ -398,9 +433,10 @@ macro_rules! into_func {
                 HostFuncHandle(HostFunc {
                     ty,
                     func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
+                        let id = caller.store.inner.id;
                         #[allow(unused_variables)]
-                        let r = (self)(caller, $($a::from_raw(raw[$i])),*).into_result()?;
-                        r.store_raw(raw);
+                        let r = (self)(caller, $($a::from_raw(raw[$i], id)),*).into_result()?;
+                        r.store_raw(raw, id);
                         Ok(())
                     }),
                 })

@@ -11,7 +11,7 @@ use crate::func::Func;
 use crate::module::{EntityIndex, Module, SegmentMode};
 use crate::store::{
     AsContext, AsContextMut, FuncEntity, FuncKind, GlobalEntity, GlobalPtr, InstanceEntity,
-    MemoryEntity, Store, TableEntity,
+    MemoryEntity, Store, StoreId, StoreInner, Stored, TableEntity,
 };
 use crate::types::ExternType;
 use crate::{TrapCode, TypedFunc, WasmParams, WasmResults};
@@ -75,6 +75,19 @@ impl Extern {
     }
 }
 
+impl Extern {
+    /// Does the handle belong to `store`?
+    pub(crate) fn belongs_to(&self, store: &StoreInner) -> bool {
+        let s = match self {
+            Extern::Func(f) => f.0,
+            Extern::Table(t) => t.0,
+            Extern::Memory(m) => m.0,
+            Extern::Global(g) => g.0,
+        };
+        s.belongs_to_id(store.id)
+    }
+}
+
 impl From<Func> for Extern {
     fn from(f: Func) -> Self {
         Extern::Func(f)
@@ -98,9 +111,15 @@ impl From<Global> for Extern {
 
 /// An instantiated module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Instance(pub(crate) u32);
+pub struct Instance(pub(crate) Stored);
 
 impl Instance {
+    /// The store index; panics if the handle belongs to another store.
+    #[track_caller]
+    pub(crate) fn idx(&self, inner: &StoreInner) -> usize {
+        self.0.index(inner, "Instance")
+    }
+
     /// Instantiates `module` with `imports` given in the module's import order,
     /// then runs its start function.
     pub fn new(
@@ -115,13 +134,13 @@ impl Instance {
     }
 
     pub(crate) fn run_start<T>(self, store: &mut Store<T>) -> Result<()> {
-        let start = store.inner.instances[self.0 as usize]
+        let start = store.inner.instances[self.idx(&store.inner)]
             .module
             .inner
             .info
             .start;
         if let Some(start) = start {
-            let f = store.inner.instances[self.0 as usize].funcs[start as usize];
+            let f = store.inner.instances[self.idx(&store.inner)].funcs[start as usize];
             crate::exec::call(store, f, &mut [])?;
         }
         Ok(())
@@ -129,15 +148,15 @@ impl Instance {
 
     /// The module this instance was created from.
     pub fn module(&self, store: impl AsContext) -> Module {
-        store.as_context().0.inner.instances[self.0 as usize]
-            .module
-            .clone()
+        let ctx = store.as_context();
+        ctx.0.inner.instances[self.idx(&ctx.0.inner)].module.clone()
     }
 
     /// An export by name.
     pub fn get_export(&self, store: impl AsContext, name: &str) -> Option<Extern> {
         let ctx = store.as_context();
-        let inst = &ctx.0.inner.instances[self.0 as usize];
+        let inst = &ctx.0.inner.instances[self.idx(&ctx.0.inner)];
+        let id = ctx.0.inner.id;
         let (_, idx) = inst
             .module
             .inner
@@ -145,19 +164,20 @@ impl Instance {
             .exports
             .iter()
             .find(|(n, _)| n == name)?;
-        Some(inst.extern_of(*idx))
+        Some(inst.extern_of(*idx, id))
     }
 
     /// All exports, in order.
     pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
         let ctx = store.as_context();
-        let inst = &ctx.0.inner.instances[self.0 as usize];
+        let inst = &ctx.0.inner.instances[self.idx(&ctx.0.inner)];
+        let id = ctx.0.inner.id;
         inst.module
             .inner
             .info
             .exports
             .iter()
-            .map(|(n, idx)| (n.clone(), inst.extern_of(*idx)))
+            .map(|(n, idx)| (n.clone(), inst.extern_of(*idx, id)))
             .collect()
     }
 
@@ -198,12 +218,14 @@ impl Instance {
 }
 
 impl InstanceEntity {
-    pub(crate) fn extern_of(&self, idx: EntityIndex) -> Extern {
+    /// The API handle of entity `idx`, in the store with id `store`.
+    pub(crate) fn extern_of(&self, idx: EntityIndex, store: StoreId) -> Extern {
+        let s = |i: u32| Stored::new(store, i);
         match idx {
-            EntityIndex::Func(i) => Extern::Func(Func(self.funcs[i as usize])),
-            EntityIndex::Table(i) => Extern::Table(Table(self.tables[i as usize])),
-            EntityIndex::Memory(i) => Extern::Memory(Memory(self.memories[i as usize])),
-            EntityIndex::Global(i) => Extern::Global(Global(self.globals[i as usize])),
+            EntityIndex::Func(i) => Extern::Func(Func(s(self.funcs[i as usize]))),
+            EntityIndex::Table(i) => Extern::Table(Table(s(self.tables[i as usize]))),
+            EntityIndex::Memory(i) => Extern::Memory(Memory(s(self.memories[i as usize]))),
+            EntityIndex::Global(i) => Extern::Global(Global(s(self.globals[i as usize]))),
         }
     }
 }
@@ -246,6 +268,13 @@ pub(crate) fn instantiate<T>(
 
     // Check and bind imports.
     for (imp, ext) in info.imports.iter().zip(imports) {
+        if !ext.belongs_to(&store.inner) {
+            return Err(link_error(
+                &imp.module,
+                &imp.name,
+                "the definition belongs to another store",
+            ));
+        }
         let actual = ext.ty(&*store);
         let expected = info.entity_type(imp.index);
         match (&expected, &actual, ext) {
@@ -257,7 +286,7 @@ pub(crate) fn instantiate<T>(
                         format!("expected function {e}, found {a}"),
                     ));
                 }
-                funcs.push(f.0);
+                funcs.push(f.idx(&store.inner));
             }
             (ExternType::Table(e), ExternType::Table(a), Extern::Table(t)) => {
                 if e.element != a.element || !a.limits.matches(&e.limits) {
@@ -267,7 +296,7 @@ pub(crate) fn instantiate<T>(
                         "table types do not match",
                     ));
                 }
-                tables.push(t.0);
+                tables.push(t.idx(&store.inner) as u32);
             }
             (ExternType::Memory(e), ExternType::Memory(a), Extern::Memory(m)) => {
                 if !a.limits.matches(&e.limits) {
@@ -277,7 +306,7 @@ pub(crate) fn instantiate<T>(
                         "memory types do not match",
                     ));
                 }
-                memories.push(m.0);
+                memories.push(m.idx(&store.inner) as u32);
             }
             (ExternType::Global(e), ExternType::Global(a), Extern::Global(g)) => {
                 if e != a {
@@ -287,7 +316,7 @@ pub(crate) fn instantiate<T>(
                         "global types do not match",
                     ));
                 }
-                globals.push(g.0);
+                globals.push(g.idx(&store.inner) as u32);
             }
             _ => {
                 return Err(link_error(
@@ -458,5 +487,5 @@ pub(crate) fn instantiate<T>(
             store.inner.instances[inst_idx as usize].dropped_data[i] = true;
         }
     }
-    Ok(Instance(inst_idx))
+    Ok(Instance(Stored::new(store.inner.id, inst_idx)))
 }

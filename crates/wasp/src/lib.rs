@@ -58,6 +58,8 @@ pub use func::{
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
 pub use module::Module;
+#[doc(hidden)]
+pub use store::StoreId;
 pub use store::{AsContext, AsContextMut, InterruptHandle, Store, StoreContext, StoreContextMut};
 pub use types::{
     ExportType, ExternType, FuncType, GlobalType, ImportType, Limits, MemoryType, Mutability,

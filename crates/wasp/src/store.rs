@@ -1,8 +1,11 @@
 //! [`Store`]: owns every runtime entity (functions, memories, tables, globals,
 //! instances), the host state `T`, and the wasm stack that executions share.
 //!
-//! Handles such as [`Func`](crate::Func) or [`Memory`](crate::Memory) are plain
-//! indices into the store that created them.
+//! Handles such as [`Func`](crate::Func) or [`Memory`](crate::Memory) are
+//! indices into the store that created them, tagged with that store's
+//! [`StoreId`]: every API entry checks the tag, so a handle used with another
+//! store panics with a message naming the mistake instead of acting on an
+//! unrelated entity of that store.
 
 use crate::engine::Engine;
 use crate::exec::Stack;
@@ -112,8 +115,57 @@ pub(crate) struct InstanceEntity {
     pub dropped_data: Vec<bool>,
 }
 
+/// The identity of a store: unique in the process, never reused. Opaque;
+/// it appears in the hidden methods of [`WasmTy`](crate::WasmTy).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StoreId(u64);
+
+impl StoreId {
+    fn fresh() -> StoreId {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        StoreId(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// An entity index tagged with the store that owns the entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Stored {
+    store: StoreId,
+    index: u32,
+}
+
+impl Stored {
+    pub(crate) fn new(store: StoreId, index: u32) -> Stored {
+        Stored { store, index }
+    }
+
+    /// The entity's index in `inner`; panics if the handle (a `what`) belongs
+    /// to another store. Mixing stores is a bug in the embedder, as in
+    /// wasmtime and wasmi, and must never act on the wrong entity.
+    #[track_caller]
+    pub(crate) fn index(self, inner: &StoreInner, what: &str) -> usize {
+        assert!(
+            self.store == inner.id,
+            "wasp: {what} used with a store other than the one that created it"
+        );
+        self.index as usize
+    }
+
+    /// Does the handle belong to the store with id `id`?
+    pub(crate) fn belongs_to_id(self, id: StoreId) -> bool {
+        self.store == id
+    }
+
+    /// The index without the store check, for values already checked.
+    pub(crate) fn raw(self) -> u32 {
+        self.index
+    }
+}
+
 /// The non-generic part of a store.
 pub(crate) struct StoreInner {
+    pub id: StoreId,
     pub engine: Engine,
     pub funcs: Vec<FuncEntity>,
     pub tables: Vec<TableEntity>,
@@ -140,6 +192,7 @@ impl<T> Store<T> {
     pub fn new(engine: &Engine, data: T) -> Self {
         Store {
             inner: StoreInner {
+                id: StoreId::fresh(),
                 engine: engine.clone(),
                 funcs: Vec::new(),
                 tables: Vec::new(),

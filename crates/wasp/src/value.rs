@@ -1,20 +1,20 @@
 //! [`Val`]: a WebAssembly value as the API sees it, and its raw slot encoding.
 
 use crate::func::Func;
-use crate::store::StoreInner;
+use crate::store::{StoreId, StoreInner, Stored};
 use crate::types::ValType;
 use std::any::Any;
 
 /// An opaque reference to a host value (`externref`), owned by a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ExternRef(pub(crate) u32);
+pub struct ExternRef(pub(crate) Stored);
 
 impl ExternRef {
     /// Stores `value` in the store and returns a reference to it.
     pub fn new<T: Any + Send + Sync>(mut store: impl crate::AsContextMut, value: T) -> ExternRef {
         let inner = &mut store.as_context_mut().0.inner;
         inner.externs.push(Box::new(value));
-        ExternRef(inner.externs.len() as u32 - 1)
+        ExternRef(Stored::new(inner.id, inner.externs.len() as u32 - 1))
     }
 
     /// The host value behind the reference.
@@ -22,7 +22,8 @@ impl ExternRef {
         &self,
         store: impl Into<crate::StoreContext<'a, T>>,
     ) -> &'a (dyn Any + Send + Sync) {
-        &*store.into().0.inner.externs[self.0 as usize]
+        let inner = &store.into().0.inner;
+        &*inner.externs[self.0.index(inner, "ExternRef")]
     }
 }
 
@@ -58,7 +59,14 @@ impl Val {
 
     /// The zero value (or null) of a type.
     pub fn default_for(ty: ValType) -> Val {
-        Val::from_raw(0, ty)
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::FuncRef => Val::FuncRef(None),
+            ValType::ExternRef => Val::ExternRef(None),
+        }
     }
 
     /// The i32, if this is one.
@@ -97,33 +105,66 @@ impl Val {
         }
     }
 
+    /// The raw slot bits. References must have been checked with
+    /// [`Val::belongs_to`] against the store they are used with.
     pub(crate) fn to_raw(self) -> u64 {
         match self {
             Val::I32(v) => v as u32 as u64,
             Val::I64(v) => v as u64,
             Val::F32(v) => v as u64,
             Val::F64(v) => v,
-            Val::FuncRef(f) => f.map_or(0, |f| f.0 as u64 + 1),
-            Val::ExternRef(e) => e.map_or(0, |e| e.0 as u64 + 1),
+            Val::FuncRef(f) => f.map_or(0, |f| f.0.raw() as u64 + 1),
+            Val::ExternRef(e) => e.map_or(0, |e| e.0.raw() as u64 + 1),
         }
     }
 
-    pub(crate) fn from_raw(raw: u64, ty: ValType) -> Val {
+    /// The value of raw slot bits; references become handles of `store`.
+    pub(crate) fn from_raw(raw: u64, ty: ValType, store: StoreId) -> Val {
         match ty {
             ValType::I32 => Val::I32(raw as u32 as i32),
             ValType::I64 => Val::I64(raw as i64),
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw),
-            ValType::FuncRef => Val::FuncRef(raw.checked_sub(1).map(|i| Func(i as u32))),
-            ValType::ExternRef => Val::ExternRef(raw.checked_sub(1).map(|i| ExternRef(i as u32))),
+            ValType::FuncRef => Val::FuncRef(
+                raw.checked_sub(1)
+                    .map(|i| Func(Stored::new(store, i as u32))),
+            ),
+            ValType::ExternRef => Val::ExternRef(
+                raw.checked_sub(1)
+                    .map(|i| ExternRef(Stored::new(store, i as u32))),
+            ),
         }
+    }
+
+    /// Checks that the value has type `ty` and, if a reference, belongs to
+    /// `store`; the error names `what` (an argument, a global, a table).
+    pub(crate) fn check(&self, ty: ValType, store: &StoreInner, what: &str) -> crate::Result<()> {
+        use crate::error::{Error, ErrorKind};
+        if !self.belongs_to(store) {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!("{what}: the reference belongs to another store"),
+            ));
+        }
+        if self.ty() != ty {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!("{what}: expected {ty}, got {}", self.ty()),
+            ));
+        }
+        Ok(())
     }
 
     /// Is the value usable in `store` (references must belong to it)?
     pub(crate) fn belongs_to(&self, store: &StoreInner) -> bool {
+        self.belongs_to_id(store.id)
+    }
+
+    /// Is the value usable in the store with id `id`?
+    pub(crate) fn belongs_to_id(&self, id: StoreId) -> bool {
         match self {
-            Val::FuncRef(Some(f)) => (f.0 as usize) < store.funcs.len(),
-            Val::ExternRef(Some(e)) => (e.0 as usize) < store.externs.len(),
+            Val::FuncRef(Some(f)) => f.0.belongs_to_id(id),
+            Val::ExternRef(Some(e)) => e.0.belongs_to_id(id),
             _ => true,
         }
     }
