@@ -19,49 +19,105 @@
 /// A frame-relative slot index.
 pub(crate) type Slot = u16;
 
+/// How a binary operator takes a constant right operand.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ImmKind {
+    /// The constant's low 32 bits (i32 and f32 operators).
+    Bits32,
+    /// An i64 constant that fits in a sign-extended i32.
+    SignExtended32,
+    /// No immediate form is used.
+    None,
+}
+
+/// Properties of a binary operator, named in the operator tables.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BinProps {
+    pub imm: ImmKind,
+    /// `a op b == b op a` (integer operators only: float NaN results are ordered).
+    pub commutative: bool,
+}
+
+/// Property sets of [`for_each_numeric!`]'s binary operators.
+pub(crate) mod props {
+    use super::{BinProps, ImmKind};
+    /// Commutative i32 operator.
+    pub const C32: BinProps = BinProps {
+        imm: ImmKind::Bits32,
+        commutative: true,
+    };
+    /// Non-commutative i32 operator.
+    pub const N32: BinProps = BinProps {
+        imm: ImmKind::Bits32,
+        commutative: false,
+    };
+    /// Commutative i64 operator.
+    pub const C64: BinProps = BinProps {
+        imm: ImmKind::SignExtended32,
+        commutative: true,
+    };
+    /// Non-commutative i64 operator.
+    pub const N64: BinProps = BinProps {
+        imm: ImmKind::SignExtended32,
+        commutative: false,
+    };
+    /// f32 operator (immediate bits, operands never swap).
+    pub const F32: BinProps = BinProps {
+        imm: ImmKind::Bits32,
+        commutative: false,
+    };
+    /// f64 operator: no immediate form.
+    pub const NOIMM: BinProps = BinProps {
+        imm: ImmKind::None,
+        commutative: false,
+    };
+}
+
 /// Calls `$m!` with the tables of numeric operators:
-/// - `bin`: pure binary ops `(Variant, ImmVariant, semantic fn, wasm operator name)`
+/// - `bin`: pure binary ops `(Variant, ImmVariant, semantic fn, wasm operator name, props)`,
+///   where `props` names a [`BinProps`] constant: how a constant right operand
+///   becomes an immediate and whether the operands may swap
 /// - `bin_trap`: binary ops that can trap
 /// - `un`: pure unary ops `(Variant, fn, Operator)`
 /// - `un_trap`: unary ops that can trap
 /// - `cmp`: integer comparisons that can fuse with a branch:
-///   `(Variant, ImmVariant, BranchVariant, BranchImmVariant, fn, Operator, NegatedBranch, NegatedBranchImm)`
+///   `(Variant, ImmVariant, BranchVariant, BranchImmVariant, fn, Operator, NegatedBranch, NegatedBranchImm, props)`
 macro_rules! for_each_numeric {
     ($m:ident) => {
         $m! {
             bin: [
-                (I32Add, I32AddImm, i32_add, I32Add), (I32Sub, I32SubImm, i32_sub, I32Sub),
-                (I32Mul, I32MulImm, i32_mul, I32Mul), (I32And, I32AndImm, i32_and, I32And),
-                (I32Or, I32OrImm, i32_or, I32Or), (I32Xor, I32XorImm, i32_xor, I32Xor),
-                (I32Shl, I32ShlImm, i32_shl, I32Shl), (I32ShrS, I32ShrSImm, i32_shr_s, I32ShrS),
-                (I32ShrU, I32ShrUImm, i32_shr_u, I32ShrU), (I32Rotl, I32RotlImm, i32_rotl, I32Rotl),
-                (I32Rotr, I32RotrImm, i32_rotr, I32Rotr),
-                (I64Add, I64AddImm, i64_add, I64Add), (I64Sub, I64SubImm, i64_sub, I64Sub),
-                (I64Mul, I64MulImm, i64_mul, I64Mul), (I64And, I64AndImm, i64_and, I64And),
-                (I64Or, I64OrImm, i64_or, I64Or), (I64Xor, I64XorImm, i64_xor, I64Xor),
-                (I64Shl, I64ShlImm, i64_shl, I64Shl), (I64ShrS, I64ShrSImm, i64_shr_s, I64ShrS),
-                (I64ShrU, I64ShrUImm, i64_shr_u, I64ShrU), (I64Rotl, I64RotlImm, i64_rotl, I64Rotl),
-                (I64Rotr, I64RotrImm, i64_rotr, I64Rotr),
-                (F32Add, F32AddImm, f32_add, F32Add), (F32Sub, F32SubImm, f32_sub, F32Sub),
-                (F32Mul, F32MulImm, f32_mul, F32Mul), (F32Div, F32DivImm, f32_div, F32Div),
-                (F32Min, F32MinImm, f32_min, F32Min), (F32Max, F32MaxImm, f32_max, F32Max),
-                (F32Copysign, F32CopysignImm, f32_copysign, F32Copysign),
-                (F64Add, F64AddImm, f64_add, F64Add), (F64Sub, F64SubImm, f64_sub, F64Sub),
-                (F64Mul, F64MulImm, f64_mul, F64Mul), (F64Div, F64DivImm, f64_div, F64Div),
-                (F64Min, F64MinImm, f64_min, F64Min), (F64Max, F64MaxImm, f64_max, F64Max),
-                (F64Copysign, F64CopysignImm, f64_copysign, F64Copysign),
-                (F32Eq, F32EqImm, f32_eq, F32Eq), (F32Ne, F32NeImm, f32_ne, F32Ne),
-                (F32Lt, F32LtImm, f32_lt, F32Lt), (F32Gt, F32GtImm, f32_gt, F32Gt),
-                (F32Le, F32LeImm, f32_le, F32Le), (F32Ge, F32GeImm, f32_ge, F32Ge),
-                (F64Eq, F64EqImm, f64_eq, F64Eq), (F64Ne, F64NeImm, f64_ne, F64Ne),
-                (F64Lt, F64LtImm, f64_lt, F64Lt), (F64Gt, F64GtImm, f64_gt, F64Gt),
-                (F64Le, F64LeImm, f64_le, F64Le), (F64Ge, F64GeImm, f64_ge, F64Ge)
+                (I32Add, I32AddImm, i32_add, I32Add, C32), (I32Sub, I32SubImm, i32_sub, I32Sub, N32),
+                (I32Mul, I32MulImm, i32_mul, I32Mul, C32), (I32And, I32AndImm, i32_and, I32And, C32),
+                (I32Or, I32OrImm, i32_or, I32Or, C32), (I32Xor, I32XorImm, i32_xor, I32Xor, C32),
+                (I32Shl, I32ShlImm, i32_shl, I32Shl, N32), (I32ShrS, I32ShrSImm, i32_shr_s, I32ShrS, N32),
+                (I32ShrU, I32ShrUImm, i32_shr_u, I32ShrU, N32), (I32Rotl, I32RotlImm, i32_rotl, I32Rotl, N32),
+                (I32Rotr, I32RotrImm, i32_rotr, I32Rotr, N32),
+                (I64Add, I64AddImm, i64_add, I64Add, C64), (I64Sub, I64SubImm, i64_sub, I64Sub, N64),
+                (I64Mul, I64MulImm, i64_mul, I64Mul, C64), (I64And, I64AndImm, i64_and, I64And, C64),
+                (I64Or, I64OrImm, i64_or, I64Or, C64), (I64Xor, I64XorImm, i64_xor, I64Xor, C64),
+                (I64Shl, I64ShlImm, i64_shl, I64Shl, N64), (I64ShrS, I64ShrSImm, i64_shr_s, I64ShrS, N64),
+                (I64ShrU, I64ShrUImm, i64_shr_u, I64ShrU, N64), (I64Rotl, I64RotlImm, i64_rotl, I64Rotl, N64),
+                (I64Rotr, I64RotrImm, i64_rotr, I64Rotr, N64),
+                (F32Add, F32AddImm, f32_add, F32Add, F32), (F32Sub, F32SubImm, f32_sub, F32Sub, F32),
+                (F32Mul, F32MulImm, f32_mul, F32Mul, F32), (F32Div, F32DivImm, f32_div, F32Div, F32),
+                (F32Min, F32MinImm, f32_min, F32Min, F32), (F32Max, F32MaxImm, f32_max, F32Max, F32),
+                (F32Copysign, F32CopysignImm, f32_copysign, F32Copysign, F32),
+                (F64Add, F64AddImm, f64_add, F64Add, NOIMM), (F64Sub, F64SubImm, f64_sub, F64Sub, NOIMM),
+                (F64Mul, F64MulImm, f64_mul, F64Mul, NOIMM), (F64Div, F64DivImm, f64_div, F64Div, NOIMM),
+                (F64Min, F64MinImm, f64_min, F64Min, NOIMM), (F64Max, F64MaxImm, f64_max, F64Max, NOIMM),
+                (F64Copysign, F64CopysignImm, f64_copysign, F64Copysign, NOIMM),
+                (F32Eq, F32EqImm, f32_eq, F32Eq, F32), (F32Ne, F32NeImm, f32_ne, F32Ne, F32),
+                (F32Lt, F32LtImm, f32_lt, F32Lt, F32), (F32Gt, F32GtImm, f32_gt, F32Gt, F32),
+                (F32Le, F32LeImm, f32_le, F32Le, F32), (F32Ge, F32GeImm, f32_ge, F32Ge, F32),
+                (F64Eq, F64EqImm, f64_eq, F64Eq, NOIMM), (F64Ne, F64NeImm, f64_ne, F64Ne, NOIMM),
+                (F64Lt, F64LtImm, f64_lt, F64Lt, NOIMM), (F64Gt, F64GtImm, f64_gt, F64Gt, NOIMM),
+                (F64Le, F64LeImm, f64_le, F64Le, NOIMM), (F64Ge, F64GeImm, f64_ge, F64Ge, NOIMM)
             ],
             bin_trap: [
-                (I32DivS, I32DivSImm, i32_div_s, I32DivS), (I32DivU, I32DivUImm, i32_div_u, I32DivU),
-                (I32RemS, I32RemSImm, i32_rem_s, I32RemS), (I32RemU, I32RemUImm, i32_rem_u, I32RemU),
-                (I64DivS, I64DivSImm, i64_div_s, I64DivS), (I64DivU, I64DivUImm, i64_div_u, I64DivU),
-                (I64RemS, I64RemSImm, i64_rem_s, I64RemS), (I64RemU, I64RemUImm, i64_rem_u, I64RemU)
+                (I32DivS, I32DivSImm, i32_div_s, I32DivS, N32), (I32DivU, I32DivUImm, i32_div_u, I32DivU, N32),
+                (I32RemS, I32RemSImm, i32_rem_s, I32RemS, N32), (I32RemU, I32RemUImm, i32_rem_u, I32RemU, N32),
+                (I64DivS, I64DivSImm, i64_div_s, I64DivS, N64), (I64DivU, I64DivUImm, i64_div_u, I64DivU, N64),
+                (I64RemS, I64RemSImm, i64_rem_s, I64RemS, N64), (I64RemU, I64RemUImm, i64_rem_u, I64RemU, N64)
             ],
             un: [
                 (I32Clz, i32_clz, I32Clz), (I32Ctz, i32_ctz, I32Ctz), (I32Popcnt, i32_popcnt, I32Popcnt),
@@ -104,26 +160,26 @@ macro_rules! for_each_numeric {
                 (I64TruncF64S, i64_trunc_f64_s, I64TruncF64S), (I64TruncF64U, i64_trunc_f64_u, I64TruncF64U)
             ],
             cmp: [
-                (I32Eq, I32EqImm, BrI32Eq, BrI32EqImm, i32_eq, I32Eq, BrI32Ne, BrI32NeImm),
-                (I32Ne, I32NeImm, BrI32Ne, BrI32NeImm, i32_ne, I32Ne, BrI32Eq, BrI32EqImm),
-                (I32LtS, I32LtSImm, BrI32LtS, BrI32LtSImm, i32_lt_s, I32LtS, BrI32GeS, BrI32GeSImm),
-                (I32LtU, I32LtUImm, BrI32LtU, BrI32LtUImm, i32_lt_u, I32LtU, BrI32GeU, BrI32GeUImm),
-                (I32GtS, I32GtSImm, BrI32GtS, BrI32GtSImm, i32_gt_s, I32GtS, BrI32LeS, BrI32LeSImm),
-                (I32GtU, I32GtUImm, BrI32GtU, BrI32GtUImm, i32_gt_u, I32GtU, BrI32LeU, BrI32LeUImm),
-                (I32LeS, I32LeSImm, BrI32LeS, BrI32LeSImm, i32_le_s, I32LeS, BrI32GtS, BrI32GtSImm),
-                (I32LeU, I32LeUImm, BrI32LeU, BrI32LeUImm, i32_le_u, I32LeU, BrI32GtU, BrI32GtUImm),
-                (I32GeS, I32GeSImm, BrI32GeS, BrI32GeSImm, i32_ge_s, I32GeS, BrI32LtS, BrI32LtSImm),
-                (I32GeU, I32GeUImm, BrI32GeU, BrI32GeUImm, i32_ge_u, I32GeU, BrI32LtU, BrI32LtUImm),
-                (I64Eq, I64EqImm, BrI64Eq, BrI64EqImm, i64_eq, I64Eq, BrI64Ne, BrI64NeImm),
-                (I64Ne, I64NeImm, BrI64Ne, BrI64NeImm, i64_ne, I64Ne, BrI64Eq, BrI64EqImm),
-                (I64LtS, I64LtSImm, BrI64LtS, BrI64LtSImm, i64_lt_s, I64LtS, BrI64GeS, BrI64GeSImm),
-                (I64LtU, I64LtUImm, BrI64LtU, BrI64LtUImm, i64_lt_u, I64LtU, BrI64GeU, BrI64GeUImm),
-                (I64GtS, I64GtSImm, BrI64GtS, BrI64GtSImm, i64_gt_s, I64GtS, BrI64LeS, BrI64LeSImm),
-                (I64GtU, I64GtUImm, BrI64GtU, BrI64GtUImm, i64_gt_u, I64GtU, BrI64LeU, BrI64LeUImm),
-                (I64LeS, I64LeSImm, BrI64LeS, BrI64LeSImm, i64_le_s, I64LeS, BrI64GtS, BrI64GtSImm),
-                (I64LeU, I64LeUImm, BrI64LeU, BrI64LeUImm, i64_le_u, I64LeU, BrI64GtU, BrI64GtUImm),
-                (I64GeS, I64GeSImm, BrI64GeS, BrI64GeSImm, i64_ge_s, I64GeS, BrI64LtS, BrI64LtSImm),
-                (I64GeU, I64GeUImm, BrI64GeU, BrI64GeUImm, i64_ge_u, I64GeU, BrI64LtU, BrI64LtUImm)
+                (I32Eq, I32EqImm, BrI32Eq, BrI32EqImm, i32_eq, I32Eq, BrI32Ne, BrI32NeImm, C32),
+                (I32Ne, I32NeImm, BrI32Ne, BrI32NeImm, i32_ne, I32Ne, BrI32Eq, BrI32EqImm, C32),
+                (I32LtS, I32LtSImm, BrI32LtS, BrI32LtSImm, i32_lt_s, I32LtS, BrI32GeS, BrI32GeSImm, N32),
+                (I32LtU, I32LtUImm, BrI32LtU, BrI32LtUImm, i32_lt_u, I32LtU, BrI32GeU, BrI32GeUImm, N32),
+                (I32GtS, I32GtSImm, BrI32GtS, BrI32GtSImm, i32_gt_s, I32GtS, BrI32LeS, BrI32LeSImm, N32),
+                (I32GtU, I32GtUImm, BrI32GtU, BrI32GtUImm, i32_gt_u, I32GtU, BrI32LeU, BrI32LeUImm, N32),
+                (I32LeS, I32LeSImm, BrI32LeS, BrI32LeSImm, i32_le_s, I32LeS, BrI32GtS, BrI32GtSImm, N32),
+                (I32LeU, I32LeUImm, BrI32LeU, BrI32LeUImm, i32_le_u, I32LeU, BrI32GtU, BrI32GtUImm, N32),
+                (I32GeS, I32GeSImm, BrI32GeS, BrI32GeSImm, i32_ge_s, I32GeS, BrI32LtS, BrI32LtSImm, N32),
+                (I32GeU, I32GeUImm, BrI32GeU, BrI32GeUImm, i32_ge_u, I32GeU, BrI32LtU, BrI32LtUImm, N32),
+                (I64Eq, I64EqImm, BrI64Eq, BrI64EqImm, i64_eq, I64Eq, BrI64Ne, BrI64NeImm, C64),
+                (I64Ne, I64NeImm, BrI64Ne, BrI64NeImm, i64_ne, I64Ne, BrI64Eq, BrI64EqImm, C64),
+                (I64LtS, I64LtSImm, BrI64LtS, BrI64LtSImm, i64_lt_s, I64LtS, BrI64GeS, BrI64GeSImm, N64),
+                (I64LtU, I64LtUImm, BrI64LtU, BrI64LtUImm, i64_lt_u, I64LtU, BrI64GeU, BrI64GeUImm, N64),
+                (I64GtS, I64GtSImm, BrI64GtS, BrI64GtSImm, i64_gt_s, I64GtS, BrI64LeS, BrI64LeSImm, N64),
+                (I64GtU, I64GtUImm, BrI64GtU, BrI64GtUImm, i64_gt_u, I64GtU, BrI64LeU, BrI64LeUImm, N64),
+                (I64LeS, I64LeSImm, BrI64LeS, BrI64LeSImm, i64_le_s, I64LeS, BrI64GtS, BrI64GtSImm, N64),
+                (I64LeU, I64LeUImm, BrI64LeU, BrI64LeUImm, i64_le_u, I64LeU, BrI64GtU, BrI64GtUImm, N64),
+                (I64GeS, I64GeSImm, BrI64GeS, BrI64GeSImm, i64_ge_s, I64GeS, BrI64LtS, BrI64LtSImm, N64),
+                (I64GeU, I64GeUImm, BrI64GeU, BrI64GeUImm, i64_ge_u, I64GeU, BrI64LtU, BrI64LtUImm, N64)
             ],
             load: [
                 (I32Load, I32LoadAbs, 4, load_u32), (I64Load, I64LoadAbs, 8, load_u64),
@@ -142,11 +198,11 @@ pub(crate) use for_each_numeric;
 
 macro_rules! define_instr {
     (
-        bin: [$(($b:ident, $bi:ident, $bf:ident, $bo:ident)),* $(,)?],
-        bin_trap: [$(($t:ident, $ti:ident, $tf:ident, $to:ident)),* $(,)?],
+        bin: [$(($b:ident, $bi:ident, $bf:ident, $bo:ident, $bp:ident)),* $(,)?],
+        bin_trap: [$(($t:ident, $ti:ident, $tf:ident, $to:ident, $tp:ident)),* $(,)?],
         un: [$(($u:ident, $uf:ident, $uo:ident)),* $(,)?],
         un_trap: [$(($ut:ident, $utf:ident, $uto:ident)),* $(,)?],
-        cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident)),* $(,)?],
+        cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident, $cp:ident)),* $(,)?],
         load: [$(($l:ident, $la:ident, $ln:literal, $lf:ident)),* $(,)?],
         store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
     ) => {

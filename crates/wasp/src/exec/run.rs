@@ -344,11 +344,11 @@ macro_rules! addr {
 
 macro_rules! gen_handlers {
     (
-        bin: [$(($b:ident, $bi:ident, $bf:ident, $bo:ident)),* $(,)?],
-        bin_trap: [$(($t:ident, $ti:ident, $tf:ident, $to:ident)),* $(,)?],
+        bin: [$(($b:ident, $bi:ident, $bf:ident, $bo:ident, $bp:ident)),* $(,)?],
+        bin_trap: [$(($t:ident, $ti:ident, $tf:ident, $to:ident, $tp:ident)),* $(,)?],
         un: [$(($u:ident, $uf:ident, $uo:ident)),* $(,)?],
         un_trap: [$(($ut:ident, $utf:ident, $uto:ident)),* $(,)?],
-        cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident)),* $(,)?],
+        cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident, $cp:ident)),* $(,)?],
         load: [$(($l:ident, $la:ident, $ln:literal, $lf:ident)),* $(,)?],
         store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
     ) => {

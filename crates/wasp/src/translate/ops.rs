@@ -4,33 +4,32 @@
 
 use super::{Operand, Translator};
 use crate::exec::num::*;
-use crate::ir::{for_each_numeric, Instr, Slot};
+use crate::ir::{for_each_numeric, props, BinProps, ImmKind, Instr, Slot};
 use wasmparser::{MemArg, Operator};
 
-/// The immediate form of constant `v` for operator `name`, if it has one.
-fn imm_for(name: &str, v: u64) -> Option<i32> {
-    if name.starts_with("I32") || name.starts_with("F32") {
-        Some(v as u32 as i32)
-    } else if name.starts_with("I64") {
-        let s = v as i64;
-        (s as i32 as i64 == s).then_some(s as i32)
-    } else {
-        None
+/// The immediate form of constant `v` for an operator taking `kind`, if it has one.
+fn imm_for(kind: ImmKind, v: u64) -> Option<i32> {
+    match kind {
+        ImmKind::Bits32 => Some(v as u32 as i32),
+        ImmKind::SignExtended32 => {
+            let s = v as i64;
+            (s as i32 as i64 == s).then_some(s as i32)
+        }
+        ImmKind::None => None,
     }
-}
-
-fn commutative(name: &str) -> bool {
-    matches!(
-        &name[3..],
-        "Add" | "Mul" | "And" | "Or" | "Xor" | "Eq" | "Ne"
-    ) && name.starts_with('I')
 }
 
 type MkBin = fn(Slot, Slot, Slot) -> Instr;
 type MkImm = fn(Slot, Slot, i32) -> Instr;
 
 impl Translator<'_> {
-    fn binary(&mut self, name: &str, mk: MkBin, mk_imm: MkImm, fold: Option<fn(u64, u64) -> u64>) {
+    fn binary(
+        &mut self,
+        props: BinProps,
+        mk: MkBin,
+        mk_imm: MkImm,
+        fold: Option<fn(u64, u64) -> u64>,
+    ) {
         let (rpos, r) = self.pop();
         let (lpos, l) = self.pop();
         if let (Some(f), Operand::Const(a), Operand::Const(b)) = (fold, l, r) {
@@ -38,14 +37,14 @@ impl Translator<'_> {
             return;
         }
         let (l, r, lpos, rpos) = match (l, r) {
-            (Operand::Const(_), Operand::Local(_) | Operand::Temp) if commutative(name) => {
+            (Operand::Const(_), Operand::Local(_) | Operand::Temp) if props.commutative => {
                 (r, l, rpos, lpos)
             }
             _ => (l, r, lpos, rpos),
         };
         let dst = self.slot_of(lpos.min(rpos));
         if let Operand::Const(v) = r {
-            if let Some(imm) = imm_for(name, v) {
+            if let Some(imm) = imm_for(props.imm, v) {
                 let lhs = self.value_slot(lpos, l);
                 self.push(Operand::Temp);
                 self.emit_result(mk_imm(dst, lhs, imm), dst);
@@ -395,11 +394,11 @@ impl Translator<'_> {
 
 macro_rules! gen_ops {
     (
-        bin: [$(($b:ident, $bi:ident, $bf:ident, $bo:ident)),* $(,)?],
-        bin_trap: [$(($t:ident, $ti:ident, $tf:ident, $to:ident)),* $(,)?],
+        bin: [$(($b:ident, $bi:ident, $bf:ident, $bo:ident, $bp:ident)),* $(,)?],
+        bin_trap: [$(($t:ident, $ti:ident, $tf:ident, $to:ident, $tp:ident)),* $(,)?],
         un: [$(($u:ident, $uf:ident, $uo:ident)),* $(,)?],
         un_trap: [$(($ut:ident, $utf:ident, $uto:ident)),* $(,)?],
-        cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident)),* $(,)?],
+        cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident, $cp:ident)),* $(,)?],
         load: [$(($l:ident, $la:ident, $ln:literal, $lf:ident)),* $(,)?],
         store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
     ) => {
@@ -407,13 +406,13 @@ macro_rules! gen_ops {
             /// Numeric operators. Returns false if `op` is not one.
             pub(super) fn numeric(&mut self, op: &Operator<'_>) -> bool {
                 match op {
-                    $( Operator::$bo => self.binary(stringify!($bo),
+                    $( Operator::$bo => self.binary(props::$bp,
                         |dst, lhs, rhs| Instr::$b { dst, lhs, rhs },
                         |dst, lhs, imm| Instr::$bi { dst, lhs, imm }, Some($bf)), )*
-                    $( Operator::$to => self.binary(stringify!($to),
+                    $( Operator::$to => self.binary(props::$tp,
                         |dst, lhs, rhs| Instr::$t { dst, lhs, rhs },
                         |dst, lhs, imm| Instr::$ti { dst, lhs, imm }, None), )*
-                    $( Operator::$co => self.binary(stringify!($co),
+                    $( Operator::$co => self.binary(props::$cp,
                         |dst, lhs, rhs| Instr::$c { dst, lhs, rhs },
                         |dst, lhs, imm| Instr::$ci { dst, lhs, imm }, Some($cf)), )*
                     $( Operator::$uo => self.unary(|dst, src| Instr::$u { dst, src }, Some($uf)), )*
