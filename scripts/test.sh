@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: every workspace test (spec suite, engine, WASI,
-# CLI with real Go and C guests), then the spec suite again on the loop
-# dispatch backend (release builds use threaded tail-call dispatch).
+# Runs the whole test suite: formatting and lints, every workspace test (spec
+# suite, engine, WASI, CLI with real Go and C guests), the spec suite again on
+# the loop dispatch backend (release builds use threaded tail-call dispatch),
+# and the deterministic fuzz tests (fixed seeds; long runs: docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 WASP_LOOP_DISPATCH=1 CARGO_TARGET_DIR=target/loop-backend cargo test -p wasp -p wasp-wast
