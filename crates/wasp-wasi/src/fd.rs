@@ -14,46 +14,55 @@
 //! *before* the operation, so an `EFAULT` never loses data already consumed.
 //! On descriptors beneath a read-only preopen, mutations fail with `EROFS`.
 //!
-//! Reads scatter into the guest's iovecs: one non-empty iovec is read into
-//! directly; several are read into a host buffer (at most 1 MiB, a short
-//! read) and copied out, because overlapping guest buffers cannot be borrowed
-//! mutably at once.
+//! Reads and writes take the guest's iovecs as one bounded batch (at most
+//! `IOV_MAX` = 1,024 iovecs and `u32::MAX` bytes, see [`crate::mem`]): a
+//! guest asking for more gets a short read or write. Reads scatter into the
+//! iovecs: one non-empty iovec is read into directly; several are read into a
+//! host buffer (at most 1 MiB, a short read) and copied out, because
+//! overlapping guest buffers cannot be borrowed mutably at once.
 
 use crate::ctx::WasiCtx;
 use crate::errno::{Errno, WasiResult};
-use crate::mem::{total_len, GuestMemory, IoVec};
+use crate::mem::{GuestMemory, IoVec};
 use crate::sock;
-use crate::table::{DirDesc, DirListEntry, Entry, Kind};
+use crate::table::{DirDesc, DirListEntry, Entry, FileDesc, Kind};
 use crate::types::{self, Filestat, *};
 use rustix::event::PollFlags;
-use std::io::IoSlice;
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStringExt;
 
-/// Largest host buffer used to scatter a read into several iovecs.
-const SCATTER_CHUNK: usize = 1 << 20;
-
-/// Reads with `read` into the iovecs; see the module docs.
-pub(crate) fn read_into(
-    mem: &mut GuestMemory<'_>,
-    iovs: &[IoVec],
-    mut read: impl FnMut(&mut [u8]) -> WasiResult<usize>,
-) -> WasiResult<usize> {
-    let mut nonempty = iovs.iter().filter(|v| v.len > 0);
-    let first = match nonempty.next() {
-        None => return Ok(0),
-        Some(v) => *v,
-    };
-    if nonempty.next().is_none() {
-        return read(mem.slice_mut(first.ptr, first.len)?);
-    }
-    let mut tmp = vec![0u8; total_len(iovs).min(SCATTER_CHUNK)];
-    let n = read(&mut tmp)?;
-    Ok(mem.scatter(iovs, &tmp[..n.min(tmp.len())]))
+/// What `fd_read`, `fd_pread`, `fd_write` and `fd_pwrite` start with: the
+/// descriptor, the guest's iovecs as one bounded batch (see
+/// [`GuestMemory::iovecs`]) and the result pointer checked, in that order.
+fn io_start<'c>(
+    ctx: &'c mut WasiCtx,
+    mem: &GuestMemory<'_>,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    result_ptr: u32,
+) -> WasiResult<(&'c mut Entry, Vec<IoVec>)> {
+    let e = ctx.table.get_mut(fd)?;
+    let iovs = mem.iovecs(iovs, iovs_len)?;
+    mem.check(result_ptr, 4)?;
+    Ok((e, iovs))
 }
 
-fn io_slices<'a>(parts: &'a [&'a [u8]]) -> Vec<IoSlice<'a>> {
-    parts.iter().map(|p| IoSlice::new(p)).collect()
+/// The file behind a positioned read or write (`fd_pread`/`fd_pwrite`):
+/// directories give `EISDIR` (`EROFS` first for a write beneath a read-only
+/// preopen), other kinds `ESPIPE`, an offset above 2⁶³−1 `EINVAL`.
+fn positioned(e: &Entry, offset: u64, write: bool) -> WasiResult<&FileDesc> {
+    let f = match &e.kind {
+        Kind::File(f) if write && f.read_only => return Err(Errno::ROFS),
+        Kind::File(f) => f,
+        Kind::Dir(d) if write => return d.writable().and(Err(Errno::ISDIR)),
+        Kind::Dir(_) => return Err(Errno::ISDIR),
+        _ => return Err(Errno::SPIPE),
+    };
+    if offset > i64::MAX as u64 {
+        return Err(Errno::INVAL);
+    }
+    Ok(f)
 }
 
 fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> WasiResult<T> {
@@ -394,18 +403,9 @@ pub fn fd_pread(
     offset: u64,
     nread_ptr: u32,
 ) -> WasiResult<()> {
-    let e = ctx.table.get(fd)?;
-    let iovs = mem.iovecs(iovs, iovs_len)?;
-    mem.check(nread_ptr, 4)?;
-    let f = match &e.kind {
-        Kind::File(f) => f,
-        Kind::Dir(_) => return Err(Errno::ISDIR),
-        _ => return Err(Errno::SPIPE),
-    };
-    if offset > i64::MAX as u64 {
-        return Err(Errno::INVAL);
-    }
-    let n = read_into(mem, &iovs, |buf| {
+    let (e, iovs) = io_start(ctx, mem, fd, iovs, iovs_len, nread_ptr)?;
+    let f = positioned(e, offset, false)?;
+    let n = mem.read_into(&iovs, |buf| {
         retry(|| rustix::io::pread(&f.file, &mut *buf, offset))
     })?;
     mem.write_u32(nread_ptr, n as u32)
@@ -426,24 +426,13 @@ pub fn fd_pwrite(
     offset: u64,
     nwritten_ptr: u32,
 ) -> WasiResult<()> {
-    let e = ctx.table.get(fd)?;
-    let iovs = mem.iovecs(iovs, iovs_len)?;
-    mem.check(nwritten_ptr, 4)?;
-    let f = match &e.kind {
-        Kind::File(f) if f.read_only => return Err(Errno::ROFS),
-        Kind::File(f) => f,
-        Kind::Dir(d) => return d.writable().and(Err(Errno::ISDIR)),
-        _ => return Err(Errno::SPIPE),
-    };
-    if offset > i64::MAX as u64 {
-        return Err(Errno::INVAL);
-    }
+    let (e, iovs) = io_start(ctx, mem, fd, iovs, iovs_len, nwritten_ptr)?;
+    let f = positioned(e, offset, true)?;
     let parts = mem.gather(&iovs);
     let n = if parts.is_empty() {
         0
     } else {
-        let slices = io_slices(&parts);
-        retry(|| rustix::io::pwritev(&f.file, &slices, offset))?
+        retry(|| rustix::io::pwritev(&f.file, &parts, offset))?
     };
     mem.write_u32(nwritten_ptr, n as u32)
 }
@@ -515,18 +504,16 @@ pub fn fd_read(
     iovs_len: u32,
     nread_ptr: u32,
 ) -> WasiResult<()> {
-    let e = ctx.table.get_mut(fd)?;
-    let iovs = mem.iovecs(iovs, iovs_len)?;
-    mem.check(nread_ptr, 4)?;
+    let (e, iovs) = io_start(ctx, mem, fd, iovs, iovs_len, nread_ptr)?;
     let nonblock = e.nonblock();
     let n = match &mut e.kind {
-        Kind::File(f) => read_into(mem, &iovs, |buf| {
-            retry(|| rustix::io::read(&f.file, &mut *buf))
-        })?,
-        Kind::Stream(s) => read_into(mem, &iovs, |buf| s.read(buf, nonblock))?,
+        Kind::File(f) => {
+            mem.read_into(&iovs, |buf| retry(|| rustix::io::read(&f.file, &mut *buf)))?
+        }
+        Kind::Stream(s) => mem.read_into(&iovs, |buf| s.read(buf, nonblock))?,
         Kind::Socket(s) => {
             let s = &*s;
-            read_into(mem, &iovs, |buf| {
+            mem.read_into(&iovs, |buf| {
                 sock::io(s.as_fd(), nonblock, PollFlags::IN, || {
                     rustix::net::recv(s, &mut *buf, rustix::net::RecvFlags::empty()).map(|(n, _)| n)
                 })
@@ -554,19 +541,14 @@ pub fn fd_write(
     iovs_len: u32,
     nwritten_ptr: u32,
 ) -> WasiResult<()> {
-    let e = ctx.table.get_mut(fd)?;
-    let iovs = mem.iovecs(iovs, iovs_len)?;
-    mem.check(nwritten_ptr, 4)?;
+    let (e, iovs) = io_start(ctx, mem, fd, iovs, iovs_len, nwritten_ptr)?;
     let nonblock = e.nonblock();
     let parts = mem.gather(&iovs);
     let n = match &mut e.kind {
         Kind::Stream(s) => s.write_all(&parts)?,
         Kind::File(f) if f.read_only => return Err(Errno::ROFS),
         Kind::File(_) | Kind::Socket(_) if parts.is_empty() => 0,
-        Kind::File(f) => {
-            let slices = io_slices(&parts);
-            retry(|| rustix::io::writev(&f.file, &slices))?
-        }
+        Kind::File(f) => retry(|| rustix::io::writev(&f.file, &parts))?,
         Kind::Socket(s) => sock::send_parts(s, &parts, nonblock)?,
         Kind::Dir(d) => return d.writable().and(Err(Errno::BADF)),
         Kind::Listener(_) => return Err(Errno::NOTCONN),

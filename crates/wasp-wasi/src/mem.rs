@@ -8,8 +8,27 @@
 //!
 //! Offsets are `u32` guest addresses; `ptr + len` is computed in `u64`, so an
 //! overflowing range is simply out of bounds.
+//!
+//! # Bounded host work per call
+//!
+//! What the host allocates for one call never grows with guest-chosen counts:
+//! an iovec array is read as a batch of at most [`IOV_MAX`] entries, and a
+//! path longer than [`PATH_MAX`] is refused with
+//! `ENAMETOOLONG` before a byte of it is looked at. A call that stops short
+//! is a short read or write, which POSIX `readv`/`writev` also give.
 
 use crate::errno::{Errno, WasiResult};
+use std::io::IoSlice;
+
+/// Most iovecs one call hands the host (Linux's `IOV_MAX`); later ones are
+/// not read.
+pub const IOV_MAX: u32 = 1024;
+
+/// Longest guest path accepted, in bytes (Linux's `PATH_MAX`).
+pub const PATH_MAX: u32 = 4096;
+
+/// Largest host buffer used to scatter a read into several iovecs.
+const SCATTER_CHUNK: usize = 1 << 20;
 
 /// A guest memory view with bounds-checked accessors.
 pub struct GuestMemory<'a> {
@@ -122,14 +141,18 @@ impl<'a> GuestMemory<'a> {
         self.write_bytes(ptr, &v.to_le_bytes())
     }
 
-    /// Reads an array of `len` iovecs at `ptr` and checks every buffer.
+    /// Reads the iovec array (`ptr`, `len`) as one bounded batch.
     ///
-    /// The array itself (`len * 8` bytes) and each `[buf, buf + buf_len)`
-    /// must lie in memory, else [`Errno::FAULT`]. Empty buffers are kept.
+    /// The whole declared array (`len * 8` bytes) must lie in memory, else
+    /// [`Errno::FAULT`]. Then at most [`IOV_MAX`] entries are read; each
+    /// kept buffer `[buf, buf + buf_len)` must lie in memory.
+    /// Empty buffers are kept (and count towards `IOV_MAX`).
     pub fn iovecs(&self, ptr: u32, len: u32) -> WasiResult<Vec<IoVec>> {
         self.check(ptr, len as u64 * 8)?;
-        let mut out = Vec::with_capacity(len.min(1024) as usize);
-        for i in 0..len {
+        let count = len.min(IOV_MAX);
+        let mut out = Vec::with_capacity(count as usize);
+        for i in 0..count {
+            // In range: the array check above covers `ptr + len * 8`.
             let at = ptr + i * 8;
             let v = IoVec {
                 ptr: self.read_u32(at)?,
@@ -141,11 +164,11 @@ impl<'a> GuestMemory<'a> {
         Ok(out)
     }
 
-    /// The bytes of each (checked) iovec, for gathering writes.
-    pub fn gather(&self, iovs: &[IoVec]) -> Vec<&[u8]> {
+    /// The non-empty (checked) iovecs as host slices, for gathering writes.
+    pub fn gather(&self, iovs: &[IoVec]) -> Vec<IoSlice<'_>> {
         iovs.iter()
             .filter(|v| v.len > 0)
-            .map(|v| &self.bytes[v.ptr as usize..v.ptr as usize + v.len as usize])
+            .map(|v| IoSlice::new(&self.bytes[v.ptr as usize..v.ptr as usize + v.len as usize]))
             .collect()
     }
 
@@ -164,11 +187,38 @@ impl<'a> GuestMemory<'a> {
         n
     }
 
+    /// Reads with `read` into the (checked) iovecs; returns the byte count.
+    ///
+    /// One non-empty iovec is read into directly. Several are read into a
+    /// host buffer of at most 1 MiB (a short read) and copied out, because
+    /// overlapping guest buffers cannot be borrowed mutably at once.
+    pub(crate) fn read_into(
+        &mut self,
+        iovs: &[IoVec],
+        mut read: impl FnMut(&mut [u8]) -> WasiResult<usize>,
+    ) -> WasiResult<usize> {
+        let mut nonempty = iovs.iter().filter(|v| v.len > 0);
+        let first = match nonempty.next() {
+            None => return Ok(0),
+            Some(v) => *v,
+        };
+        if nonempty.next().is_none() {
+            return read(self.slice_mut(first.ptr, first.len)?);
+        }
+        let mut tmp = vec![0u8; total_len(iovs).min(SCATTER_CHUNK)];
+        let n = read(&mut tmp)?;
+        Ok(self.scatter(iovs, &tmp[..n.min(tmp.len())]))
+    }
+
     /// A guest string (`ptr`, `len`) as raw bytes, for paths.
     ///
-    /// A NUL byte inside the string gives [`Errno::INVAL`] (no host path can
-    /// contain one).
+    /// Longer than [`PATH_MAX`] gives [`Errno::NAMETOOLONG`] before anything
+    /// is read; a NUL byte inside the string gives [`Errno::INVAL`] (no host
+    /// path can contain one).
     pub fn path_bytes(&self, ptr: u32, len: u32) -> WasiResult<&[u8]> {
+        if len > PATH_MAX {
+            return Err(Errno::NAMETOOLONG);
+        }
         let s = self.slice(ptr, len)?;
         if s.contains(&0) {
             return Err(Errno::INVAL);
@@ -212,5 +262,25 @@ mod tests {
         assert_eq!(m.iovecs(0, 1), Err(Errno::FAULT));
         assert_eq!(m.iovecs(60, 1), Err(Errno::FAULT));
         assert_eq!(m.iovecs(0, u32::MAX), Err(Errno::FAULT));
+    }
+
+    #[test]
+    fn iovec_batches_are_bounded() {
+        let mut buf = vec![0u8; 16 << 10];
+        let mut m = GuestMemory::new(&mut buf);
+        // 2,000 empty iovecs: only IOV_MAX are taken.
+        assert_eq!(m.iovecs(0, 2000).unwrap().len(), IOV_MAX as usize);
+        // A kept buffer out of bounds is EFAULT.
+        m.write_u32(4, 1 << 20).unwrap();
+        assert_eq!(m.iovecs(0, 2), Err(Errno::FAULT));
+    }
+
+    #[test]
+    fn long_paths_are_refused_unread() {
+        let mut buf = vec![b'a'; 8192];
+        let m = GuestMemory::new(&mut buf);
+        assert_eq!(m.path_bytes(0, PATH_MAX).map(|p| p.len()), Ok(4096));
+        assert_eq!(m.path_bytes(0, PATH_MAX + 1), Err(Errno::NAMETOOLONG));
+        assert_eq!(m.path_bytes(u32::MAX, u32::MAX), Err(Errno::NAMETOOLONG));
     }
 }

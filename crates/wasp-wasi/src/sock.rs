@@ -13,13 +13,13 @@
 
 use crate::ctx::WasiCtx;
 use crate::errno::{Errno, WasiResult};
-use crate::fd::read_into;
 use crate::mem::GuestMemory;
 use crate::stdio::wait;
 use crate::table::{Entry, Kind};
 use crate::types::*;
 use rustix::event::PollFlags;
 use rustix::net::{RecvFlags, SendFlags};
+use std::io::IoSlice;
 use std::net::TcpStream;
 use std::os::fd::{AsFd, BorrowedFd};
 
@@ -43,7 +43,11 @@ pub(crate) fn io<T>(
 
 /// Sends the parts in order. Blocking mode sends everything; non-blocking
 /// mode sends what fits now (`EAGAIN` only if nothing fit).
-pub(crate) fn send_parts(s: &TcpStream, parts: &[&[u8]], nonblock: bool) -> WasiResult<usize> {
+pub(crate) fn send_parts(
+    s: &TcpStream,
+    parts: &[IoSlice<'_>],
+    nonblock: bool,
+) -> WasiResult<usize> {
     let mut total = 0usize;
     for part in parts {
         let mut off = 0;
@@ -144,7 +148,7 @@ pub fn sock_recv(
     if ri_flags & RIFLAGS_RECV_WAITALL as u32 != 0 {
         flags |= RecvFlags::WAITALL;
     }
-    let n = read_into(mem, &iovs, |buf| {
+    let n = mem.read_into(&iovs, |buf| {
         io(s.as_fd(), nonblock, PollFlags::IN, || {
             rustix::net::recv(s, &mut *buf, flags).map(|(n, _)| n)
         })

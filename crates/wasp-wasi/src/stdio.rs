@@ -11,7 +11,7 @@
 
 use crate::errno::{Errno, WasiResult};
 use rustix::event::{PollFd, PollFlags};
-use std::io::{Read, Write};
+use std::io::{IoSlice, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex};
 
@@ -66,7 +66,7 @@ impl Stream {
     }
 
     /// Writes all of `data` (several slices, in order); returns the total.
-    pub fn write_all(&mut self, data: &[&[u8]]) -> WasiResult<usize> {
+    pub fn write_all(&mut self, data: &[IoSlice<'_>]) -> WasiResult<usize> {
         let total: usize = data.iter().map(|d| d.len()).sum();
         match self {
             Stream::Writer(w) => {
