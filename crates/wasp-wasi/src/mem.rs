@@ -12,8 +12,9 @@
 //! # Bounded host work per call
 //!
 //! What the host allocates for one call never grows with guest-chosen counts:
-//! an iovec array is read as a batch of at most [`IOV_MAX`] entries, and a
-//! path longer than [`PATH_MAX`] is refused with
+//! an iovec array is read as a batch of at most [`IOV_MAX`] entries whose
+//! lengths add up to at most `u32::MAX` bytes (the most a `size` result can
+//! report), and a path longer than [`PATH_MAX`] is refused with
 //! `ENAMETOOLONG` before a byte of it is looked at. A call that stops short
 //! is a short read or write, which POSIX `readv`/`writev` also give.
 
@@ -144,13 +145,15 @@ impl<'a> GuestMemory<'a> {
     /// Reads the iovec array (`ptr`, `len`) as one bounded batch.
     ///
     /// The whole declared array (`len * 8` bytes) must lie in memory, else
-    /// [`Errno::FAULT`]. Then at most [`IOV_MAX`] entries are read; each
-    /// kept buffer `[buf, buf + buf_len)` must lie in memory.
+    /// [`Errno::FAULT`]. Then at most [`IOV_MAX`] entries are read, stopping
+    /// before the first one that would bring the total past `u32::MAX`
+    /// bytes; each kept buffer `[buf, buf + buf_len)` must lie in memory.
     /// Empty buffers are kept (and count towards `IOV_MAX`).
     pub fn iovecs(&self, ptr: u32, len: u32) -> WasiResult<Vec<IoVec>> {
         self.check(ptr, len as u64 * 8)?;
         let count = len.min(IOV_MAX);
         let mut out = Vec::with_capacity(count as usize);
+        let mut total = 0u64;
         for i in 0..count {
             // In range: the array check above covers `ptr + len * 8`.
             let at = ptr + i * 8;
@@ -158,6 +161,10 @@ impl<'a> GuestMemory<'a> {
                 ptr: self.read_u32(at)?,
                 len: self.read_u32(at + 4)?,
             };
+            total += v.len as u64;
+            if total > u32::MAX as u64 {
+                break;
+            }
             self.check(v.ptr, v.len as u64)?;
             out.push(v);
         }
@@ -273,6 +280,12 @@ mod tests {
         // A kept buffer out of bounds is EFAULT.
         m.write_u32(4, 1 << 20).unwrap();
         assert_eq!(m.iovecs(0, 2), Err(Errno::FAULT));
+        // 8 bytes, then u32::MAX bytes (out of bounds too): the batch stops
+        // before the iovec that would take the total past u32::MAX, so that
+        // one is never even checked.
+        m.write_u32(4, 8).unwrap();
+        m.write_u32(12, u32::MAX).unwrap();
+        assert_eq!(m.iovecs(0, 3), Ok(vec![IoVec { ptr: 0, len: 8 }]));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Host resources per call are bounded whatever the guest asks (issue 8,
-//! defect 3): huge iovec counts and huge path strings.
+//! defects 3 and 4): huge iovec counts, byte totals beyond what the `u32`
+//! result can report, and huge path strings.
 //!
 //! A counting global allocator measures what the host allocates on the test's
 //! thread during one call, so the bounds are asserted exactly rather than
@@ -9,6 +10,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use wasp_wasi::types::{rights, OFLAGS_CREAT};
 use wasp_wasi::{DirPerms, Errno, WasiCtx, WasiCtxBuilder};
 
@@ -225,6 +228,67 @@ fn a_hundred_million_iovecs_cost_the_host_a_fixed_amount() {
     let n = g.u32(nptr as usize);
     assert!((1..=IOV_MAX).contains(&n), "sock_recv: {n} bytes");
     assert!(peak < CALL_BOUND, "sock_recv allocated {peak} bytes");
+}
+
+/// Connects a guest's stdout somewhere; returns a counter if it counts.
+type StdoutSetup = Box<dyn Fn(&mut WasiCtxBuilder) -> Option<CountingSink>>;
+
+/// A `Write` that counts what it is given.
+#[derive(Clone, Default)]
+struct CountingSink(Arc<AtomicU64>);
+
+impl Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_write_never_does_more_than_its_u32_count_can_report() {
+    // 1,024 overlapping iovecs of 4 MiB each ask for exactly 4 GiB, one byte
+    // more than `nwritten` can hold.
+    const BUF: u32 = 1 << 20;
+    const LEN: u32 = 4 << 20;
+    let setups: [(&str, StdoutSetup); 2] = [
+        (
+            "in-process writer",
+            Box::new(|b| {
+                let sink = CountingSink::default();
+                b.stdout(sink.clone());
+                Some(sink)
+            }),
+        ),
+        (
+            "host fd (/dev/null)",
+            Box::new(|b| {
+                let null = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/null")
+                    .unwrap();
+                b.stdout_fd(null);
+                None
+            }),
+        ),
+    ];
+    for (what, setup) in setups {
+        let mut b = WasiCtxBuilder::new();
+        let sink = setup(&mut b);
+        let mut g = Guest::new(b.build(), (BUF + LEN) as usize + 4096);
+        let iovs = 4096usize;
+        g.iovecs(iovs, 1024, BUF, LEN);
+        g.call("fd_write", &[1, iovs as u64, 1024, 64]).unwrap();
+        let n = g.u32(64) as u64;
+        // The batch stops before the iovec that would overflow the count.
+        assert_eq!(n, 1023 * LEN as u64, "{what}");
+        if let Some(sink) = sink {
+            assert_eq!(sink.0.load(Ordering::Relaxed), n, "{what}: bytes written");
+        }
+    }
 }
 
 #[test]
