@@ -14,7 +14,8 @@
 //! # Semantics
 //!
 //! - Level-triggered and complete: every subscription that is ready when the
-//!   call returns gets an event, in subscription order.
+//!   call returns gets an event, in subscription order (so `nsubscriptions`
+//!   subscriptions on one pipe give `nsubscriptions` events).
 //! - Clocks: `realtime` and `monotonic`, relative or absolute (an absolute
 //!   realtime deadline is converted to the monotonic clock once, at entry).
 //!   A clock event has `error` 0 and `nbytes` 0. CPU-time clocks give an
@@ -32,72 +33,197 @@
 //!   `time.Sleep` costs no CPU). Without clocks it blocks until an fd is
 //!   ready. `EINTR` is retried with the remaining time.
 //!
+//! # Bounds
+//!
+//! Host memory per call does not grow with `nsubscriptions` (up to 89 M
+//! fit in a 4 GiB memory): the subscriptions are read twice, in chunks of
+//! 1,024, straight from guest memory — once to find what to wait for, once
+//! after waiting to write the events — and `poll(2)` gets one entry per
+//! distinct host fd (its interests merged), so its size is bounded by the
+//! open descriptors, never by the subscriptions: 20,000 subscriptions on one
+//! pipe are one `pollfd`, far below `RLIMIT_NOFILE` (past which the kernel
+//! refuses the whole `poll` with `EINVAL`). Should `poll(2)` itself fail,
+//! its errno goes into the events of the subscriptions that waited on it.
+//!
 //! # Errors
 //!
 //! `EINVAL` for `nsubscriptions == 0` or an unknown subscription tag,
 //! `EFAULT` if `in` (`n × 48` bytes), `out` (`n × 32` bytes) or
-//! `nevents_ptr` is out of bounds. Per-subscription problems are reported in
-//! the events, never as the call's errno (Go kills the program on any errno
-//! but `EINTR`).
+//! `nevents_ptr` is out of bounds. `out` may overlap `in` when it starts at
+//! most 16 KiB after it (`out == in`, writing the events over the
+//! subscriptions, is fine), or with at most 1,024 subscriptions; else events
+//! could overwrite subscriptions not read yet, and an overlap is `EINVAL`.
+//! Per-subscription problems are reported in the events, never as the
+//! call's errno (Go kills the program on any errno but `EINTR`).
 
 use crate::clock::now;
 use crate::ctx::WasiCtx;
 use crate::errno::{Errno, WasiResult};
 use crate::mem::GuestMemory;
-use crate::table::Kind;
+use crate::table::{FdTable, Kind};
 use crate::types::*;
 use rustix::event::{PollFd, PollFlags};
 use rustix::time::ClockId;
+use std::collections::HashMap;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 /// Size of a `subscription` record.
 const SUB_SIZE: u32 = 48;
 /// Size of an `event` record.
 const EVENT_SIZE: u32 = 32;
+/// Subscriptions read from guest memory at a time (48 KiB of host memory).
+const CHUNK: u32 = 1024;
 
-struct Event {
-    index: usize,
+/// One decoded subscription.
+struct Sub {
     userdata: u64,
-    error: Errno,
-    ty: u8,
-    nbytes: u64,
-    flags: u16,
+    kind: SubKind,
 }
 
-impl Event {
-    fn to_bytes(&self) -> [u8; 32] {
-        let mut b = [0u8; 32];
-        b[0..8].copy_from_slice(&self.userdata.to_le_bytes());
-        b[8..10].copy_from_slice(&self.error.raw().to_le_bytes());
-        b[10] = self.ty;
-        b[16..24].copy_from_slice(&self.nbytes.to_le_bytes());
-        b[24..26].copy_from_slice(&self.flags.to_le_bytes());
-        b
+enum SubKind {
+    Clock { id: u32, timeout: u64, flags: u16 },
+    Fd { ty: u8, fd: u32 },
+}
+
+impl Sub {
+    /// Decodes a 48-byte record; `EINVAL` for an unknown tag.
+    fn decode(b: &[u8]) -> WasiResult<Sub> {
+        let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let kind = match b[8] {
+            EVENTTYPE_CLOCK => SubKind::Clock {
+                id: u32_at(16),
+                timeout: u64_at(24),
+                flags: u16_at(40),
+            },
+            ty @ (EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE) => SubKind::Fd { ty, fd: u32_at(16) },
+            _ => return Err(Errno::INVAL),
+        };
+        Ok(Sub {
+            userdata: u64_at(0),
+            kind,
+        })
+    }
+
+    fn ty(&self) -> u8 {
+        match self.kind {
+            SubKind::Clock { .. } => EVENTTYPE_CLOCK,
+            SubKind::Fd { ty, .. } => ty,
+        }
     }
 }
 
-struct ClockSub {
-    index: usize,
-    userdata: u64,
-    /// Deadline on the monotonic clock, in ns.
-    deadline: u64,
+/// When a subscription is ready.
+enum Readiness<'t> {
+    /// Now: an error, or an fd that never blocks (a regular file, whose
+    /// `nbytes` is reported, a directory, an in-process stream).
+    Now {
+        error: Errno,
+        file: Option<BorrowedFd<'t>>,
+    },
+    /// At this deadline on the monotonic clock (ns).
+    At(u64),
+    /// When `poll(2)` says so for this host fd.
+    Wait(BorrowedFd<'t>),
 }
 
-struct FdSub {
-    index: usize,
-    userdata: u64,
-    ty: u8,
-    fd: u32,
+/// The clocks read once at entry, so both passes compute the same deadlines.
+struct Clocks {
+    monotonic: u64,
+    realtime: u64,
 }
 
-fn event(index: usize, userdata: u64, ty: u8, error: Errno) -> Event {
-    Event {
-        index,
-        userdata,
-        error,
-        ty,
-        nbytes: 0,
-        flags: 0,
+fn readiness<'t>(table: &'t FdTable, clocks: &Clocks, sub: &Sub) -> Readiness<'t> {
+    let now = |error| Readiness::Now { error, file: None };
+    match sub.kind {
+        SubKind::Clock { id, timeout, flags } => {
+            if flags & !SUBCLOCKFLAGS_ABSTIME != 0 {
+                return now(Errno::INVAL);
+            }
+            let abs = flags & SUBCLOCKFLAGS_ABSTIME != 0;
+            let start = clocks.monotonic;
+            match (id, abs) {
+                (CLOCK_REALTIME | CLOCK_MONOTONIC, false) => {
+                    Readiness::At(start.saturating_add(timeout))
+                }
+                (CLOCK_MONOTONIC, true) => Readiness::At(timeout),
+                (CLOCK_REALTIME, true) => {
+                    Readiness::At(start.saturating_add(timeout.saturating_sub(clocks.realtime)))
+                }
+                (CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME, _) => now(Errno::NOTSUP),
+                _ => now(Errno::INVAL),
+            }
+        }
+        SubKind::Fd { fd, .. } => match table.get(fd) {
+            Err(err) => now(err),
+            Ok(entry) => match &entry.kind {
+                Kind::File(f) => Readiness::Now {
+                    error: Errno::SUCCESS,
+                    file: Some(f.file.as_fd()),
+                },
+                Kind::Dir(_) => now(Errno::SUCCESS),
+                kind => match kind.host_fd() {
+                    None => now(Errno::SUCCESS),
+                    Some(host) => Readiness::Wait(host),
+                },
+            },
+        },
     }
+}
+
+/// Calls `f` with every subscription in order, reading them from guest
+/// memory `CHUNK` at a time into `buf` (so `f` may write guest memory).
+fn each_sub(
+    mem: &mut GuestMemory<'_>,
+    in_ptr: u32,
+    n: u32,
+    buf: &mut [u8],
+    mut f: impl FnMut(&mut GuestMemory<'_>, Sub) -> WasiResult<()>,
+) -> WasiResult<()> {
+    let mut first = 0;
+    while first < n {
+        let len = CHUNK.min(n - first);
+        let bytes = (len * SUB_SIZE) as usize;
+        buf[..bytes].copy_from_slice(mem.slice(in_ptr + first * SUB_SIZE, len * SUB_SIZE)?);
+        for rec in buf[..bytes].chunks_exact(SUB_SIZE as usize) {
+            f(mem, Sub::decode(rec)?)?;
+        }
+        first += len;
+    }
+    Ok(())
+}
+
+/// The host fds to wait on, one `pollfd` per distinct fd.
+#[derive(Default)]
+struct Waits<'t> {
+    /// Host fd → index in `fds`.
+    index: HashMap<RawFd, usize>,
+    fds: Vec<(BorrowedFd<'t>, PollFlags)>,
+}
+
+impl<'t> Waits<'t> {
+    fn add(&mut self, fd: BorrowedFd<'t>, ty: u8) {
+        let flags = if ty == EVENTTYPE_FD_READ {
+            PollFlags::IN
+        } else {
+            PollFlags::OUT
+        };
+        let next = self.fds.len();
+        let i = *self.index.entry(fd.as_raw_fd()).or_insert(next);
+        if i == next {
+            self.fds.push((fd, flags));
+        } else {
+            self.fds[i].1 |= flags;
+        }
+    }
+}
+
+/// Bytes left to read in a regular file (size − position), 0 on error.
+fn file_remaining(fd: BorrowedFd<'_>) -> u64 {
+    let size = rustix::fs::fstat(fd).map(|s| s.st_size as u64).unwrap_or(0);
+    let pos = rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(0)).unwrap_or(size);
+    size.saturating_sub(pos)
 }
 
 fn timespec(ns: u64) -> rustix::time::Timespec {
@@ -107,11 +233,15 @@ fn timespec(ns: u64) -> rustix::time::Timespec {
     }
 }
 
-/// Bytes left to read in a regular file (size − position), 0 on error.
-fn file_remaining(fd: std::os::fd::BorrowedFd<'_>) -> u64 {
-    let size = rustix::fs::fstat(fd).map(|s| s.st_size as u64).unwrap_or(0);
-    let pos = rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(0)).unwrap_or(size);
-    size.saturating_sub(pos)
+/// An event record.
+fn event(userdata: u64, ty: u8, error: Errno, nbytes: u64, flags: u16) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    b[0..8].copy_from_slice(&userdata.to_le_bytes());
+    b[8..10].copy_from_slice(&error.raw().to_le_bytes());
+    b[10] = ty;
+    b[16..24].copy_from_slice(&nbytes.to_le_bytes());
+    b[24..26].copy_from_slice(&flags.to_le_bytes());
+    b
 }
 
 /// `poll_oneoff(in: *const subscription, out: *mut event, nsubscriptions:
@@ -128,147 +258,122 @@ pub fn poll_oneoff(
         return Err(Errno::INVAL);
     }
     let n = nsubscriptions;
-    mem.check(in_ptr, n as u64 * SUB_SIZE as u64)?;
+    let in_len = n as u64 * SUB_SIZE as u64;
+    mem.check(in_ptr, in_len)?;
     mem.check(out_ptr, n as u64 * EVENT_SIZE as u64)?;
     mem.check(nevents_ptr, 4)?;
-
-    let start = now(ClockId::Monotonic);
-    let mut ready: Vec<Event> = Vec::new();
-    let mut clocks: Vec<ClockSub> = Vec::new();
-    let mut fds: Vec<FdSub> = Vec::new();
-    for i in 0..n {
-        let at = in_ptr + i * SUB_SIZE;
-        let index = i as usize;
-        let userdata = mem.read_u64(at)?;
-        match mem.read_u8(at + 8)? {
-            EVENTTYPE_CLOCK => {
-                let id = mem.read_u32(at + 16)?;
-                let timeout = mem.read_u64(at + 24)?;
-                let flags = mem.read_u16(at + 40)?;
-                if flags & !SUBCLOCKFLAGS_ABSTIME != 0 {
-                    ready.push(event(index, userdata, EVENTTYPE_CLOCK, Errno::INVAL));
-                    continue;
-                }
-                let abs = flags & SUBCLOCKFLAGS_ABSTIME != 0;
-                let deadline = match (id, abs) {
-                    (CLOCK_REALTIME | CLOCK_MONOTONIC, false) => start.saturating_add(timeout),
-                    (CLOCK_MONOTONIC, true) => timeout,
-                    (CLOCK_REALTIME, true) => {
-                        let real = now(ClockId::Realtime);
-                        start.saturating_add(timeout.saturating_sub(real))
-                    }
-                    (CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME, _) => {
-                        ready.push(event(index, userdata, EVENTTYPE_CLOCK, Errno::NOTSUP));
-                        continue;
-                    }
-                    _ => {
-                        ready.push(event(index, userdata, EVENTTYPE_CLOCK, Errno::INVAL));
-                        continue;
-                    }
-                };
-                clocks.push(ClockSub {
-                    index,
-                    userdata,
-                    deadline,
-                });
-            }
-            ty @ (EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE) => {
-                let fd = mem.read_u32(at + 16)?;
-                fds.push(FdSub {
-                    index,
-                    userdata,
-                    ty,
-                    fd,
-                });
-            }
-            _ => return Err(Errno::INVAL),
-        }
+    // Events are written while later chunks are still unread: refuse an
+    // `out` that could overwrite them (see "Errors").
+    let (ip, op) = (in_ptr as u64, out_ptr as u64);
+    if n > CHUNK && op > ip + 16 * CHUNK as u64 && op < ip + in_len {
+        return Err(Errno::INVAL);
     }
 
-    // Split fd subscriptions into always-ready ones and ones to poll.
-    let mut polled: Vec<&FdSub> = Vec::new();
-    let mut pollfds: Vec<PollFd<'_>> = Vec::new();
-    for s in &fds {
-        let entry = match ctx.table.get(s.fd) {
-            Ok(e) => e,
-            Err(err) => {
-                ready.push(event(s.index, s.userdata, s.ty, err));
-                continue;
-            }
-        };
-        match &entry.kind {
-            Kind::File(f) => {
-                let mut ev = event(s.index, s.userdata, s.ty, Errno::SUCCESS);
-                if s.ty == EVENTTYPE_FD_READ {
-                    use std::os::fd::AsFd;
-                    ev.nbytes = file_remaining(f.file.as_fd());
-                }
-                ready.push(ev);
-            }
-            Kind::Dir(_) => ready.push(event(s.index, s.userdata, s.ty, Errno::SUCCESS)),
-            kind => match kind.host_fd() {
-                None => ready.push(event(s.index, s.userdata, s.ty, Errno::SUCCESS)),
-                Some(host) => {
-                    let flags = if s.ty == EVENTTYPE_FD_READ {
-                        PollFlags::IN
-                    } else {
-                        PollFlags::OUT
-                    };
-                    pollfds.push(PollFd::from_borrowed_fd(host, flags));
-                    polled.push(s);
-                }
-            },
-        }
-    }
+    let table = &ctx.table;
+    let clocks = Clocks {
+        monotonic: now(ClockId::Monotonic),
+        realtime: now(ClockId::Realtime),
+    };
+    let mut buf = vec![0u8; (CHUNK.min(n) * SUB_SIZE) as usize];
 
-    let earliest = clocks.iter().map(|c| c.deadline).min();
-    loop {
-        let timeout = if !ready.is_empty() {
+    // Pass 1: what to wait for.
+    let mut waits = Waits::default();
+    let mut earliest: Option<u64> = None;
+    let mut immediate = false;
+    each_sub(mem, in_ptr, n, &mut buf, |_, sub| {
+        match readiness(table, &clocks, &sub) {
+            Readiness::Now { .. } => immediate = true,
+            Readiness::At(d) => earliest = Some(earliest.map_or(d, |e| e.min(d))),
+            Readiness::Wait(fd) => waits.add(fd, sub.ty()),
+        }
+        Ok(())
+    })?;
+
+    // Wait until something is ready.
+    let mut pollfds: Vec<PollFd<'_>> = waits
+        .fds
+        .iter()
+        .map(|(fd, flags)| PollFd::from_borrowed_fd(*fd, *flags))
+        .collect();
+    let mut poll_error = None;
+    let after = loop {
+        let timeout = if immediate {
             Some(0)
         } else {
             earliest.map(|d| d.saturating_sub(now(ClockId::Monotonic)))
         };
-        if !pollfds.is_empty() || timeout.is_some_and(|t| t > 0) || timeout.is_none() {
-            let ts = timeout.map(timespec);
-            match rustix::event::poll(&mut pollfds, ts.as_ref()) {
+        if !pollfds.is_empty() || timeout != Some(0) {
+            match rustix::event::poll(&mut pollfds, timeout.map(timespec).as_ref()) {
                 Ok(_) => {}
                 Err(rustix::io::Errno::INTR) => continue,
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    // Reported in the events of the subscriptions that waited.
+                    poll_error = Some(Errno::from(e));
+                }
             }
-        }
-        for (pfd, s) in pollfds.iter().zip(&polled) {
-            let rev = pfd.revents();
-            if rev.is_empty() {
-                continue;
-            }
-            let mut ev = event(s.index, s.userdata, s.ty, Errno::SUCCESS);
-            if rev.intersects(PollFlags::HUP) {
-                ev.flags |= EVENTRWFLAGS_HANGUP;
-            }
-            if rev.intersects(PollFlags::NVAL) {
-                ev.error = Errno::BADF;
-            } else if rev.intersects(PollFlags::ERR) {
-                ev.error = Errno::IO;
-            }
-            if s.ty == EVENTTYPE_FD_READ && ev.error == Errno::SUCCESS {
-                ev.nbytes = rustix::io::ioctl_fionread(pfd).unwrap_or(0);
-            }
-            ready.push(ev);
         }
         let t = now(ClockId::Monotonic);
-        for c in &clocks {
-            if c.deadline <= t {
-                ready.push(event(c.index, c.userdata, EVENTTYPE_CLOCK, Errno::SUCCESS));
-            }
+        let fd_ready = poll_error.is_some() || pollfds.iter().any(|p| !p.revents().is_empty());
+        if immediate || fd_ready || earliest.is_some_and(|d| d <= t) {
+            break t;
         }
-        if !ready.is_empty() {
-            break;
-        }
-    }
+    };
 
-    ready.sort_by_key(|e| e.index);
-    for (k, ev) in ready.iter().enumerate() {
-        mem.write_bytes(out_ptr + k as u32 * EVENT_SIZE, &ev.to_bytes())?;
-    }
-    mem.write_u32(nevents_ptr, ready.len() as u32)
+    // Pass 2: one event per ready subscription, in order.
+    let mut fionread: Vec<Option<u64>> = vec![None; pollfds.len()];
+    let mut count: u32 = 0;
+    each_sub(mem, in_ptr, n, &mut buf, |mem, sub| {
+        let ty = sub.ty();
+        let ev = match readiness(table, &clocks, &sub) {
+            Readiness::Now { error, file } => {
+                let nbytes = match file {
+                    Some(f) if ty == EVENTTYPE_FD_READ => file_remaining(f),
+                    _ => 0,
+                };
+                Some(event(sub.userdata, ty, error, nbytes, 0))
+            }
+            Readiness::At(d) => (d <= after).then(|| event(sub.userdata, ty, Errno::SUCCESS, 0, 0)),
+            Readiness::Wait(fd) => {
+                let i = waits.index[&fd.as_raw_fd()];
+                let wanted = if ty == EVENTTYPE_FD_READ {
+                    PollFlags::IN
+                } else {
+                    PollFlags::OUT
+                };
+                let rev = pollfds[i].revents();
+                let bad = PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL;
+                if let Some(e) = poll_error {
+                    Some(event(sub.userdata, ty, e, 0, 0))
+                } else if rev.intersects(wanted | bad) {
+                    let flags = if rev.intersects(PollFlags::HUP) {
+                        EVENTRWFLAGS_HANGUP
+                    } else {
+                        0
+                    };
+                    let error = if rev.intersects(PollFlags::NVAL) {
+                        Errno::BADF
+                    } else if rev.intersects(PollFlags::ERR) {
+                        Errno::IO
+                    } else {
+                        Errno::SUCCESS
+                    };
+                    let nbytes = if ty == EVENTTYPE_FD_READ && error == Errno::SUCCESS {
+                        *fionread[i]
+                            .get_or_insert_with(|| rustix::io::ioctl_fionread(fd).unwrap_or(0))
+                    } else {
+                        0
+                    };
+                    Some(event(sub.userdata, ty, error, nbytes, flags))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(ev) = ev {
+            mem.write_bytes(out_ptr + count * EVENT_SIZE, &ev)?;
+            count += 1;
+        }
+        Ok(())
+    })?;
+    mem.write_u32(nevents_ptr, count)
 }
