@@ -61,12 +61,12 @@ pub struct GoExecArgs {
 pub fn main(args: GoExecArgs) -> i32 {
     if let Some(dir) = &args.install {
         return match install(dir) {
-            Ok(link) => {
-                println!("{}", link.display());
-                0
-            }
+            Ok(link) => match crate::write_stdout(&format!("{}\n", link.display())) {
+                Ok(()) => 0,
+                Err(e) => crate::output_failed("wasp go-exec --install", "the link's path", e),
+            },
             Err(e) => {
-                eprintln!("wasp go-exec --install: {e}");
+                errln!("wasp go-exec --install: {e}");
                 1
             }
         };
@@ -88,21 +88,21 @@ pub fn main_if_wrapper() -> Option<i32> {
 /// script runs it on wasmtime.
 fn exec(argv: Vec<OsString>) -> i32 {
     if argv.is_empty() {
-        eprintln!("usage: {WRAPPER_NAME} BINARY [ARGS...]   (or: wasp go-exec BINARY [ARGS...])");
+        errln!("usage: {WRAPPER_NAME} BINARY [ARGS...]   (or: wasp go-exec BINARY [ARGS...])");
         return 2;
     }
     let cmd = run::RunArgs::augment_args(clap::Command::new(WRAPPER_NAME));
     let matches = match cmd.try_get_matches_from(run_argv(argv)) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("{WRAPPER_NAME}: in {FLAGS_VAR}: {e}");
+            errln!("{WRAPPER_NAME}: in {FLAGS_VAR}: {e}");
             return 2;
         }
     };
     match run::RunArgs::from_arg_matches(&matches) {
         Ok(args) => run::main(args),
         Err(e) => {
-            eprintln!("{WRAPPER_NAME}: {e}");
+            errln!("{WRAPPER_NAME}: {e}");
             2
         }
     }

@@ -13,7 +13,7 @@
 //! which the WASI specification defines as behaving like `unreachable`, or a
 //! denied `proc_exit`); 1 when wasp itself fails (unreadable or invalid
 //! module, unknown import, a `--dir` that cannot be opened, a `--listen`
-//! that cannot bind).
+//! that cannot bind, `--invoke` results that cannot be written to stdout).
 
 use std::ffi::OsString;
 use std::net::TcpListener;
@@ -47,7 +47,7 @@ Set WASP_TRACE_WASI=1 to print every WASI call and its errno to stderr.
 
 Exit status: the guest's exit status (proc_exit accepts 0 to 125); 134 after a trap
 (message and wasm backtrace on stderr) or a refused proc_exit (a status of 126 or
-more); 1 if wasp cannot load, link or set up the module.";
+more); 1 if wasp cannot load, link or set up the module or write the --invoke results.";
 
 /// Arguments of `wasp run`.
 #[derive(Debug, clap::Args)]
@@ -175,7 +175,7 @@ struct Host {
 }
 
 fn fail(msg: impl std::fmt::Display) -> i32 {
-    eprintln!("wasp run: {msg}");
+    errln!("wasp run: {msg}");
     1
 }
 
@@ -288,9 +288,9 @@ fn outcome(e: wasp::Error, module: &str) -> i32 {
         return status;
     }
     if e.trap().is_some() {
-        eprintln!("wasp run: {module}: {e}");
+        errln!("wasp run: {module}: {e}");
     } else {
-        eprintln!("wasp run: {module}: error: {e}");
+        errln!("wasp run: {module}: error: {e}");
     }
     TRAP_EXIT
 }
@@ -372,12 +372,16 @@ pub fn main(args: RunArgs) -> i32 {
     match func.call(&mut store, &params, &mut results) {
         Ok(()) => {
             store.data_mut().wasi.flush();
-            if args.invoke.is_some() {
-                for r in &results {
-                    println!("{}", show(r));
+            if args.invoke.is_none() {
+                return 0;
+            }
+            let text: String = results.iter().map(|r| show(r) + "\n").collect();
+            match crate::write_stdout(&text) {
+                Ok(()) => 0,
+                Err(e) => {
+                    crate::output_failed("wasp run", &format!("the results of `{func_name}`"), e)
                 }
             }
-            0
         }
         Err(e) => outcome(e, &name),
     }

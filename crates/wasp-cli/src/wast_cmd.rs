@@ -3,7 +3,8 @@
 //! Every failed check is printed as `file:line:col: message`, and the run
 //! ends with the line `wast: N passed, M failed`. The exit code is 0 only if
 //! every check of every script passed; a file that cannot be read counts as
-//! one failed check.
+//! one failed check, and output that cannot be written (a closed pipe, a full
+//! disk) makes the exit code 1 as well.
 
 use std::path::PathBuf;
 
@@ -36,28 +37,41 @@ pub struct WastArgs {
 /// Runs `wasp wast`; returns the exit code.
 pub fn main(args: WastArgs) -> i32 {
     let (mut passed, mut failed) = (0usize, 0usize);
+    // Output goes out after each script; after a failed write the scripts
+    // still run, but nothing more is written and the exit code is 1.
+    let mut written = Ok(());
+    let mut emit = |text: String| {
+        if written.is_ok() && !text.is_empty() {
+            written = crate::write_stdout(&text);
+        }
+    };
     for path in &args.files {
         match wasp_wast::run_wast_file(path) {
             Ok(report) => {
+                let mut text = String::new();
                 if !args.quiet {
-                    print!("{}", report.failure_list());
+                    text += &report.failure_list();
                 }
                 if args.verbose {
-                    println!(
-                        "{}: {} passed, {} failed",
+                    text += &format!(
+                        "{}: {} passed, {} failed\n",
                         report.name, report.passed, report.failed
                     );
                 }
+                emit(text);
                 passed += report.passed;
                 failed += report.failed;
             }
             Err(e) => {
-                eprintln!("wasp wast: cannot read {}: {e}", path.display());
+                errln!("wasp wast: cannot read {}: {e}", path.display());
                 failed += 1;
             }
         }
     }
-    println!("wast: {passed} passed, {failed} failed");
+    emit(format!("wast: {passed} passed, {failed} failed\n"));
+    if let Err(e) = written {
+        return crate::output_failed("wasp wast", "the report", e);
+    }
     if failed == 0 {
         0
     } else {

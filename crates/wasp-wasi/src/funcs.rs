@@ -69,6 +69,14 @@ fn index(name: &str) -> usize {
     crate::ctx::function_index(name).expect("function is in WASI_FUNCTIONS")
 }
 
+/// Prints one traced line to the host's stderr, ignoring failure (a closed
+/// pipe or a full disk must not panic the host mid-call).
+#[cold]
+fn trace_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Prints one traced call to stderr.
 #[cold]
 fn trace(name: &str, args: &[String], r: &WasiResult<()>) {
@@ -76,7 +84,10 @@ fn trace(name: &str, args: &[String], r: &WasiResult<()>) {
         Ok(()) => "ok".to_string(),
         Err(e) => format!("{} ({})", e.name(), e.raw()),
     };
-    eprintln!("[wasi] {name}({}) -> {result}", args.join(", "));
+    trace_line(format_args!(
+        "[wasi] {name}({}) -> {result}",
+        args.join(", ")
+    ));
 }
 
 fn code(r: WasiResult<()>) -> i32 {
@@ -150,7 +161,7 @@ macro_rules! functions {
             linker.func_wrap(MODULE, "proc_exit", move |mut caller: Caller<'_, T>, rval: u32| -> wasp::Result<()> {
                 let ctx = get(caller.data_mut());
                 if ctx.trace {
-                    eprintln!("[wasi] proc_exit({rval})");
+                    trace_line(format_args!("[wasi] proc_exit({rval})"));
                 }
                 if ctx.denied & (1 << idx) != 0 {
                     return Err(wasp::Error::host(proc::ExitRefused::Denied));
