@@ -7,8 +7,25 @@
 //! | read / write | yes | `EISDIR` / `EBADF` | yes | yes | `ENOTCONN` |
 //! | pread / pwrite | yes | `EISDIR` | `ESPIPE` | `ESPIPE` | `ESPIPE` |
 //! | seek / tell | yes | `EBADF` | `ESPIPE` | `ESPIPE` | `ESPIPE` |
-//! | advise / allocate / set_size | yes | `EBADF` / `EBADF` / `EISDIR` | `ESPIPE` / `ESPIPE` / `EINVAL` | same | same |
+//! | advise / allocate / set_size | yes | `EBADF` / `EBADF` / `EISDIR` | `ESPIPE` / `EBADF` / `EBADF` | `ESPIPE` / `ESPIPE` / `EINVAL` | same as socket |
+//! | filestat_set_times | yes | yes | `EBADF` | host `futimens` | same as socket |
 //! | readdir | `ENOTDIR` | yes | `ENOTDIR` | `ENOTDIR` | `ENOTDIR` |
+//!
+//! # Standard streams never reach the host file behind them
+//!
+//! Fds 0-2 may be backed by host files the embedder opened (a terminal, a
+//! redirected file, a pipe), shared with other processes. Only the stream
+//! operations touch them: `fd_read` (stdin only) and `fd_write` (stdout and
+//! stderr only; the other direction is `EBADF` even when the host fd was
+//! opened read-write), `poll_oneoff` readiness, and `fstat` for
+//! `fd_fdstat_get`/`fd_filestat_get` (read-only metadata). Everything that
+//! would change the host file is refused without a host call:
+//! `fd_filestat_set_times`, `fd_filestat_set_size` and `fd_allocate` give
+//! `EBADF` (stream rights do not include them; wasmtime answers the same);
+//! `fd_seek`/`fd_tell`/`fd_pread`/`fd_pwrite`/`fd_advise` give `ESPIPE` as
+//! for a pipe; `fd_fdstat_set_flags` only records `nonblock` (never
+//! `F_SETFL` on the shared description) and refuses `append`;
+//! `fd_sync`/`fd_datasync` flush in-process writers only.
 //!
 //! An unknown fd is `EBADF` everywhere. Result pointers are bounds-checked
 //! *before* the operation, so an `EFAULT` never loses data already consumed.
@@ -116,8 +133,8 @@ pub fn fd_advise(
 /// needed (`posix_fallocate`; when the host filesystem cannot preallocate,
 /// the file is extended with `ftruncate`).
 /// Errors: `EINVAL` if `len` is 0 or the range overflows, `EROFS` beneath a
-/// read-only preopen, `EBADF` for an unknown fd or a directory, `ESPIPE` for
-/// streams and sockets.
+/// read-only preopen, `EBADF` for an unknown fd, a directory or a standard
+/// stream, `ESPIPE` for sockets.
 pub fn fd_allocate(
     ctx: &mut WasiCtx,
     _mem: &mut GuestMemory<'_>,
@@ -129,6 +146,7 @@ pub fn fd_allocate(
     let f = match &e.kind {
         Kind::File(f) => f,
         Kind::Dir(d) => return d.writable().and(Err(Errno::BADF)),
+        Kind::Stream(_) => return Err(Errno::BADF),
         _ => return Err(Errno::SPIPE),
     };
     if f.read_only {
@@ -307,8 +325,9 @@ pub fn fd_filestat_get(
 
 /// `fd_filestat_set_size(fd, size: filesize) -> errno`: `ftruncate`; new
 /// bytes read as zeros.
-/// Errors: `EBADF`, `EROFS` beneath a read-only preopen, `EISDIR` for a
-/// directory, `EINVAL` for non-files or a size above 2⁶³−1.
+/// Errors: `EBADF` (also for standard streams), `EROFS` beneath a read-only
+/// preopen, `EISDIR` for a directory, `EINVAL` for sockets or a size above
+/// 2⁶³−1.
 pub fn fd_filestat_set_size(
     ctx: &mut WasiCtx,
     _mem: &mut GuestMemory<'_>,
@@ -321,6 +340,7 @@ pub fn fd_filestat_set_size(
         Kind::File(_) if size > i64::MAX as u64 => Err(Errno::INVAL),
         Kind::File(f) => retry(|| rustix::fs::ftruncate(&f.file, size)),
         Kind::Dir(d) => d.writable().and(Err(Errno::ISDIR)),
+        Kind::Stream(_) => Err(Errno::BADF),
         _ => Err(Errno::INVAL),
     }
 }
@@ -364,7 +384,8 @@ pub(crate) fn timestamps(
 /// `fstflags`: `atim` (1) sets the access time to `atim`, `atim_now` (2) to
 /// the current time, `mtim` (4) / `mtim_now` (8) likewise for the
 /// modification time; unset fields are left alone (`futimens`).
-/// Errors: `EBADF`, `EINVAL` (bad flags), `EROFS` beneath a read-only preopen.
+/// Errors: `EBADF` (also for standard streams), `EINVAL` (bad flags), `EROFS`
+/// beneath a read-only preopen.
 pub fn fd_filestat_set_times(
     ctx: &mut WasiCtx,
     _mem: &mut GuestMemory<'_>,
@@ -377,6 +398,8 @@ pub fn fd_filestat_set_times(
     let ts = timestamps(atim, mtim, fst_flags)?;
     match &e.kind {
         Kind::File(f) if f.read_only => return Err(Errno::ROFS),
+        // Never the times of the host file behind a standard stream.
+        Kind::Stream(_) => return Err(Errno::BADF),
         Kind::Dir(d) => {
             d.writable()?;
             // Directory handles may be `O_PATH`, which `futimens` rejects.

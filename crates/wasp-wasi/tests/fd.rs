@@ -626,3 +626,55 @@ fn stdout_pipe_never_eagain() {
     drop(g);
     assert_eq!(reader.join().unwrap(), 300_000);
 }
+
+/// Host files opened read-write, given to the guest as its stdin, stdout
+/// and stderr; returns their paths (each holds `"host data"`).
+fn stdio_on_host_files(d: &std::path::Path) -> (G, Vec<std::path::PathBuf>) {
+    let paths: Vec<_> = (0..3).map(|i| d.join(format!("stdio{i}"))).collect();
+    let open = |p: &std::path::Path| {
+        fs::write(p, b"host data").unwrap();
+        fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(p)
+            .unwrap()
+    };
+    let mut b = WasiCtxBuilder::new();
+    b.stdin_fd(open(&paths[0]))
+        .stdout_fd(open(&paths[1]))
+        .stderr_fd(open(&paths[2]));
+    (G::new(b.build()), paths)
+}
+
+#[test]
+fn stdio_never_changes_the_host_files_behind_it() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut g, paths) = stdio_on_host_files(d.path());
+    let before: Vec<_> = paths.iter().map(|p| fs::metadata(p).unwrap()).collect();
+    let t = 1_000_000_000u64 * 1_000_000_000;
+    for fd in 0..3u64 {
+        let both = (FSTFLAGS_ATIM | FSTFLAGS_MTIM) as u64;
+        assert_eq!(
+            g.call("fd_filestat_set_times", &[fd, t, t, both]),
+            errno(Errno::BADF),
+            "set_times({fd})"
+        );
+        assert_eq!(
+            g.call("fd_filestat_set_size", &[fd, 0]),
+            errno(Errno::BADF),
+            "set_size({fd})"
+        );
+        assert_eq!(
+            g.call("fd_allocate", &[fd, 0, 1 << 20]),
+            errno(Errno::BADF),
+            "allocate({fd})"
+        );
+    }
+    use std::os::unix::fs::MetadataExt;
+    for (p, m) in paths.iter().zip(&before) {
+        let now = fs::metadata(p).unwrap();
+        assert_eq!(now.len(), 9, "{}", p.display());
+        assert_eq!((now.mtime(), now.mtime_nsec()), (m.mtime(), m.mtime_nsec()));
+        assert_eq!((now.atime(), now.atime_nsec()), (m.atime(), m.atime_nsec()));
+    }
+}
