@@ -57,7 +57,7 @@ pub use func::{
 };
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
-pub use module::Module;
+pub use module::{EntityIndex, GlobalInit, Module, SegmentKind};
 #[doc(hidden)]
 pub use store::StoreId;
 pub use store::{AsContext, AsContextMut, InterruptHandle, Store, StoreContext, StoreContextMut};

@@ -225,7 +225,7 @@ fn report(r: &Report) -> Json {
             })
             .collect(),
     );
-    let go = r.scan.go.as_ref().map_or(Json::Null, |g| {
+    let go = r.go.as_ref().map_or(Json::Null, |g| {
         Json::obj()
             .with("version", g.go_version.as_str())
             .with("path", g.path.clone())
@@ -283,15 +283,15 @@ fn report(r: &Report) -> Json {
         .with(
             "data",
             Json::obj()
-                .with("active", r.scan.data.active)
-                .with("passive", r.scan.data.passive)
-                .with("bytes", r.scan.data.bytes),
+                .with("active", r.data.active)
+                .with("passive", r.data.passive)
+                .with("bytes", r.data.bytes),
         )
         .with(
             "elements",
             Json::obj()
-                .with("segments", r.scan.elems.segments)
-                .with("items", r.scan.elems.items),
+                .with("segments", r.elems.segments)
+                .with("items", r.elems.items),
         )
         .with(
             "custom_sections",

@@ -1,14 +1,12 @@
-//! One `wasmparser` pass over a (validated) module for what the engine's
-//! API does not expose: the Wasm features the module uses (with the
-//! operators or constructs that show it), data and element segments, the
-//! initial values of globals, and the active data laid out in memory (for
-//! Go's build info).
+//! One `wasmparser` pass over a (validated) module for what the engine does
+//! not decode: the Wasm features the module uses (with the operators or
+//! constructs that show it) and the `producers` custom section. Everything
+//! else in the report comes from the loaded `wasp::Module` (`model.rs`).
 
-use super::goinfo;
 use std::collections::BTreeMap;
 use wasmparser::{
-    BlockType, CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind,
-    KnownCustom, Operator, Parser, Payload, RefType, TypeRef, ValType,
+    BlockType, CompositeInnerType, DataKind, ElementKind, ExternalKind, KnownCustom, Operator,
+    Parser, Payload, RefType, TypeRef, ValType,
 };
 
 /// A Wasm feature beyond the MVP (1.0) that a module can use.
@@ -52,41 +50,11 @@ impl Feature {
     }
 }
 
-/// Data segment totals.
-#[derive(Debug, Default, Clone)]
-pub struct DataStats {
-    /// Active segments.
-    pub active: usize,
-    /// Passive segments.
-    pub passive: usize,
-    /// Bytes in all segments.
-    pub bytes: u64,
-}
-
-/// Element segment totals.
-#[derive(Debug, Default, Clone)]
-pub struct ElemStats {
-    /// Segments (active, passive and declared).
-    pub segments: usize,
-    /// Items in all segments.
-    pub items: u64,
-}
-
 /// What the scan found.
 #[derive(Debug, Default)]
 pub struct Scan {
     /// Feature → construct (operator name or description) → number of uses.
     pub features: BTreeMap<Feature, BTreeMap<&'static str, u64>>,
-    /// Data segments.
-    pub data: DataStats,
-    /// Element segments.
-    pub elems: ElemStats,
-    /// Initial value of each defined global (`i32.const 65536`, `global.get 0`, ...).
-    pub global_inits: Vec<String>,
-    /// Go's build info, if the data holds it.
-    pub go: Option<goinfo::GoBuildInfo>,
-    /// Each export's kind and index, in export order.
-    pub exports: Vec<(ExternalKind, u32)>,
     /// The `producers` section: (field, [(name, version)]), e.g.
     /// `("language", [("Go", "go1.27.3")])`.
     pub producers: Vec<(String, Vec<(String, String)>)>,
@@ -95,30 +63,6 @@ pub struct Scan {
 impl Scan {
     fn note(&mut self, f: Feature, what: &'static str) {
         *self.features.entry(f).or_default().entry(what).or_default() += 1;
-    }
-}
-
-/// Describes a constant expression by its first operator.
-fn const_expr(e: &ConstExpr<'_>) -> String {
-    let mut r = e.get_operators_reader();
-    match r.read() {
-        Ok(Operator::I32Const { value }) => format!("i32.const {value}"),
-        Ok(Operator::I64Const { value }) => format!("i64.const {value}"),
-        Ok(Operator::F32Const { value }) => format!("f32.const {}", f32::from_bits(value.bits())),
-        Ok(Operator::F64Const { value }) => format!("f64.const {}", f64::from_bits(value.bits())),
-        Ok(Operator::RefNull { .. }) => "ref.null".to_string(),
-        Ok(Operator::RefFunc { function_index }) => format!("ref.func {function_index}"),
-        Ok(Operator::GlobalGet { global_index }) => format!("global.get {global_index}"),
-        _ => "(expression)".to_string(),
-    }
-}
-
-/// The constant address of an active data segment, if it is one.
-fn const_addr(e: &ConstExpr<'_>) -> Option<u64> {
-    match e.get_operators_reader().read().ok()? {
-        Operator::I32Const { value } => Some(u64::from(value as u32)),
-        Operator::I64Const { value } => Some(value as u64),
-        _ => None,
     }
 }
 
@@ -191,7 +135,6 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
     let mut func_types: Vec<u32> = Vec::new();
     let mut global_mutable: Vec<bool> = Vec::new();
     let mut tables = 0usize;
-    let mut segments: Vec<(u64, &[u8])> = Vec::new();
     for payload in Parser::new(0).parse_all(bytes) {
         match payload? {
             Payload::TypeSection(r) => {
@@ -249,13 +192,11 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
                     if is_extern(g.ty.content_type) {
                         s.note(Feature::ReferenceTypes, "externref");
                     }
-                    s.global_inits.push(const_expr(&g.init_expr));
                 }
             }
             Payload::ExportSection(r) => {
                 for e in r {
                     let e = e?;
-                    s.exports.push((e.kind, e.index));
                     if e.kind == ExternalKind::Global
                         && global_mutable.get(e.index as usize) == Some(&true)
                     {
@@ -265,13 +206,7 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
             }
             Payload::ElementSection(r) => {
                 for e in r {
-                    let e = e?;
-                    s.elems.segments += 1;
-                    s.elems.items += u64::from(match &e.items {
-                        ElementItems::Functions(f) => f.count(),
-                        ElementItems::Expressions(_, x) => x.count(),
-                    });
-                    match e.kind {
+                    match e?.kind {
                         ElementKind::Passive => {
                             s.note(Feature::BulkMemory, "passive element segment")
                         }
@@ -288,22 +223,8 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
             }
             Payload::DataSection(r) => {
                 for d in r {
-                    let d = d?;
-                    s.data.bytes += d.data.len() as u64;
-                    match d.kind {
-                        DataKind::Passive => {
-                            s.data.passive += 1;
-                            s.note(Feature::BulkMemory, "passive data segment");
-                        }
-                        DataKind::Active {
-                            memory_index,
-                            offset_expr,
-                        } => {
-                            s.data.active += 1;
-                            if let (0, Some(addr)) = (memory_index, const_addr(&offset_expr)) {
-                                segments.push((addr, d.data));
-                            }
-                        }
+                    if let DataKind::Passive = d?.kind {
+                        s.note(Feature::BulkMemory, "passive data segment");
                     }
                 }
             }
@@ -355,14 +276,6 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
     if tables > 1 {
         s.note(Feature::ReferenceTypes, "several tables");
     }
-    let go_version = s
-        .producers
-        .iter()
-        .filter(|(field, _)| field == "language")
-        .flat_map(|(_, values)| values)
-        .find(|(name, _)| name == "Go")
-        .map(|(_, version)| version.clone());
-    s.go = goinfo::read(&goinfo::Memory::new(segments), go_version.as_deref());
     Ok(s)
 }
 
@@ -426,18 +339,5 @@ mod tests {
             let wat = wat.replace("(block (param i32)", "(i32.const 1) (block (param i32)");
             assert_eq!(features(&wat), vec![want], "{body}");
         }
-    }
-
-    #[test]
-    fn globals_data_and_elements() {
-        let wat = r#"(module (memory 1) (table 4 funcref)
-            (global i32 (i32.const 65536)) (global (mut i64) (i64.const -1))
-            (func $f) (elem (i32.const 0) $f $f)
-            (data (i32.const 8) "abc") (data (i32.const 100) "de"))"#;
-        let s = scan(&wat::parse_str(wat).unwrap()).unwrap();
-        assert_eq!(s.global_inits, ["i32.const 65536", "i64.const -1"]);
-        assert_eq!((s.data.active, s.data.passive, s.data.bytes), (2, 0, 5));
-        assert_eq!((s.elems.segments, s.elems.items), (1, 2));
-        assert!(s.go.is_none());
     }
 }

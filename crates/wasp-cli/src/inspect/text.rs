@@ -161,7 +161,7 @@ fn write_head(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{head}")?;
 
-    let Some(g) = &r.scan.go else {
+    let Some(g) = &r.go else {
         return Ok(());
     };
     let mut s = g.go_version.clone();
@@ -246,7 +246,7 @@ fn write_contents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             Some((i, None)) => format!("function {i}"),
         },
     )?;
-    let d = &r.scan.data;
+    let d = &r.data;
     let mut data = format!(
         "{}, {}",
         plural(d.active + d.passive, "segment", "segments"),
@@ -256,14 +256,14 @@ fn write_contents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         data += &format!(" ({} passive)", d.passive);
     }
     row(out, "data", data)?;
-    if r.scan.elems.segments > 0 {
+    if r.elems.segments > 0 {
         row(
             out,
             "elements",
             format!(
                 "{}, {}",
-                plural(r.scan.elems.segments, "segment", "segments"),
-                plural(r.scan.elems.items as usize, "item", "items")
+                plural(r.elems.segments, "segment", "segments"),
+                plural(r.elems.items as usize, "item", "items")
             ),
         )?;
     }
@@ -467,7 +467,7 @@ fn write_policy(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             "warning: a denied proc_exit traps instead of exiting",
         )?;
     }
-    if r.scan.go.is_some() {
+    if r.go.is_some() {
         let fatal: Vec<&str> = denied
             .iter()
             .copied()

@@ -9,6 +9,8 @@ mod const_expr;
 mod parse;
 
 pub(crate) use const_expr::ConstExpr;
+
+use const_expr::ConstOp;
 pub(crate) use parse::features;
 
 use crate::engine::Engine;
@@ -17,17 +19,69 @@ use crate::ir::CompiledFunc;
 use crate::types::{
     ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, TableType, ValType,
 };
+use crate::value::Val;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-/// What an import or export refers to, by index in the module's index spaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EntityIndex {
+/// What an import or export refers to: its kind and its index in the
+/// module's index space of that kind (imported entities come first in each
+/// space). See [`Module::imports_indexed`] and [`Module::exports_indexed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityIndex {
+    /// Function `n`.
     Func(u32),
+    /// Table `n`.
     Table(u32),
+    /// Memory `n`.
     Memory(u32),
+    /// Global `n`.
     Global(u32),
+}
+
+impl EntityIndex {
+    /// The index within its kind's index space.
+    pub fn index(self) -> u32 {
+        match self {
+            EntityIndex::Func(i)
+            | EntityIndex::Table(i)
+            | EntityIndex::Memory(i)
+            | EntityIndex::Global(i) => i,
+        }
+    }
+}
+
+/// Where a data or element segment goes (see [`Module::data_segments`] and
+/// [`Module::element_segments`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentKind {
+    /// Copied only on request (`memory.init`, `table.init`).
+    Passive,
+    /// Copied at instantiation into memory or table `index`.
+    Active {
+        /// The memory (data) or table (elements) it initialises.
+        index: u32,
+        /// Where it starts, when the offset expression is a constant
+        /// (`None` when it reads a global, known only at instantiation).
+        offset: Option<u64>,
+    },
+    /// Declared only (element segments): the functions `ref.func` may name.
+    Declared,
+}
+
+/// The initial value of a defined global, as its constant expression gives
+/// it (see [`Module::global_init`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum GlobalInit {
+    /// A constant: `i32.const 5`, `f64.const 1.5`, or `ref.null` (a null
+    /// [`Val::FuncRef`] or [`Val::ExternRef`]).
+    Value(Val),
+    /// `ref.func n`: a reference to function `n`.
+    RefFunc(u32),
+    /// `global.get n`: the value of (imported) global `n`.
+    GlobalGet(u32),
+    /// An expression of several operators.
+    Expression,
 }
 
 #[derive(Debug, Clone)]
@@ -47,8 +101,7 @@ pub(crate) enum SegmentMode {
 #[derive(Debug, Clone)]
 pub(crate) struct ElemSegment {
     pub mode: SegmentMode,
-    /// Element type (kept for `wasp inspect`-style reporting).
-    #[allow(dead_code)]
+    /// Element type (for [`Module::element_segments`]).
     pub ty: ValType,
     pub items: Vec<ConstExpr>,
 }
@@ -174,23 +227,85 @@ impl Module {
 
     /// The module's imports, in order.
     pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType<'_>> + '_ {
-        self.inner.info.imports.iter().map(|imp| ImportType {
-            module: &imp.module,
-            name: &imp.name,
-            ty: self.inner.info.entity_type(imp.index),
+        self.imports_indexed().map(|(imp, _)| imp)
+    }
+
+    /// The module's imports, in order, each with the index it takes in its
+    /// kind's index space (the second imported memory is memory 1).
+    pub fn imports_indexed(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (ImportType<'_>, EntityIndex)> + '_ {
+        self.inner.info.imports.iter().map(|imp| {
+            let ty = ImportType {
+                module: &imp.module,
+                name: &imp.name,
+                ty: self.inner.info.entity_type(imp.index),
+            };
+            (ty, imp.index)
         })
     }
 
     /// The module's exports, in order.
     pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType<'_>> + '_ {
-        self.inner
-            .info
-            .exports
-            .iter()
-            .map(|(name, idx)| ExportType {
+        self.exports_indexed().map(|(export, _)| export)
+    }
+
+    /// The module's exports, in order, each with the entity it refers to
+    /// (kind and index: an export of imported function 0 is `Func(0)`).
+    pub fn exports_indexed(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (ExportType<'_>, EntityIndex)> + '_ {
+        self.inner.info.exports.iter().map(|(name, idx)| {
+            let ty = ExportType {
                 name,
                 ty: self.inner.info.entity_type(*idx),
-            })
+            };
+            (ty, *idx)
+        })
+    }
+
+    /// The initial value of global `index` (imported globals first), or
+    /// `None` when that global is imported or does not exist.
+    pub fn global_init(&self, index: u32) -> Option<GlobalInit> {
+        let info = &self.inner.info;
+        let expr = info
+            .global_inits
+            .get(index.checked_sub(info.num_imported_globals)? as usize)?;
+        Some(match expr.ops.as_slice() {
+            [ConstOp::Value(v)] => GlobalInit::Value(match info.globals[index as usize].content {
+                ValType::I32 => Val::I32(*v as u32 as i32),
+                ValType::I64 => Val::I64(*v as i64),
+                ValType::F32 => Val::F32(*v as u32),
+                ValType::F64 => Val::F64(*v),
+                // The only constant reference is `ref.null`.
+                ValType::FuncRef => Val::FuncRef(None),
+                ValType::ExternRef => Val::ExternRef(None),
+            }),
+            [ConstOp::RefFunc(f)] => GlobalInit::RefFunc(*f),
+            [ConstOp::GlobalGet(g)] => GlobalInit::GlobalGet(*g),
+            _ => GlobalInit::Expression,
+        })
+    }
+
+    /// The data segments, in order: where each goes and its bytes.
+    pub fn data_segments(&self) -> impl ExactSizeIterator<Item = (SegmentKind, &[u8])> + '_ {
+        self.inner
+            .info
+            .datas
+            .iter()
+            .map(|d| (d.mode.kind(), &self.inner.bytes[d.bytes.clone()]))
+    }
+
+    /// The element segments, in order: where each goes, its element type
+    /// and its number of items.
+    pub fn element_segments(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (SegmentKind, ValType, usize)> + '_ {
+        self.inner
+            .info
+            .elems
+            .iter()
+            .map(|e| (e.mode.kind(), e.ty, e.items.len()))
     }
 
     /// The custom sections: (name, payload bytes), in order.
@@ -262,6 +377,26 @@ impl Module {
             .iter()
             .filter(|c| c.get().is_some())
             .count()
+    }
+}
+
+impl SegmentMode {
+    /// The public view: a constant offset evaluated, one reading a global left unknown.
+    fn kind(&self) -> SegmentKind {
+        match self {
+            SegmentMode::Passive => SegmentKind::Passive,
+            SegmentMode::Declared => SegmentKind::Declared,
+            SegmentMode::Active { index, offset } => {
+                let constant = offset
+                    .ops
+                    .iter()
+                    .all(|op| !matches!(op, ConstOp::RefFunc(_) | ConstOp::GlobalGet(_)));
+                SegmentKind::Active {
+                    index: *index,
+                    offset: constant.then(|| offset.eval(|_| 0, |_| 0)),
+                }
+            }
+        }
     }
 }
 
