@@ -4,7 +4,7 @@
 //!
 //! | call | file | directory | stream (stdio) | socket | listener |
 //! |---|---|---|---|---|---|
-//! | read / write | yes | `EISDIR` / `EBADF` | yes | yes | `ENOTCONN` |
+//! | read / write | yes | `EISDIR` / `EBADF` | stdin reads, stdout/stderr write; `EBADF` the other way | yes | `ENOTCONN` |
 //! | pread / pwrite | yes | `EISDIR` | `ESPIPE` | `ESPIPE` | `ESPIPE` |
 //! | seek / tell | yes | `EBADF` | `ESPIPE` | `ESPIPE` | `ESPIPE` |
 //! | advise / allocate / set_size | yes | `EBADF` / `EBADF` / `EISDIR` | `ESPIPE` / `EBADF` / `EBADF` | `ESPIPE` / `ESPIPE` / `EINVAL` | same as socket |
@@ -49,17 +49,20 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStringExt;
 
 /// What `fd_read`, `fd_pread`, `fd_write` and `fd_pwrite` start with: the
-/// descriptor, the guest's iovecs as one bounded batch (see
-/// [`GuestMemory::iovecs`]) and the result pointer checked, in that order.
+/// descriptor holding `right` (see [`Entry::require`]), the guest's iovecs
+/// as one bounded batch (see [`GuestMemory::iovecs`]) and the result pointer
+/// checked, in that order.
 fn io_start<'c>(
     ctx: &'c mut WasiCtx,
     mem: &GuestMemory<'_>,
     fd: u32,
+    right: u64,
     iovs: u32,
     iovs_len: u32,
     result_ptr: u32,
 ) -> WasiResult<(&'c mut Entry, Vec<IoVec>)> {
     let e = ctx.table.get_mut(fd)?;
+    e.require(right)?;
     let iovs = mem.iovecs(iovs, iovs_len)?;
     mem.check(result_ptr, 4)?;
     Ok((e, iovs))
@@ -426,7 +429,8 @@ pub fn fd_pread(
     offset: u64,
     nread_ptr: u32,
 ) -> WasiResult<()> {
-    let (e, iovs) = io_start(ctx, mem, fd, iovs, iovs_len, nread_ptr)?;
+    let right = rights::FD_READ | rights::FD_SEEK;
+    let (e, iovs) = io_start(ctx, mem, fd, right, iovs, iovs_len, nread_ptr)?;
     let f = positioned(e, offset, false)?;
     let n = mem.read_into(&iovs, |buf| {
         retry(|| rustix::io::pread(&f.file, &mut *buf, offset))
@@ -449,7 +453,8 @@ pub fn fd_pwrite(
     offset: u64,
     nwritten_ptr: u32,
 ) -> WasiResult<()> {
-    let (e, iovs) = io_start(ctx, mem, fd, iovs, iovs_len, nwritten_ptr)?;
+    let right = rights::FD_WRITE | rights::FD_SEEK;
+    let (e, iovs) = io_start(ctx, mem, fd, right, iovs, iovs_len, nwritten_ptr)?;
     let f = positioned(e, offset, true)?;
     let parts = mem.gather(&iovs);
     let n = if parts.is_empty() {
@@ -527,7 +532,7 @@ pub fn fd_read(
     iovs_len: u32,
     nread_ptr: u32,
 ) -> WasiResult<()> {
-    let (e, iovs) = io_start(ctx, mem, fd, iovs, iovs_len, nread_ptr)?;
+    let (e, iovs) = io_start(ctx, mem, fd, rights::FD_READ, iovs, iovs_len, nread_ptr)?;
     let nonblock = e.nonblock();
     let n = match &mut e.kind {
         Kind::File(f) => {
@@ -564,7 +569,7 @@ pub fn fd_write(
     iovs_len: u32,
     nwritten_ptr: u32,
 ) -> WasiResult<()> {
-    let (e, iovs) = io_start(ctx, mem, fd, iovs, iovs_len, nwritten_ptr)?;
+    let (e, iovs) = io_start(ctx, mem, fd, rights::FD_WRITE, iovs, iovs_len, nwritten_ptr)?;
     let nonblock = e.nonblock();
     let parts = mem.gather(&iovs);
     let n = match &mut e.kind {

@@ -4,6 +4,8 @@
 //! from 3 in the order they were given, then preopened TCP listeners. New
 //! descriptors take the lowest free number (like POSIX; the spec allows any
 //! number below 2³¹). Closing a preopen is allowed.
+//!
+//! Each descriptor carries its rights (see [`Entry::require`]).
 
 use crate::errno::{Errno, WasiResult};
 use crate::stdio::Stream;
@@ -141,6 +143,22 @@ impl Entry {
         }
     }
 
+    /// Checks that the descriptor holds every bit of `right`.
+    ///
+    /// Standard streams: reading needs `fd_read` and writing `fd_write`; a
+    /// stream lacking its direction gives `EBADF` (as POSIX `read`/`write`
+    /// on a descriptor opened the other way). Their other rights, and those
+    /// of sockets, are advisory.
+    pub fn require(&self, right: u64) -> WasiResult<()> {
+        let missing = right & !self.rights_base;
+        match &self.kind {
+            Kind::Stream(_) if missing & (rights::FD_READ | rights::FD_WRITE) != 0 => {
+                Err(Errno::BADF)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Whether the guest asked for non-blocking I/O on this descriptor.
     pub fn nonblock(&self) -> bool {
         self.flags & types::FDFLAGS_NONBLOCK != 0
@@ -178,16 +196,30 @@ impl FdTable {
     }
 
     /// Inserts at the lowest free number; `EMFILE` when the table is full.
-    pub fn insert(&mut self, entry: Entry) -> WasiResult<u32> {
-        if let Some(fd) = self.free.pop_first() {
+    ///
+    /// Standard streams only come from the builder, which inserts stdin,
+    /// stdout and stderr as fds 0, 1 and 2: here each gets its direction
+    /// (stdin may only be read, stdout and stderr only written), whatever
+    /// the host fd behind it allows. The rights then travel with the entry
+    /// (`fd_renumber`).
+    pub fn insert(&mut self, mut entry: Entry) -> WasiResult<u32> {
+        let fd = match self.free.first() {
+            Some(&fd) => fd,
+            None if self.slots.len() as u32 >= MAX_FDS => return Err(Errno::MFILE),
+            None => self.slots.len() as u32,
+        };
+        if let Kind::Stream(_) = entry.kind {
+            entry.rights_base &= if fd == 0 {
+                !rights::FD_WRITE
+            } else {
+                !rights::FD_READ
+            };
+        }
+        if self.free.remove(&fd) {
             self.slots[fd as usize] = Some(entry);
-            return Ok(fd);
+        } else {
+            self.slots.push(Some(entry));
         }
-        let fd = self.slots.len() as u32;
-        if fd >= MAX_FDS {
-            return Err(Errno::MFILE);
-        }
-        self.slots.push(Some(entry));
         Ok(fd)
     }
 

@@ -51,13 +51,14 @@ fn stdio_streams() {
     // wrong directions
     assert_eq!(g.write(0, b"x"), Err(Errno::BADF));
     assert_eq!(g.read(1, 4), Err(Errno::BADF));
-    // fdstat of an in-process stream: character device, stream rights
+    // fdstat of an in-process stream: character device, stream rights for
+    // its one direction (stdout writes)
     let st = g.alloc(24);
     g.put(st, &[MARK; 24]);
     assert_eq!(g.call("fd_fdstat_get", &[1, st as u64]), 0);
     let mut want = [0u8; 24];
     want[0] = FILETYPE_CHARACTER_DEVICE;
-    want[8..16].copy_from_slice(&rights::STREAM.to_le_bytes());
+    want[8..16].copy_from_slice(&(rights::STREAM & !rights::FD_READ).to_le_bytes());
     assert_eq!(g.get(st, 24), &want);
     // Go's start-up: NONBLOCK on 0, 1, 2 is accepted and reported
     for fd in 0..3u64 {
@@ -677,4 +678,35 @@ fn stdio_never_changes_the_host_files_behind_it() {
         assert_eq!((now.mtime(), now.mtime_nsec()), (m.mtime(), m.mtime_nsec()));
         assert_eq!((now.atime(), now.atime_nsec()), (m.atime(), m.atime_nsec()));
     }
+}
+
+#[test]
+fn stdin_is_read_only_and_stdout_stderr_write_only() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut g, paths) = stdio_on_host_files(d.path());
+    // The host opened all three read-write; the guest gets one direction.
+    assert_eq!(g.write(0, b"XX"), Err(Errno::BADF));
+    assert_eq!(g.read(1, 4), Err(Errno::BADF));
+    assert_eq!(g.read(2, 4), Err(Errno::BADF));
+    for p in &paths {
+        assert_eq!(fs::read(p).unwrap(), b"host data", "{}", p.display());
+    }
+    assert_eq!(g.read(0, 4).unwrap(), b"host");
+    assert_eq!(g.write(1, b"out").unwrap(), 3);
+    assert_eq!(g.write(2, b"err").unwrap(), 3);
+    // fdstat reports the direction (wasi-libc's fcntl(F_GETFL) reads it).
+    let st = g.alloc(24);
+    for (fd, has, lacks) in [
+        (0, rights::FD_READ, rights::FD_WRITE),
+        (1, rights::FD_WRITE, rights::FD_READ),
+        (2, rights::FD_WRITE, rights::FD_READ),
+    ] {
+        assert_eq!(g.call("fd_fdstat_get", &[fd, st as u64]), 0);
+        let base = g.u64(st + 8);
+        assert_eq!((base & has, base & lacks), (has, 0), "fd {fd}");
+    }
+    // The direction moves with the descriptor.
+    assert_eq!(g.call("fd_renumber", &[0, 2]), 0);
+    assert_eq!(g.write(2, b"x"), Err(Errno::BADF));
+    assert_eq!(g.read(2, 5).unwrap(), b" data");
 }
