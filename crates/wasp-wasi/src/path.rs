@@ -215,8 +215,10 @@ pub fn path_link(
 ///   would otherwise be opened for nothing.
 /// - `dirflags` `symlink_follow` (1): follow a final symlink; without it a
 ///   final symlink gives `ELOOP` (`ENOTDIR` with `directory`).
-/// - A directory opened without `oflags::directory` gives `EISDIR` (Go then
-///   retries with `directory`).
+/// - A directory opens with or without `oflags::directory` (one or more
+///   trailing slashes are fine); asking to write it (`fd_write`, `append`,
+///   `trunc`) gives `EISDIR`, `directory` with `creat` gives `EINVAL`. A
+///   non-directory with a trailing slash gives `ENOTDIR`.
 /// - `fdflags`: `append`, `dsync`, `rsync`, `sync` go to the host open;
 ///   `nonblock` is recorded (regular files are always ready).
 /// - The rights of the new fd are the requested ones that apply to its type
@@ -260,8 +262,11 @@ pub fn path_open(
     let read_only = d.read_only;
 
     let kind = if oflags & OFLAGS_DIRECTORY != 0 {
-        if creat || trunc || write {
+        if creat {
             return Err(Errno::INVAL);
+        }
+        if write {
+            return Err(Errno::ISDIR);
         }
         let sub = if follow {
             d.dir.open_dir(&p)
@@ -294,9 +299,17 @@ pub fn path_open(
         let file = d.dir.open_with(&p, &opts)?.into_std();
         let st = rustix::fs::fstat(&file)?;
         if types::filetype_from_mode(st.st_mode as u32) == FILETYPE_DIRECTORY {
-            return Err(Errno::ISDIR);
+            // Opened read-only (a directory opened for writing is EISDIR
+            // from the host): it serves as a directory handle as it is.
+            Kind::Dir(DirDesc {
+                dir: cap_std::fs::Dir::from_std_file(file),
+                preopen: None,
+                read_only,
+                listing: None,
+            })
+        } else {
+            Kind::File(FileDesc { file, read_only })
         }
-        Kind::File(FileDesc { file, read_only })
     };
     let mut entry = Entry::new(kind, fdflags);
     entry.rights_base &= rights_base;

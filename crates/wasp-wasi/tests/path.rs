@@ -45,6 +45,27 @@ fn tree() -> (tempfile::TempDir, std::path::PathBuf) {
     (root, sb)
 }
 
+/// `path_open` of a directory asking for every directory right as base and
+/// every right as inheriting (what a guest that opens files beneath it does).
+fn open_dir(g: &mut G, dir: u32, path: &str, oflags: u16) -> Result<u32, Errno> {
+    let (p, l) = g.bytes(path.as_bytes());
+    let out = g.alloc(4);
+    let (base, inheriting) = (rights::DIR, rights::DIR | rights::FILE);
+    let args = [
+        dir as u64,
+        1,
+        p,
+        l,
+        oflags as u64,
+        base,
+        inheriting,
+        0,
+        out as u64,
+    ];
+    g.ok("path_open", &args)?;
+    Ok(g.u32(out))
+}
+
 fn guest(sb: &Path, perms: DirPerms) -> G {
     let mut b = WasiCtxBuilder::new();
     b.preopened_dir(sb, "/sandbox", perms).unwrap();
@@ -208,15 +229,51 @@ fn links_inside_resolve_and_odd_paths() {
 }
 
 #[test]
-fn directory_needs_o_directory() {
+fn directories_open_with_or_without_o_directory() {
     let (_root, sb) = tree();
     let mut g = guest(&sb, DirPerms::ReadWrite);
-    assert_eq!(g.open(3, "sub", 0, R, 0), Err(Errno::ISDIR));
-    assert_eq!(g.open(3, ".", 0, R, 0), Err(Errno::ISDIR));
+    // Without O_DIRECTORY a directory opens too (the WASI test suite and
+    // wasmtime): with no rights at all, and through trailing slashes.
+    let st = g.alloc(24);
+    for (path, lookup) in [
+        ("sub", 1),
+        (".", 1),
+        ("sub/", 0),
+        ("sub///", 0),
+        ("sub/up//", 1),
+    ] {
+        let fd = g.open_flags(3, lookup, path, 0, 0, 0).unwrap();
+        assert_eq!(g.call("fd_fdstat_get", &[fd as u64, st as u64]), 0);
+        assert_eq!(g.get(st, 1)[0], FILETYPE_DIRECTORY, "{path}");
+        g.close(fd).unwrap();
+    }
+    // ... and works as a directory.
+    let fd = open_dir(&mut g, 3, "sub", 0).unwrap();
+    let inner = g.open(fd, "inner.txt", 0, R, 0).unwrap();
+    assert_eq!(g.read(inner, 100).unwrap(), b"inner");
+    let (buf, used) = (g.alloc(256), g.alloc(4));
+    assert_eq!(
+        g.call("fd_readdir", &[fd as u64, buf as u64, 256, 0, used as u64]),
+        0
+    );
+    assert_eq!(
+        g.u32(used),
+        5 * 24 + 1 + 2 + 9 + 2 + 4,
+        ". .. inner.txt up upup"
+    );
+    g.close(inner).unwrap();
+    g.close(fd).unwrap();
+    // A file with a trailing slash is not a directory.
+    for path in ["file.txt/", "file.txt///"] {
+        assert_eq!(g.open(3, path, 0, 0, 0), Err(Errno::NOTDIR), "{path}");
+    }
+    // Asking to write a directory: EISDIR, with or without O_DIRECTORY.
     assert_eq!(g.open(3, "sub", 0, RW, 0), Err(Errno::ISDIR));
+    let rw = rights::FD_READ | rights::FD_WRITE;
+    assert_eq!(g.open(3, ".", OFLAGS_DIRECTORY, rw, 0), Err(Errno::ISDIR));
+    assert_eq!(g.open(3, ".", 0, rw, 0), Err(Errno::ISDIR));
     let fd = g.open(3, "sub", OFLAGS_DIRECTORY, rights::DIR, 0).unwrap();
     assert_eq!(fd, 4);
-    let st = g.alloc(24);
     assert_eq!(g.call("fd_fdstat_get", &[fd as u64, st as u64]), 0);
     assert_eq!(g.get(st, 1)[0], FILETYPE_DIRECTORY);
     assert_eq!(
