@@ -41,6 +41,7 @@ use cap_fs_ext::{
     DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt,
     SystemTimeSpec,
 };
+use cap_std::fs::OpenOptionsExt;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
@@ -281,9 +282,17 @@ pub fn path_open(
         })
     } else {
         let mut opts = cap_std::fs::OpenOptions::new();
+        // `append` goes in as a raw `O_APPEND`: std's (and cap-std's)
+        // `append(true)` refuses `truncate(true)` with EINVAL, and wasi-libc
+        // asks for both on `open(O_CREAT|O_TRUNC|O_WRONLY|O_APPEND)`.
+        let raw_append = if append {
+            rustix::fs::OFlags::APPEND.bits() as i32
+        } else {
+            0
+        };
         opts.read(read)
-            .write(write && !append)
-            .append(append)
+            .write(write)
+            .custom_flags(raw_append)
             .truncate(trunc)
             .create(creat && !excl)
             .create_new(creat && excl)
