@@ -11,6 +11,16 @@
 //! | filestat_set_times | yes | yes | `EBADF` | host `futimens` | same as socket |
 //! | readdir | `ENOTDIR` | yes | `ENOTDIR` | `ENOTDIR` | `ENOTDIR` |
 //!
+//! # Rights
+//!
+//! On files and directories each call needs the right of its own name
+//! (`fd_read` for `fd_read`, `fd_readdir` for `fd_readdir`, ...;
+//! `fd_pread`/`fd_pwrite` also need `fd_seek`, and `fd_tell` is satisfied by
+//! `fd_tell` or `fd_seek`); without it the call is `ENOTCAPABLE` (`EROFS`
+//! beneath a read-only preopen, where mutating rights are never granted).
+//! `fd_close`, `fd_renumber`, `fd_fdstat_get`, `fd_fdstat_set_rights` and
+//! `fd_prestat_*` need none. See `Entry::require` for streams and sockets.
+//!
 //! # Standard streams never reach the host file behind them
 //!
 //! Fds 0-2 may be backed by host files the embedder opened (a terminal, a
@@ -108,7 +118,7 @@ pub fn fd_advise(
     len: u64,
     advice: u32,
 ) -> WasiResult<()> {
-    let e = ctx.table.get(fd)?;
+    let e = ctx.table.get_with(fd, rights::FD_ADVISE)?;
     if advice > ADVICE_MAX as u32 {
         return Err(Errno::INVAL);
     }
@@ -145,7 +155,7 @@ pub fn fd_allocate(
     offset: u64,
     len: u64,
 ) -> WasiResult<()> {
-    let e = ctx.table.get(fd)?;
+    let e = ctx.table.get_with(fd, rights::FD_ALLOCATE)?;
     let f = match &e.kind {
         Kind::File(f) => f,
         Kind::Dir(d) => return d.writable().and(Err(Errno::BADF)),
@@ -183,7 +193,12 @@ pub fn fd_close(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> WasiR
 }
 
 fn sync(ctx: &mut WasiCtx, fd: u32, data_only: bool) -> WasiResult<()> {
-    let e = ctx.table.get_mut(fd)?;
+    let right = if data_only {
+        rights::FD_DATASYNC
+    } else {
+        rights::FD_SYNC
+    };
+    let e = ctx.table.get_mut_with(fd, right)?;
     match &mut e.kind {
         Kind::File(f) => {
             if data_only {
@@ -252,7 +267,7 @@ pub fn fd_fdstat_set_flags(
     fd: u32,
     flags: u32,
 ) -> WasiResult<()> {
-    let e = ctx.table.get_mut(fd)?;
+    let e = ctx.table.get_mut_with(fd, rights::FD_FDSTAT_SET_FLAGS)?;
     if flags & !(FDFLAGS_ALL as u32) != 0 {
         return Err(Errno::INVAL);
     }
@@ -280,8 +295,8 @@ pub fn fd_fdstat_set_flags(
 
 /// `fd_fdstat_set_rights(fd, fs_rights_base, fs_rights_inheriting) -> errno`
 ///
-/// Narrows the rights reported by `fd_fdstat_get`. Rights are advisory in
-/// wasp (access is enforced by the host open mode and read-only preopens).
+/// Narrows the descriptor's rights (enforced on files and directories, see
+/// the module docs); rights can only shrink.
 /// Errors: `EBADF`, `ENOTCAPABLE` when asked to add a right.
 pub fn fd_fdstat_set_rights(
     ctx: &mut WasiCtx,
@@ -321,7 +336,7 @@ pub fn fd_filestat_get(
     fd: u32,
     buf: u32,
 ) -> WasiResult<()> {
-    let e = ctx.table.get(fd)?;
+    let e = ctx.table.get_with(fd, rights::FD_FILESTAT_GET)?;
     mem.check(buf, Filestat::SIZE as u64)?;
     entry_filestat(e)?.write(mem, buf)
 }
@@ -337,7 +352,7 @@ pub fn fd_filestat_set_size(
     fd: u32,
     size: u64,
 ) -> WasiResult<()> {
-    let e = ctx.table.get(fd)?;
+    let e = ctx.table.get_with(fd, rights::FD_FILESTAT_SET_SIZE)?;
     match &e.kind {
         Kind::File(f) if f.read_only => Err(Errno::ROFS),
         Kind::File(_) if size > i64::MAX as u64 => Err(Errno::INVAL),
@@ -397,7 +412,7 @@ pub fn fd_filestat_set_times(
     mtim: u64,
     fst_flags: u32,
 ) -> WasiResult<()> {
-    let e = ctx.table.get(fd)?;
+    let e = ctx.table.get_with(fd, rights::FD_FILESTAT_SET_TIMES)?;
     let ts = timestamps(atim, mtim, fst_flags)?;
     match &e.kind {
         Kind::File(f) if f.read_only => return Err(Errno::ROFS),
@@ -609,6 +624,12 @@ pub fn fd_seek(
     newoffset_ptr: u32,
 ) -> WasiResult<()> {
     let e = ctx.table.get(fd)?;
+    // `fd_tell` (a zero move from the current position) needs `fd_tell` or
+    // `fd_seek` (which implies it); any other move needs `fd_seek`.
+    let tell = offset == 0 && whence == WHENCE_CUR as u32;
+    if !(tell && e.rights_base & rights::FD_TELL != 0) {
+        e.require(rights::FD_SEEK)?;
+    }
     let pos = match whence {
         0 => {
             if offset < 0 {
@@ -725,7 +746,7 @@ pub fn fd_readdir(
     cookie: u64,
     bufused_ptr: u32,
 ) -> WasiResult<()> {
-    let e = ctx.table.get_mut(fd)?;
+    let e = ctx.table.get_mut_with(fd, rights::FD_READDIR)?;
     let d = match &mut e.kind {
         Kind::Dir(d) => d,
         _ => return Err(Errno::NOTDIR),

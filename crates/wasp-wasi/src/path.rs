@@ -46,12 +46,29 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-/// The directory behind `fd`: `EBADF` if unknown, `ENOTDIR` if not a directory.
-fn dir(ctx: &WasiCtx, fd: u32) -> WasiResult<&DirDesc> {
-    match &ctx.table.get(fd)?.kind {
-        Kind::Dir(d) => Ok(d),
+/// The descriptor `fd` and its directory: `EBADF` if unknown, `ENOTDIR` if
+/// not a directory.
+fn dir_entry(ctx: &WasiCtx, fd: u32) -> WasiResult<(&Entry, &DirDesc)> {
+    let e = ctx.table.get(fd)?;
+    match &e.kind {
+        Kind::Dir(d) => Ok((e, d)),
         _ => Err(Errno::NOTDIR),
     }
+}
+
+/// What every path call starts with: the directory behind `fd` holding
+/// `right` (`ENOTCAPABLE`, or `EROFS` for a mutation beneath a read-only
+/// preopen; see `Entry::require`), then the guest path.
+fn dir_path<'c>(
+    ctx: &'c WasiCtx,
+    mem: &GuestMemory<'_>,
+    fd: u32,
+    right: u64,
+    (ptr, len): (u32, u32),
+) -> WasiResult<(&'c DirDesc, PathBuf)> {
+    let (e, d) = dir_entry(ctx, fd)?;
+    e.require(right)?;
+    Ok((d, path(mem, ptr, len)?))
 }
 
 /// Reads a guest path (`ptr`, `len`).
@@ -91,8 +108,13 @@ pub fn path_create_directory(
     path_ptr: u32,
     path_len: u32,
 ) -> WasiResult<()> {
-    let d = dir(ctx, fd)?;
-    let p = path(mem, path_ptr, path_len)?;
+    let (d, p) = dir_path(
+        ctx,
+        mem,
+        fd,
+        rights::PATH_CREATE_DIRECTORY,
+        (path_ptr, path_len),
+    )?;
     d.writable()?;
     d.dir.create_dir(p).map_err(Errno::from)
 }
@@ -110,9 +132,14 @@ pub fn path_filestat_get(
     path_len: u32,
     buf: u32,
 ) -> WasiResult<()> {
-    let d = dir(ctx, fd)?;
+    let (d, p) = dir_path(
+        ctx,
+        mem,
+        fd,
+        rights::PATH_FILESTAT_GET,
+        (path_ptr, path_len),
+    )?;
     let follow = lookup_follow(flags)?;
-    let p = path(mem, path_ptr, path_len)?;
     mem.check(buf, Filestat::SIZE as u64)?;
     let m = if follow {
         d.dir.metadata(p)
@@ -153,9 +180,9 @@ pub fn path_filestat_set_times(
     mtim: u64,
     fst_flags: u32,
 ) -> WasiResult<()> {
-    let d = dir(ctx, fd)?;
+    let right = rights::PATH_FILESTAT_SET_TIMES;
+    let (d, p) = dir_path(ctx, mem, fd, right, (path_ptr, path_len))?;
     let follow = lookup_follow(flags)?;
-    let p = path(mem, path_ptr, path_len)?;
     if fst_flags & !0xf != 0 {
         return Err(Errno::INVAL);
     }
@@ -190,13 +217,23 @@ pub fn path_link(
     new_ptr: u32,
     new_len: u32,
 ) -> WasiResult<()> {
-    let old_dir = dir(ctx, old_fd)?;
-    let new_dir = dir(ctx, new_fd)?;
+    let (old_dir, old) = dir_path(
+        ctx,
+        mem,
+        old_fd,
+        rights::PATH_LINK_SOURCE,
+        (old_ptr, old_len),
+    )?;
+    let (new_dir, new) = dir_path(
+        ctx,
+        mem,
+        new_fd,
+        rights::PATH_LINK_TARGET,
+        (new_ptr, new_len),
+    )?;
     if lookup_follow(old_flags)? {
         return Err(Errno::INVAL);
     }
-    let old = path(mem, old_ptr, old_len)?;
-    let new = path(mem, new_ptr, new_len)?;
     old_dir.writable()?;
     new_dir.writable()?;
     old_dir
@@ -210,9 +247,9 @@ pub fn path_link(
 /// `fd_ptr` (the lowest free number).
 ///
 /// - `oflags`: `creat` (1), `directory` (2), `excl` (4), `trunc` (8).
-/// - Access: the file is opened for writing if `fs_rights_base` has
+/// - Access: the file is opened for writing if the granted rights have
 ///   `fd_write`, or `fdflags` has `append`, or `oflags` has `creat` or
-///   `trunc`; for reading if it has `fd_read` or `fd_readdir`, or when it
+///   `trunc`; for reading if they have `fd_read` or `fd_readdir`, or when it
 ///   would otherwise be opened for nothing.
 /// - `dirflags` `symlink_follow` (1): follow a final symlink; without it a
 ///   final symlink gives `ELOOP` (`ENOTDIR` with `directory`).
@@ -222,8 +259,14 @@ pub fn path_link(
 ///   non-directory with a trailing slash gives `ENOTDIR`.
 /// - `fdflags`: `append`, `dsync`, `rsync`, `sync` go to the host open;
 ///   `nonblock` is recorded (regular files are always ready).
-/// - The rights of the new fd are the requested ones that apply to its type
-///   (minus mutating rights beneath a read-only preopen).
+/// - Rights: the directory needs `path_open`, plus `path_create_file` for
+///   `creat` and `path_filestat_set_size` for `trunc` (`ENOTCAPABLE`). The
+///   new fd gets the requested rights that apply to its type, bounded by
+///   the directory's inheriting rights (minus mutating rights beneath a
+///   read-only preopen); asking for more is not an error, the extra rights
+///   are simply not granted. A new directory also gets
+///   `path_filestat_set_size` when it is asked for in inheriting (Go asks
+///   only there).
 ///
 /// Errors: see the module docs; `EROFS` for any write access beneath a
 /// read-only preopen, `EEXIST` (`creat|excl`), `ENOENT`, `EISDIR`, `ENOTDIR`,
@@ -242,24 +285,35 @@ pub fn path_open(
     fdflags: u32,
     fd_ptr: u32,
 ) -> WasiResult<()> {
-    let d = dir(ctx, fd)?;
+    dir_entry(ctx, fd)?;
     let follow = lookup_follow(dirflags)?;
     if oflags & !(OFLAGS_ALL as u32) != 0 || fdflags & !(FDFLAGS_ALL as u32) != 0 {
         return Err(Errno::INVAL);
     }
     let (oflags, fdflags) = (oflags as u16, fdflags as u16);
-    let p = path(mem, path_ptr, path_len)?;
-    mem.check(fd_ptr, 4)?;
-
     let creat = oflags & OFLAGS_CREAT != 0;
     let excl = oflags & OFLAGS_EXCL != 0;
     let trunc = oflags & OFLAGS_TRUNC != 0;
     let append = fdflags & FDFLAGS_APPEND != 0;
-    let write = rights_base & rights::FD_WRITE != 0 || append || creat || trunc;
-    let read = rights_base & (rights::FD_READ | rights::FD_READDIR) != 0 || !write;
-    if d.read_only && write {
+    let mut need = rights::PATH_OPEN;
+    if creat {
+        need |= rights::PATH_CREATE_FILE;
+    }
+    if trunc {
+        need |= rights::PATH_FILESTAT_SET_SIZE;
+    }
+    let (d, p) = dir_path(ctx, mem, fd, need, (path_ptr, path_len))?;
+    let inherited = ctx.table.get(fd)?.rights_inheriting;
+    mem.check(fd_ptr, 4)?;
+
+    if d.read_only && (rights_base & rights::FD_WRITE != 0 || append) {
         return Err(Errno::ROFS);
     }
+    // The host access follows the rights granted (asked for, bounded by the
+    // directory's inheriting rights).
+    let granted = rights_base & inherited;
+    let write = granted & rights::FD_WRITE != 0 || append || creat || trunc;
+    let read = granted & (rights::FD_READ | rights::FD_READDIR) != 0 || !write;
     let read_only = d.read_only;
 
     let kind = if oflags & OFLAGS_DIRECTORY != 0 {
@@ -321,8 +375,16 @@ pub fn path_open(
         }
     };
     let mut entry = Entry::new(kind, fdflags);
-    entry.rights_base &= rights_base;
-    entry.rights_inheriting &= rights_inheriting;
+    let mut base = rights_base;
+    if let Kind::Dir(_) = entry.kind {
+        // Go (syscall/fs_wasip1.go) counts `path_filestat_set_size` among
+        // the write rights, so it never asks for it on a directory (always
+        // opened read-only) but does in inheriting; granting it from there
+        // keeps `os.Root.Create` (`O_TRUNC` beneath such a directory) working.
+        base |= rights_inheriting & rights::PATH_FILESTAT_SET_SIZE;
+    }
+    entry.rights_base &= base & inherited;
+    entry.rights_inheriting &= rights_inheriting & inherited;
     let new = ctx.table.insert(entry)?;
     mem.write_u32(fd_ptr, new)
 }
@@ -345,8 +407,7 @@ pub fn path_readlink(
     buf_len: u32,
     nread_ptr: u32,
 ) -> WasiResult<()> {
-    let d = dir(ctx, fd)?;
-    let p = path(mem, path_ptr, path_len)?;
+    let (d, p) = dir_path(ctx, mem, fd, rights::PATH_READLINK, (path_ptr, path_len))?;
     mem.check(buf, buf_len as u64)?;
     mem.check(nread_ptr, 4)?;
     let target = d.dir.read_link_contents(p)?;
@@ -366,8 +427,13 @@ pub fn path_remove_directory(
     path_ptr: u32,
     path_len: u32,
 ) -> WasiResult<()> {
-    let d = dir(ctx, fd)?;
-    let p = path(mem, path_ptr, path_len)?;
+    let (d, p) = dir_path(
+        ctx,
+        mem,
+        fd,
+        rights::PATH_REMOVE_DIRECTORY,
+        (path_ptr, path_len),
+    )?;
     d.writable()?;
     d.dir.remove_dir(p).map_err(Errno::from)
 }
@@ -387,10 +453,14 @@ pub fn path_rename(
     new_ptr: u32,
     new_len: u32,
 ) -> WasiResult<()> {
-    let old_dir = dir(ctx, fd)?;
-    let new_dir = dir(ctx, new_fd)?;
-    let old = path(mem, old_ptr, old_len)?;
-    let new = path(mem, new_ptr, new_len)?;
+    let (old_dir, old) = dir_path(ctx, mem, fd, rights::PATH_RENAME_SOURCE, (old_ptr, old_len))?;
+    let (new_dir, new) = dir_path(
+        ctx,
+        mem,
+        new_fd,
+        rights::PATH_RENAME_TARGET,
+        (new_ptr, new_len),
+    )?;
     old_dir.writable()?;
     new_dir.writable()?;
     old_dir
@@ -412,9 +482,8 @@ pub fn path_symlink(
     new_ptr: u32,
     new_len: u32,
 ) -> WasiResult<()> {
-    let d = dir(ctx, fd)?;
+    let (d, new) = dir_path(ctx, mem, fd, rights::PATH_SYMLINK, (new_ptr, new_len))?;
     let old = path(mem, old_ptr, old_len)?;
-    let new = path(mem, new_ptr, new_len)?;
     d.writable()?;
     d.dir.symlink(old, new).map_err(Errno::from)
 }
@@ -430,8 +499,7 @@ pub fn path_unlink_file(
     path_ptr: u32,
     path_len: u32,
 ) -> WasiResult<()> {
-    let d = dir(ctx, fd)?;
-    let p = path(mem, path_ptr, path_len)?;
+    let (d, p) = dir_path(ctx, mem, fd, rights::PATH_UNLINK_FILE, (path_ptr, path_len))?;
     d.writable()?;
     d.dir.remove_file_or_symlink(p).map_err(Errno::from)
 }

@@ -143,19 +143,37 @@ impl Entry {
         }
     }
 
-    /// Checks that the descriptor holds every bit of `right`.
+    /// Checks that the descriptor holds every bit of `right` (the right of
+    /// the call about to run).
     ///
-    /// Standard streams: reading needs `fd_read` and writing `fd_write`; a
-    /// stream lacking its direction gives `EBADF` (as POSIX `read`/`write`
-    /// on a descriptor opened the other way). Their other rights, and those
-    /// of sockets, are advisory.
+    /// Files and directories: rights are enforced for the rights that apply
+    /// to the kind (`rights::FILE`, `rights::DIR`); a missing one is
+    /// `ENOTCAPABLE`, or `EROFS` for a mutating right beneath a read-only
+    /// preopen (those are never granted there). A right that does not apply
+    /// (`fd_read` on a directory) is left to the call, which answers with
+    /// the kind's own errno (`EISDIR`). Standard streams: reading needs
+    /// `fd_read` and writing `fd_write`; a stream lacking its direction gives
+    /// `EBADF` (as POSIX `read`/`write` on a descriptor opened the other
+    /// way). Their other rights, and those of sockets, are advisory.
     pub fn require(&self, right: u64) -> WasiResult<()> {
         let missing = right & !self.rights_base;
-        match &self.kind {
+        if missing == 0 {
+            return Ok(());
+        }
+        let (applicable, mutating, read_only) = match &self.kind {
+            Kind::File(f) => (rights::FILE, rights::FILE_MUTATING, f.read_only),
+            Kind::Dir(d) => (rights::DIR, rights::DIR_MUTATING, d.read_only),
             Kind::Stream(_) if missing & (rights::FD_READ | rights::FD_WRITE) != 0 => {
-                Err(Errno::BADF)
+                return Err(Errno::BADF)
             }
-            _ => Ok(()),
+            _ => return Ok(()),
+        };
+        if right & !applicable != 0 {
+            Ok(())
+        } else if read_only && missing & mutating != 0 {
+            Err(Errno::ROFS)
+        } else {
+            Err(Errno::NOTCAPABLE)
         }
     }
 
@@ -187,6 +205,20 @@ impl FdTable {
             .get_mut(fd as usize)
             .and_then(Option::as_mut)
             .ok_or(Errno::BADF)
+    }
+
+    /// The descriptor `fd` holding `right` ([`Entry::require`]), or `EBADF`.
+    pub fn get_with(&self, fd: u32, right: u64) -> WasiResult<&Entry> {
+        let e = self.get(fd)?;
+        e.require(right)?;
+        Ok(e)
+    }
+
+    /// The descriptor `fd` holding `right`, mutably.
+    pub fn get_mut_with(&mut self, fd: u32, right: u64) -> WasiResult<&mut Entry> {
+        let e = self.get_mut(fd)?;
+        e.require(right)?;
+        Ok(e)
     }
 
     /// Whether `fd` is open.

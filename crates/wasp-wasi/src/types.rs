@@ -195,13 +195,10 @@ pub mod rights {
         | FD_FILESTAT_SET_TIMES
         | POLL_FD_READWRITE;
 
-    /// Rights of a file that mutate it (dropped on read-only preopens).
-    pub const FILE_MUTATING: u64 = FD_WRITE
-        | FD_ALLOCATE
-        | FD_FILESTAT_SET_SIZE
-        | FD_FILESTAT_SET_TIMES
-        | FD_DATASYNC
-        | FD_SYNC;
+    /// Rights of a file that mutate it (dropped on read-only preopens;
+    /// syncing changes nothing and stays allowed).
+    pub const FILE_MUTATING: u64 =
+        FD_WRITE | FD_ALLOCATE | FD_FILESTAT_SET_SIZE | FD_FILESTAT_SET_TIMES;
 
     /// Rights that make sense on a directory.
     pub const DIR: u64 = FD_FDSTAT_SET_FLAGS
@@ -237,9 +234,7 @@ pub mod rights {
         | FD_FILESTAT_SET_TIMES
         | PATH_SYMLINK
         | PATH_REMOVE_DIRECTORY
-        | PATH_UNLINK_FILE
-        | FD_SYNC
-        | FD_DATASYNC;
+        | PATH_UNLINK_FILE;
 
     /// Rights of a character stream (stdin/stdout/stderr, pipes).
     pub const STREAM: u64 = FD_READ

@@ -236,7 +236,7 @@ fn file_io_seek_pread_pwrite_stat() {
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("f"), b"0123456789").unwrap();
     let mut g = with_dir(d.path());
-    let fd = g.open(3, "f", 0, RW, 0).unwrap() as u64;
+    let fd = g.open(3, "f", 0, rights::FILE, 0).unwrap() as u64;
     assert_eq!(g.read(fd as u32, 4).unwrap(), b"0123");
     g.put(0, &[MARK; 16]);
     assert_eq!(g.call("fd_tell", &[fd, 0]), 0);
@@ -356,17 +356,16 @@ fn file_io_seek_pread_pwrite_stat() {
     );
     assert_eq!(g.call("fd_filestat_get", &[3, st as u64]), 0);
     assert_eq!(g.u64(st + 48), t, "directory mtime set");
-    // fdstat of a file: regular file, rights narrowed to what was asked
+    // fdstat of a file: regular file, the file rights asked for
     assert_eq!(g.call("fd_fdstat_get", &[fd, st as u64]), 0);
     assert_eq!(g.get(st, 1)[0], FILETYPE_REGULAR_FILE);
-    assert_eq!(g.u64(st + 8), RW);
+    assert_eq!(g.u64(st + 8), rights::FILE);
     assert_eq!(g.u64(st + 16), 0);
-    // rights can shrink, never grow
-    assert_eq!(g.call("fd_fdstat_set_rights", &[fd, rights::FD_READ, 0]), 0);
-    assert_eq!(
-        g.call("fd_fdstat_set_rights", &[fd, RW, 0]),
-        errno(Errno::NOTCAPABLE)
-    );
+    let narrow = g
+        .open(3, "f", 0, RW | rights::PATH_OPEN | rights::FD_READDIR, 0)
+        .unwrap() as u64;
+    assert_eq!(g.call("fd_fdstat_get", &[narrow, st as u64]), 0);
+    assert_eq!(g.u64(st + 8), RW, "narrowed to what was asked and applies");
     // append toggling on a file
     assert_eq!(
         g.call("fd_fdstat_set_flags", &[fd, FDFLAGS_APPEND as u64]),
@@ -390,6 +389,15 @@ fn file_io_seek_pread_pwrite_stat() {
         g.call("fd_readdir", &[fd, 0, 100, 0, 200]),
         errno(Errno::NOTDIR)
     );
+    // rights can shrink, never grow, and are enforced
+    assert_eq!(g.call("fd_fdstat_set_rights", &[fd, rights::FD_READ, 0]), 0);
+    assert_eq!(
+        g.call("fd_fdstat_set_rights", &[fd, RW, 0]),
+        errno(Errno::NOTCAPABLE)
+    );
+    assert_eq!(g.write(fd as u32, b"x"), Err(Errno::NOTCAPABLE));
+    assert_eq!(g.call("fd_tell", &[fd, 0]), errno(Errno::NOTCAPABLE));
+    assert_eq!(g.read(fd as u32, 1), Ok(vec![]), "at the end");
 }
 
 /// Parses `fd_readdir` output into `(d_next, ino, type, name)`; stops at a

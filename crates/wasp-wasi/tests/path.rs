@@ -192,7 +192,7 @@ fn links_inside_resolve_and_odd_paths() {
     // path with a NUL byte
     assert_eq!(g.open(3, "file.txt\0x", 0, R, 0), Err(Errno::INVAL));
     // a subdirectory fd is its own root
-    let sub = g.open(3, "sub", OFLAGS_DIRECTORY, rights::DIR, 0).unwrap();
+    let sub = open_dir(&mut g, 3, "sub", OFLAGS_DIRECTORY).unwrap();
     assert_eq!(g.open(sub, "../file.txt", 0, R, 0), Err(Errno::NOTCAPABLE));
     assert_eq!(g.open(sub, "up/file.txt", 0, R, 0), Err(Errno::NOTCAPABLE));
     let fd = g.open(sub, "inner.txt", 0, R, 0).unwrap();
@@ -421,7 +421,9 @@ fn read_only_preopen_refuses_every_mutation() {
     let before = snapshot(&sb);
     let mut g = guest(&sb, DirPerms::ReadOnly);
     // reading works
-    let fd = g.open(3, "file.txt", 0, R, 0).unwrap();
+    let fd = g
+        .open(3, "file.txt", 0, R | rights::FD_FDSTAT_SET_FLAGS, 0)
+        .unwrap();
     assert_eq!(g.read(fd, 100).unwrap(), b"hello");
     // the file fd refuses mutations
     assert_eq!(g.write(fd, b"x"), Err(Errno::ROFS));
