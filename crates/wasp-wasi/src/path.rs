@@ -76,6 +76,26 @@ fn path(mem: &GuestMemory<'_>, ptr: u32, len: u32) -> WasiResult<PathBuf> {
     Ok(PathBuf::from(OsStr::from_bytes(mem.path_bytes(ptr, len)?)))
 }
 
+/// One side of a two-directory call: the directory fd, the right it needs
+/// and the guest path (`ptr`, `len`).
+type Side = (u32, u64, (u32, u32));
+
+/// What `path_link` and `path_rename` start with: both sides through
+/// [`dir_path`], then both directories writable (a link or a move between
+/// a read-only and a writable tree would make the file writable).
+fn two_dir_paths<'c>(
+    ctx: &'c WasiCtx,
+    mem: &GuestMemory<'_>,
+    (old_fd, old_right, old): Side,
+    (new_fd, new_right, new): Side,
+) -> WasiResult<[(&'c DirDesc, PathBuf); 2]> {
+    let old = dir_path(ctx, mem, old_fd, old_right, old)?;
+    let new = dir_path(ctx, mem, new_fd, new_right, new)?;
+    old.0.writable()?;
+    new.0.writable()?;
+    Ok([old, new])
+}
+
 fn lookup_follow(flags: u32) -> WasiResult<bool> {
     if flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
         return Err(Errno::INVAL);
@@ -217,25 +237,15 @@ pub fn path_link(
     new_ptr: u32,
     new_len: u32,
 ) -> WasiResult<()> {
-    let (old_dir, old) = dir_path(
-        ctx,
-        mem,
-        old_fd,
-        rights::PATH_LINK_SOURCE,
-        (old_ptr, old_len),
-    )?;
-    let (new_dir, new) = dir_path(
-        ctx,
-        mem,
-        new_fd,
-        rights::PATH_LINK_TARGET,
-        (new_ptr, new_len),
-    )?;
     if lookup_follow(old_flags)? {
         return Err(Errno::INVAL);
     }
-    old_dir.writable()?;
-    new_dir.writable()?;
+    let [(old_dir, old), (new_dir, new)] = two_dir_paths(
+        ctx,
+        mem,
+        (old_fd, rights::PATH_LINK_SOURCE, (old_ptr, old_len)),
+        (new_fd, rights::PATH_LINK_TARGET, (new_ptr, new_len)),
+    )?;
     old_dir
         .dir
         .hard_link(old, &new_dir.dir, new)
@@ -453,16 +463,12 @@ pub fn path_rename(
     new_ptr: u32,
     new_len: u32,
 ) -> WasiResult<()> {
-    let (old_dir, old) = dir_path(ctx, mem, fd, rights::PATH_RENAME_SOURCE, (old_ptr, old_len))?;
-    let (new_dir, new) = dir_path(
+    let [(old_dir, old), (new_dir, new)] = two_dir_paths(
         ctx,
         mem,
-        new_fd,
-        rights::PATH_RENAME_TARGET,
-        (new_ptr, new_len),
+        (fd, rights::PATH_RENAME_SOURCE, (old_ptr, old_len)),
+        (new_fd, rights::PATH_RENAME_TARGET, (new_ptr, new_len)),
     )?;
-    old_dir.writable()?;
-    new_dir.writable()?;
     old_dir
         .dir
         .rename(old, &new_dir.dir, new)

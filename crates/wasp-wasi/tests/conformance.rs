@@ -418,58 +418,23 @@ fn walk(d: &std::path::Path) -> Vec<(std::path::PathBuf, Option<Vec<u8>>)> {
 }
 
 /// Go's `syscall/fs_wasip1.go` rights sets (`fileRights`, `dirRights`,
-/// `writeRights`): Go asks `fileRights` minus the access mode's opposite,
-/// `& dirRights` for `O_DIRECTORY`, and passes `fileRights` as inheriting.
+/// `writeRights`, `readRights`): Go asks `fileRights` minus the access
+/// mode's opposite (`& dirRights` for `O_DIRECTORY`) and passes `fileRights`
+/// as inheriting.
 mod go {
     use wasp_wasi::types::rights::*;
-    pub const FILE: u64 = FD_DATASYNC
-        | FD_READ
-        | FD_SEEK
-        | FD_FDSTAT_SET_FLAGS
-        | FD_SYNC
-        | FD_TELL
-        | FD_WRITE
-        | FD_ADVISE
-        | FD_ALLOCATE
-        | PATH_CREATE_DIRECTORY
-        | PATH_CREATE_FILE
-        | PATH_LINK_SOURCE
-        | PATH_LINK_TARGET
-        | PATH_OPEN
-        | FD_READDIR
-        | PATH_READLINK
-        | PATH_RENAME_SOURCE
-        | PATH_RENAME_TARGET
-        | PATH_FILESTAT_GET
-        | PATH_FILESTAT_SET_SIZE
-        | PATH_FILESTAT_SET_TIMES
-        | FD_FILESTAT_GET
-        | FD_FILESTAT_SET_SIZE
-        | FD_FILESTAT_SET_TIMES
-        | PATH_SYMLINK
-        | PATH_REMOVE_DIRECTORY
-        | PATH_UNLINK_FILE
-        | POLL_FD_READWRITE;
-    pub const DIR: u64 = FD_SEEK
-        | FD_FDSTAT_SET_FLAGS
-        | FD_SYNC
-        | PATH_CREATE_DIRECTORY
-        | PATH_CREATE_FILE
-        | PATH_LINK_SOURCE
-        | PATH_LINK_TARGET
-        | PATH_OPEN
-        | FD_READDIR
-        | PATH_READLINK
-        | PATH_RENAME_SOURCE
-        | PATH_RENAME_TARGET
-        | PATH_FILESTAT_GET
-        | PATH_FILESTAT_SET_SIZE
-        | PATH_FILESTAT_SET_TIMES
-        | FD_FILESTAT_GET
-        | FD_FILESTAT_SET_TIMES
-        | PATH_SYMLINK
-        | PATH_REMOVE_DIRECTORY
-        | PATH_UNLINK_FILE;
+    /// Every right below `sock_shutdown` (bits 0-27).
+    pub const FILE: u64 = (1 << 28) - 1;
+    /// `fileRights` minus what makes no sense on a directory.
+    pub const DIR: u64 = FILE
+        & !(FD_DATASYNC
+            | FD_READ
+            | FD_TELL
+            | FD_WRITE
+            | FD_ADVISE
+            | FD_ALLOCATE
+            | FD_FILESTAT_SET_SIZE
+            | POLL_FD_READWRITE);
     pub const WRITE: u64 = FD_DATASYNC | FD_WRITE | FD_ALLOCATE | PATH_FILESTAT_SET_SIZE;
     pub const READ: u64 = FD_READ | FD_READDIR;
 }
