@@ -227,7 +227,7 @@ impl<T> Store<T> {
     /// [`TrapCode::Interrupted`](crate::TrapCode::Interrupted) at its next
     /// loop iteration, call or return. The store stays usable.
     pub fn interrupt_handle(&self) -> InterruptHandle {
-        InterruptHandle(self.inner.stack.interrupt.clone())
+        InterruptHandle(self.inner.stack.attention.clone())
     }
 
     /// Consumes the store, returning the host state.
@@ -248,13 +248,13 @@ impl<T> std::fmt::Debug for Store<T> {
 /// Stops wasm execution in a store from another thread; see
 /// [`Store::interrupt_handle`].
 #[derive(Clone, Debug)]
-pub struct InterruptHandle(std::sync::Arc<std::sync::atomic::AtomicBool>);
+pub struct InterruptHandle(std::sync::Arc<crate::exec::Attention>);
 
 impl InterruptHandle {
     /// Requests the store's running wasm code to trap with `Interrupted`.
     /// If nothing is running, the next execution traps at its first check.
     pub fn interrupt(&self) {
-        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.0.raise(crate::exec::INTERRUPT);
     }
 }
 

@@ -7,6 +7,7 @@
 //! closure here, and re-enters the loop, so the loop itself is compiled once,
 //! independent of the store's data type `T`.
 
+mod attention;
 mod handlers;
 pub(crate) mod num;
 pub(crate) mod run;
@@ -15,6 +16,7 @@ use crate::engine::Config;
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
 use crate::func::Caller;
 use crate::store::{FuncKind, Store, StoreInner};
+pub(crate) use attention::{Attention, INTERRUPT};
 pub(crate) use run::{op_of, Op};
 
 /// A record of an active wasm call: where to return and whose frame it is.
@@ -38,8 +40,8 @@ pub(crate) struct Stack {
     pub max_frames: usize,
     /// First slot not in use by an active execution (nested calls start here).
     pub top: usize,
-    /// Raised by an `InterruptHandle` to stop the running wasm code.
-    pub interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Requests from other threads (an `InterruptHandle`'s interrupt).
+    pub attention: std::sync::Arc<attention::Attention>,
 }
 
 // SAFETY: the raw `ret_ip` pointers point into `CompiledFunc`s owned (through
@@ -59,7 +61,7 @@ impl Stack {
             max_slots,
             max_frames: config.max_call_depth,
             top: 0,
-            interrupt: Default::default(),
+            attention: Default::default(),
         }
     }
 

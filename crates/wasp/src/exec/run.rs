@@ -82,9 +82,9 @@ pub(crate) struct State {
     pub(super) len: usize,
     #[cfg_attr(not(wasp_tail), allow(dead_code))]
     pub(super) stack_floor: usize,
-    /// Set by an [`InterruptHandle`](crate::InterruptHandle); checked at
+    /// Requests from other threads (see `attention.rs`); checked at
     /// backward branches, calls and returns.
-    pub(super) interrupt: *const std::sync::atomic::AtomicBool,
+    pub(super) attention: *const super::attention::Attention,
     trap: TrapCode,
     host: Option<HostCall>,
     error: Option<Error>,
@@ -207,7 +207,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         mem: std::ptr::null_mut(),
         len: 0,
         stack_floor: 0,
-        interrupt: std::sync::Arc::as_ptr(&inner.stack.interrupt),
+        attention: std::sync::Arc::as_ptr(&inner.stack.attention),
         trap: TrapCode::Unreachable,
         host: None,
         error: None,
@@ -224,8 +224,9 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         if s != Signal::Resume {
             break s;
         }
-        // SAFETY: the flag is owned by the store, alive for the whole run.
-        if unsafe { &*st.interrupt }.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        // SAFETY: the word is owned by the store, alive for the whole run.
+        let attention = unsafe { &*st.attention };
+        if attention.pending() && attention.take(super::attention::INTERRUPT) {
             st.trap = TrapCode::Interrupted;
             break Signal::Trap;
         }
@@ -275,9 +276,7 @@ macro_rules! dispatch {
 #[cfg(wasp_tail)]
 macro_rules! guard {
     ($ip:expr, $sp:expr, $mem:expr, $len:expr, $st:expr) => {{
-        if $crate::exec::run::native_sp() < $st.stack_floor
-            || (*$st.interrupt).load(std::sync::atomic::Ordering::Relaxed)
-        {
+        if $crate::exec::run::native_sp() < $st.stack_floor || (*$st.attention).pending() {
             $st.ip = $ip;
             $st.sp = $sp;
             $st.mem = $mem;
