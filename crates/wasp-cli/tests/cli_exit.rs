@@ -286,3 +286,57 @@ fn other_subcommands_do_not_panic_on_broken_output() {
         }
     }
 }
+
+#[test]
+fn trace_shows_every_call_denied_ones_and_the_exit() {
+    // One path for every call: the trace covers denied functions and
+    // proc_exit (with its outcome) the same way as the others.
+    let t = Tmp::new();
+    let m = t.file(
+        "t.wat",
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 64) "hi\n")
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 64))
+            (i32.store (i32.const 4) (i32.const 3))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+            (drop (call $random (i32.const 16) (i32.const 4)))
+            (drop (call $seek (i32.const 1) (i64.const -1) (i32.const 0) (i32.const 24)))
+            (call $exit (i32.const 3))))"#,
+    );
+    for (status, extra) in [(3, None), (134, Some("proc_exit"))] {
+        let mut args = vec![os("run"), os("--deny-wasi"), os("random_get")];
+        if let Some(f) = extra {
+            args.extend([os("--deny-wasi"), os(f)]);
+        }
+        args.push(m.as_os_str());
+        let o = run_with(
+            &args,
+            Sink::Captured,
+            Sink::Captured,
+            &[("WASP_TRACE_WASI", "1")],
+        );
+        assert_eq!(o.status.code(), Some(status), "{}", stderr(&o));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "hi\n");
+        let err = stderr(&o);
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("[wasi]")).collect();
+        let exit = match extra {
+            None => "[wasi] proc_exit(3) -> exit with status 3",
+            Some(_) => "[wasi] proc_exit(3) -> wasi: proc_exit is denied by the host",
+        };
+        assert_eq!(lines.len(), 4, "{err}");
+        assert_eq!(lines[0], "[wasi] fd_write(1, 0, 1, 8) -> ok");
+        assert_eq!(lines[1], "[wasi] random_get(16, 4) -> nosys (52)");
+        // an i64 offset shows signed; the errno is fd.rs's business
+        assert!(
+            lines[2].starts_with("[wasi] fd_seek(1, -1, 0, 24) -> "),
+            "{err}"
+        );
+        assert_eq!(lines[3], exit);
+    }
+}

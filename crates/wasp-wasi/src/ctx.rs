@@ -280,8 +280,10 @@ impl WasiCtxBuilder {
         Ok(self)
     }
 
-    /// Prints every WASI call made through the linker, its arguments and
-    /// its errno, to the host's stderr (`[wasi] fd_write(1, 1024, 1, 1032) -> ok`).
+    /// Prints every WASI call (through the linker or [`WasiCtx::call`],
+    /// denied ones too), its arguments and its errno or outcome, to the
+    /// host's stderr (`[wasi] fd_write(1, 1024, 1, 1032) -> ok`,
+    /// `[wasi] proc_exit(3) -> exit with status 3`); write errors are ignored.
     pub fn trace(&mut self, on: bool) -> &mut Self {
         self.trace = on;
         self

@@ -27,15 +27,34 @@
 //! }
 //! ```
 //!
-//! ## Layout
+//! ## The functions
 //!
-//! One module per WASI group — [`args`], `environ`, `clock`, `fd`, `path`,
-//! `poll`, `proc`, `random`, `sched`, `sock` — each function documented
-//! with its parameters, memory layout and errnos; `ctx` (builder and
-//! context), `table` (fd table), `stdio` (standard streams), [`mem`]
-//! (bounds-checked guest memory: every bad pointer is `EFAULT`), [`errno`]
-//! (error numbers and the mapping from host errors), [`types`] (constants
-//! and record layouts), `funcs` (the function table and linker glue).
+//! [`add_to_linker`] defines all 46 functions of [`MODULE`]; [`FUNCTIONS`]
+//! lists them with their wasm signatures ([`WASI_FUNCTIONS`]: the names).
+//! Each returns an `i32` errno ([`Errno`]) except `proc_exit`. Every bad
+//! pointer is `EFAULT`; host memory per call is bounded whatever the guest
+//! asks (iovec counts, path lengths, subscription counts).
+//!
+//! | group | functions | notes |
+//! |---|---|---|
+//! | args | `args_get`, `args_sizes_get` | `argv[0]` is the program name |
+//! | environ | `environ_get`, `environ_sizes_get` | only what the builder grants |
+//! | clock | `clock_res_get`, `clock_time_get` | realtime, monotonic, process and thread CPU time |
+//! | fd | `fd_advise`, `fd_allocate`, `fd_close`, `fd_datasync`, `fd_fdstat_get`, `fd_fdstat_set_flags`, `fd_fdstat_set_rights`, `fd_filestat_get`, `fd_filestat_set_size`, `fd_filestat_set_times`, `fd_pread`, `fd_prestat_dir_name`, `fd_prestat_get`, `fd_pwrite`, `fd_read`, `fd_readdir`, `fd_renumber`, `fd_seek`, `fd_sync`, `fd_tell`, `fd_write` | files, directories, stdio streams, sockets; stdio never reaches the host file behind it |
+//! | path | `path_create_directory`, `path_filestat_get`, `path_filestat_set_times`, `path_link`, `path_open`, `path_readlink`, `path_remove_directory`, `path_rename`, `path_symlink`, `path_unlink_file` | resolved by cap-std beneath a preopen (escapes are `ENOTCAPABLE`); read-only preopens refuse mutations with `EROFS` |
+//! | poll | `poll_oneoff` | clocks and fd readiness in one `poll(2)`; per-subscription errors in the events |
+//! | proc | `proc_exit`, `proc_raise` | `proc_exit` accepts statuses 0 to 125 (126 and above fail the call, not an exit); `proc_raise` is `ENOSYS` |
+//! | random | `random_get` | the host's CSPRNG |
+//! | sched | `sched_yield` | a no-op |
+//! | sock | `sock_accept`, `sock_recv`, `sock_send`, `sock_shutdown` | on preopened TCP listeners and the connections they accept |
+//!
+//! The source has one module per group, each function documented with its
+//! parameters, memory layout and errnos, plus `ctx` (builder and context),
+//! `table` (fd table), `stdio` (standard streams), `mem` (bounds-checked
+//! guest memory), `errno` (error numbers and the mapping from host errors),
+//! [`types`] (constants and record layouts, public for tests and tools
+//! that build guest memory by hand) and `funcs` (the function table and the
+//! one path every call takes, from the linker or [`WasiCtx::call`]).
 //!
 //! ## Denying functions
 //!
@@ -47,28 +66,28 @@
 
 #![warn(missing_docs)]
 
-pub mod args;
-pub mod clock;
+mod args;
+mod clock;
 mod ctx;
-pub mod environ;
-pub mod errno;
-pub mod fd;
+mod environ;
+mod errno;
+mod fd;
 mod funcs;
-pub mod mem;
-pub mod path;
-pub mod poll;
-pub mod proc;
+mod mem;
+mod path;
+mod poll;
+mod proc;
 pub mod profile;
-pub mod random;
-pub mod sched;
-pub mod sock;
+mod random;
+mod sched;
+mod sock;
 mod stdio;
 mod table;
 pub mod types;
 
 pub use ctx::{DirPerms, UnknownFunction, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;
-pub use funcs::{MODULE, WASI_FUNCTIONS};
+pub use funcs::{WasiFunction, FUNCTIONS, MODULE, WASI_FUNCTIONS};
 pub use profile::{Profile, ProfileError};
 pub use stdio::MemoryOutput;
 

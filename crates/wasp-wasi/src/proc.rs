@@ -27,39 +27,32 @@ use crate::mem::GuestMemory;
 use std::fmt;
 
 /// The largest status `proc_exit` accepts (WASI: "less than 126").
-pub(crate) const MAX_EXIT_STATUS: u32 = 125;
+const MAX_EXIT_STATUS: u32 = 125;
 
-/// Why a `proc_exit` call did not exit: the guest sees the call fail (as
-/// with `unreachable`), the embedder sees this error's message.
+/// A `proc_exit` status of 126 or more: the call unwinds with this error
+/// (as with `unreachable`), not with an exit.
 #[derive(Debug)]
-pub(crate) enum ExitRefused {
-    /// The status is 126 or more.
-    InvalidStatus(u32),
-    /// The embedder denied `proc_exit` ([`crate::WasiCtxBuilder::deny`]).
-    Denied,
-}
+struct InvalidExitStatus(u32);
 
-impl fmt::Display for ExitRefused {
+impl fmt::Display for InvalidExitStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ExitRefused::InvalidStatus(s) => write!(
-                f,
-                "wasi: proc_exit({s}): invalid exit status (WASI allows 0 to {MAX_EXIT_STATUS})"
-            ),
-            ExitRefused::Denied => f.write_str("wasi: proc_exit is denied by the host"),
-        }
+        write!(
+            f,
+            "wasi: proc_exit({}): invalid exit status (WASI allows 0 to {MAX_EXIT_STATUS})",
+            self.0
+        )
     }
 }
 
-impl std::error::Error for ExitRefused {}
+impl std::error::Error for InvalidExitStatus {}
 
 /// `proc_exit(rval: exitcode)`: never returns to the guest. A status from 0
 /// to 125 exits with it; 126 and above (as a u32) fail the call with an
 /// error that is not an exit (see the module docs).
-pub fn proc_exit(ctx: &mut WasiCtx, rval: u32) -> wasp::Error {
+pub fn proc_exit(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, rval: u32) -> wasp::Error {
     ctx.flush();
     if rval > MAX_EXIT_STATUS {
-        return wasp::Error::host(ExitRefused::InvalidStatus(rval));
+        return wasp::Error::host(InvalidExitStatus(rval));
     }
     wasp::Error::exit(rval as i32)
 }

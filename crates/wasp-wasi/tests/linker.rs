@@ -1,7 +1,7 @@
 //! The linker glue: real wasm modules calling the host through wasp.
 
-use wasp::{Engine, Linker, Module, Store};
-use wasp_wasi::{MemoryOutput, WasiCtx, WasiCtxBuilder};
+use wasp::{Engine, Extern, FuncType, Linker, Module, Store, ValType};
+use wasp_wasi::{MemoryOutput, WasiCtx, WasiCtxBuilder, WasiFunction};
 
 struct Host {
     wasi: WasiCtx,
@@ -149,6 +149,38 @@ fn every_function_links_with_its_signature() {
     wat += "(memory (export \"memory\") 1) (func (export \"_start\")))";
     let (r, _) = run(&wat, WasiCtx::new());
     r.unwrap();
+    // The public table says the same, and the linker defines exactly that.
+    let parse = |sig: &str, what: &str| -> Vec<ValType> {
+        let Some(at) = sig.find(&format!("({what}")) else {
+            return Vec::new();
+        };
+        let list = &sig[at + what.len() + 1..];
+        let list = &list[..list.find(')').unwrap()];
+        list.split_whitespace()
+            .map(|t| match t {
+                "i32" => ValType::I32,
+                "i64" => ValType::I64,
+                _ => panic!("{t}"),
+            })
+            .collect()
+    };
+    let engine = Engine::default();
+    let mut linker: Linker<WasiCtx> = Linker::new(&engine);
+    wasp_wasi::add_to_linker(&mut linker, |c| c).unwrap();
+    let mut store = Store::new(&engine, WasiCtx::new());
+    assert_eq!(wasp_wasi::FUNCTIONS.len(), sigs.len());
+    for ((name, sig), f) in sigs.iter().zip(wasp_wasi::FUNCTIONS) {
+        assert_eq!(f.name(), *name);
+        let want = FuncType::new(parse(sig, "param"), parse(sig, "result"));
+        assert_eq!(f.ty(), want, "{name}");
+        assert_eq!(f.params().len(), want.params().len());
+        assert_eq!(f.results(), want.results());
+        let Some(Extern::Func(func)) = linker.get(&mut store, wasp_wasi::MODULE, name) else {
+            panic!("{name} is not defined");
+        };
+        assert_eq!(func.ty(&store), want, "{name}");
+    }
+    assert!(WasiFunction::by_name("fd_frobnicate").is_none());
 }
 
 #[test]
