@@ -45,7 +45,7 @@ mod value;
 use value::Json;
 
 use super::goinfo;
-use super::model::{Report, Status};
+use super::model::{Entity, Report, Status};
 use super::scan::Feature;
 use std::io::{self, Write};
 use wasp::{ExternType, Mutability};
@@ -86,6 +86,17 @@ fn type_fields(j: Json, ty: &ExternType) -> Json {
             .with("type", g.content.to_string())
             .with("mutable", g.mutability == Mutability::Var),
     }
+}
+
+/// A memory, table or global: index, the fields of its type, `extra`, where
+/// it is imported from and the names it is exported as.
+fn entity<T>(index: usize, e: &Entity<T>, ty: &ExternType, extra: Option<(&str, Json)>) -> Json {
+    let mut j = type_fields(Json::obj().with("index", index), ty);
+    if let Some((key, value)) = extra {
+        j = j.with(key, value);
+    }
+    j.with("imported", origin_json(&e.imported))
+        .with("exports", names_json(e.exports.clone()))
 }
 
 fn origin_json(o: &Option<(String, String)>) -> Json {
@@ -173,41 +184,21 @@ fn report(r: &Report) -> Json {
         .memories
         .iter()
         .enumerate()
-        .map(|(i, m)| {
-            Json::obj()
-                .with("index", i)
-                .with("min", m.ty.limits.min)
-                .with("max", m.ty.limits.max)
-                .with("imported", origin_json(&m.imported))
-                .with("exports", names_json(m.exports.clone()))
-        })
+        .map(|(i, m)| entity(i, m, &ExternType::Memory(m.ty), None))
         .collect::<Vec<_>>();
     let tables = r
         .tables
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            Json::obj()
-                .with("index", i)
-                .with("element", t.ty.element.to_string())
-                .with("min", t.ty.limits.min)
-                .with("max", t.ty.limits.max)
-                .with("imported", origin_json(&t.imported))
-                .with("exports", names_json(t.exports.clone()))
-        })
+        .map(|(i, t)| entity(i, t, &ExternType::Table(t.ty), None))
         .collect::<Vec<_>>();
     let globals = r
         .globals
         .iter()
         .enumerate()
         .map(|(i, (g, init))| {
-            Json::obj()
-                .with("index", i)
-                .with("type", g.ty.content.to_string())
-                .with("mutable", g.ty.mutability == Mutability::Var)
-                .with("init", init.clone())
-                .with("imported", origin_json(&g.imported))
-                .with("exports", names_json(g.exports.clone()))
+            let init = ("init", Json::from(init.clone()));
+            entity(i, g, &ExternType::Global(g.ty), Some(init))
         })
         .collect::<Vec<_>>();
     let features = Feature::ALL

@@ -93,8 +93,7 @@ pub fn main(args: InspectArgs, out: &mut dyn Write) -> io::Result<i32> {
     let report = match report {
         Ok(report) => report,
         Err(e) => {
-            // Nothing more to do when stderr itself cannot be written.
-            let _ = writeln!(io::stderr(), "wasp inspect: {e}");
+            errln!("wasp inspect: {e}");
             return Ok(1);
         }
     };

@@ -127,6 +127,18 @@ fn row(out: &mut dyn Write, label: &str, text: impl AsRef<str>) -> io::Result<()
     writeln!(out, "{label:<11}{}", text.as_ref())
 }
 
+/// Writes `lines` as rows, `label` on the first.
+fn rows(
+    out: &mut dyn Write,
+    label: &str,
+    lines: impl IntoIterator<Item = String>,
+) -> io::Result<()> {
+    for (i, line) in lines.into_iter().enumerate() {
+        row(out, if i == 0 { label } else { "" }, line)?;
+    }
+    Ok(())
+}
+
 fn go_module_text(m: &goinfo::GoModule) -> String {
     let mut s = format!("{} {}", m.path, m.version);
     if let Some(r) = &m.replace {
@@ -212,30 +224,24 @@ fn write_contents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if r.memories.is_empty() {
         row(out, "memory", "none")?;
     }
-    for (i, m) in r.memories.iter().enumerate() {
-        row(
-            out,
-            if i == 0 { "memory" } else { "" },
-            format!(
-                "#{i} {} ({}){}",
-                limits(&m.ty.limits, "page"),
-                size(u64::from(m.ty.limits.min) * 65536),
-                where_from(&m.imported, &m.exports)
-            ),
-        )?;
-    }
-    for (i, t) in r.tables.iter().enumerate() {
-        row(
-            out,
-            if i == 0 { "tables" } else { "" },
-            format!(
-                "#{i} {} {}{}",
-                t.ty.element,
-                limits(&t.ty.limits, "element"),
-                where_from(&t.imported, &t.exports)
-            ),
-        )?;
-    }
+    let memories = r.memories.iter().enumerate().map(|(i, m)| {
+        format!(
+            "#{i} {} ({}){}",
+            limits(&m.ty.limits, "page"),
+            size(u64::from(m.ty.limits.min) * 65536),
+            where_from(&m.imported, &m.exports)
+        )
+    });
+    rows(out, "memory", memories)?;
+    let tables = r.tables.iter().enumerate().map(|(i, t)| {
+        format!(
+            "#{i} {} {}{}",
+            t.ty.element,
+            limits(&t.ty.limits, "element"),
+            where_from(&t.imported, &t.exports)
+        )
+    });
+    rows(out, "tables", tables)?;
     write_globals(r, out)?;
     row(
         out,
@@ -281,9 +287,7 @@ fn write_contents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if features.is_empty() {
         row(out, "features", "none beyond WebAssembly 1.0")?;
     }
-    for (i, f) in features.iter().enumerate() {
-        row(out, if i == 0 { "features" } else { "" }, f)?;
-    }
+    rows(out, "features", features)?;
     if !r.customs.is_empty() {
         let c: Vec<String> = r
             .customs
@@ -294,9 +298,7 @@ fn write_contents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 format!("{n} ({}){comma}", size(*s as u64))
             })
             .collect();
-        for (i, line) in wrap(&c, 88).into_iter().enumerate() {
-            row(out, if i == 0 { "custom" } else { "" }, line)?;
-        }
+        rows(out, "custom", wrap(&c, 88))?;
     }
     if !r.scan.producers.is_empty() {
         let p: Vec<String> = r
