@@ -4,9 +4,9 @@
 //! Small packages keep this fast (`go test strings` without `-short` takes minutes on an
 //! interpreter; `go_stdlib.rs` runs the larger packages' tests directly).
 
-mod go_support;
+mod common;
 
-use go_support::*;
+use common::*;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
@@ -25,7 +25,7 @@ fn path_with(dir: &Path) -> OsString {
 
 /// Makes `dir/go_wasip1_wasm_exec` with `wasp go-exec --install`.
 fn install(dir: &Path) {
-    let out = Command::new(wasp_bin())
+    let out = Command::new(wasp_bin_for_go())
         .args(["go-exec", "--install"])
         .arg(dir)
         .output()
@@ -38,13 +38,13 @@ fn install(dir: &Path) {
     );
     assert_eq!(
         std::fs::canonicalize(&link).unwrap(),
-        wasp_bin().canonicalize().unwrap()
+        wasp_bin_for_go().canonicalize().unwrap()
     );
 }
 
 #[test]
 fn go_test_finds_the_wrapper_on_path() {
-    let tmp = Scratch::new("go-exec-path");
+    let tmp = TempDir::under_target("go-exec-path");
     let bin = tmp.path().join("bin");
     install(&bin);
     // Installing again replaces the link.
@@ -71,8 +71,8 @@ fn go_test_finds_the_wrapper_on_path() {
 
 #[test]
 fn go_test_exec_flag() {
-    let tmp = Scratch::new("go-exec-flag");
-    let exec = format!("'{}' go-exec", wasp_bin().display());
+    let tmp = TempDir::under_target("go-exec-flag");
+    let exec = format!("'{}' go-exec", wasp_bin_for_go().display());
     let log = tmp.path().join("go-test.log");
     let out = run_logged(
         go_cmd().args(["test", "-count=1", "-exec", &exec, "-v", "container/list"]),
@@ -117,7 +117,7 @@ func main() {
 
 #[test]
 fn go_run_a_program() {
-    let tmp = Scratch::new("go-run");
+    let tmp = TempDir::under_target("go-run");
     let bin = tmp.path().join("bin");
     install(&bin);
     let src = tmp.path().join("prog");
@@ -169,7 +169,7 @@ fn go_run_a_program() {
 
 #[test]
 fn wrapper_without_a_program_is_a_usage_error() {
-    let tmp = Scratch::new("go-exec-usage");
+    let tmp = TempDir::under_target("go-exec-usage");
     install(tmp.path());
     let out = Command::new(tmp.path().join("go_wasip1_wasm_exec"))
         .output()

@@ -17,9 +17,9 @@
 //! one, bounded by compress/gzip (its TestCVE202230631 parses 4 million gzip headers) while
 //! the other 28 packages finish alongside it.
 
-mod go_support;
+mod common;
 
-use go_support::*;
+use common::*;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -145,7 +145,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// One package's run.
 struct Run {
     pkg: &'static str,
-    outcome: Outcome,
+    outcome: Logged,
 }
 
 impl Run {
@@ -176,7 +176,7 @@ fn go_stdlib_tests_pass_on_wasp() {
     let bin_dir = build_binaries(&all);
     let log_dir = work_dir().join("logs");
     std::fs::create_dir_all(&log_dir).unwrap();
-    let wasp = wasp_bin();
+    let wasp = wasp_bin_for_go();
     let timeout = Duration::from_secs(env_number("WASP_GO_STDLIB_TIMEOUT", 900));
     let jobs = env_number("WASP_GO_STDLIB_JOBS", 2).max(1) as usize;
     let src = goroot().join("src");

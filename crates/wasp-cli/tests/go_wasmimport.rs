@@ -6,9 +6,9 @@
 //! between calls, Go's stdout from inside an export, and re-entrancy (Go -> host -> Go export).
 //! Also: `wasp run --invoke` on a reactor without host imports.
 
-mod go_support;
+mod common;
 
-use go_support::*;
+use common::*;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -226,7 +226,7 @@ func hypot(x, y float64) float64 {
 
 #[test]
 fn wasp_run_invoke_calls_a_go_export() {
-    let tmp = Scratch::new("invoke");
+    let tmp = TempDir::under_target("invoke");
     std::fs::write(
         tmp.path().join("go.mod"),
         "module example/plain\n\ngo 1.24\n",
@@ -247,7 +247,7 @@ fn wasp_run_invoke_calls_a_go_export() {
         ("add", ["-7", "-8"], "-15\n"),
         ("hypot", ["3", "4"], "5\n"),
     ] {
-        let mut cmd = std::process::Command::new(wasp_bin());
+        let mut cmd = std::process::Command::new(wasp_bin_for_go());
         cmd.args(["run", "--invoke", func]).arg(&wasm).args(args);
         let out = run_logged(
             &mut cmd,

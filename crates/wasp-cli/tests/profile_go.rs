@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const SECRET: &str = "top secret\n";
 
@@ -148,15 +148,6 @@ fn bad_policies_are_usage_errors() {
 
 /// Builds `package main; func main() { println("hi") }` for wasip1 into `dir`.
 fn build_println_program(dir: &Path) -> PathBuf {
-    // The guests' toolchain (idempotent; prints the `go` binary's path).
-    let out = Command::new("bash")
-        .arg(repo_root().join("scripts/install-go.sh"))
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "install-go.sh failed");
-    let go = String::from_utf8(out.stdout).unwrap().trim().to_string();
     std::fs::write(dir.join("go.mod"), "module println\n\ngo 1.24\n").unwrap();
     std::fs::write(
         dir.join("main.go"),
@@ -164,26 +155,13 @@ fn build_println_program(dir: &Path) -> PathBuf {
     )
     .unwrap();
     let wasm = dir.join("println.wasm");
-    let mut cmd = Command::new(go);
-    cmd.current_dir(dir)
+    let out = go_cmd()
+        .current_dir(dir)
         .args(["build", "-o"])
         .arg(&wasm)
         .arg(".")
-        .env("GOOS", "wasip1")
-        .env("GOARCH", "wasm")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOWORK", "off")
-        .env("CGO_ENABLED", "0")
-        .env_remove("GOROOT")
-        .env_remove("GOPATH");
-    if std::env::var_os("HOME").is_none() && std::env::var_os("XDG_CACHE_HOME").is_none() {
-        let cache = repo_root().join("target/toolchains/cache");
-        cmd.env("GOCACHE", cache.join("go-build"))
-            .env("GOMODCACHE", cache.join("gomod"));
-    }
-    let out = cmd.output().unwrap();
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "go build: {}",

@@ -1,22 +1,22 @@
-//! Shared helpers for the integration tests that run real guest programs under `wasp run`:
-//! building the guests with the real toolchains (installed by `scripts/install-go.sh` and
-//! `scripts/install-zig.sh` into `target/toolchains/`), caching the `.wasm` files under
-//! `target/guests/`, and running `wasp` with timeouts, piped stdio and CPU-time accounting.
+//! Shared helpers for the wasp-cli integration tests: the repo root and the `wasp` binary under
+//! test; the real toolchains (installed by `scripts/install-go.sh` and `scripts/install-zig.sh`
+//! into `target/toolchains/`) and one offline `GOOS=wasip1 GOARCH=wasm` Go environment with
+//! its build cache under `target/go-stdlib/`; the guest programs built with them and cached
+//! under `target/guests/`; temporary directories; and (`process.rs`) running `wasp` and other
+//! children with timeouts, piped stdio, CPU-time accounting or a log file.
 #![allow(dead_code)] // each test binary uses a different subset
 
+mod process;
+
+#[allow(unused_imports)] // unused by the test binaries that run no process
+pub use process::*;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::raw::{c_int, c_long};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Mutex, OnceLock};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant, SystemTime};
-
-/// How long one guest run may take before the test kills it and fails.
-pub const RUN_TIMEOUT: Duration = Duration::from_secs(180);
+use std::sync::{Mutex, OnceLock};
+use std::time::{Instant, SystemTime};
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,13 +25,28 @@ pub fn repo_root() -> PathBuf {
         .unwrap()
 }
 
+/// The binary cargo built for this test, or the one the environment variable `var` names
+/// (made absolute: the tests run it from other directories).
+fn bin_from_env(var: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(bin) => PathBuf::from(&bin)
+            .canonicalize()
+            .unwrap_or_else(|e| panic!("{var}={}: {e}", bin.to_string_lossy())),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_wasp")),
+    }
+}
+
 /// The `wasp` binary under test; `WASP_TEST_BIN` overrides it (to try the guests on a shim
 /// around another runtime that accepts the same `run` flags).
 pub fn wasp_bin() -> PathBuf {
-    match std::env::var_os("WASP_TEST_BIN") {
-        Some(bin) => PathBuf::from(bin),
-        None => PathBuf::from(env!("CARGO_BIN_EXE_wasp")),
-    }
+    bin_from_env("WASP_TEST_BIN")
+}
+
+/// The `wasp` binary the tests hand to the go command (`go-exec`, `go_wasip1_wasm_exec`,
+/// the stdlib test binaries): `WASP_GO_TEST_BIN` overrides it (e.g. `target/release/wasp`,
+/// about twice as fast as the debug build, whose engine keeps its debug assertions).
+pub fn wasp_bin_for_go() -> PathBuf {
+    bin_from_env("WASP_GO_TEST_BIN")
 }
 
 /// Where built guests are cached: `<repo>/target/guests/{go,c}/NAME.wasm`.
@@ -97,6 +112,59 @@ fn unique_name(prefix: &str) -> String {
     )
 }
 
+// ---------------------------------------------------------------------------------------------
+// The Go toolchain and its environment
+
+/// The real `go` binary (`scripts/install-go.sh` installs it on first use and prints it).
+pub fn go_bin() -> &'static Path {
+    static GO: OnceLock<PathBuf> = OnceLock::new();
+    GO.get_or_init(|| install_tool("install-go.sh"))
+}
+
+/// GOROOT of [`go_bin`]: two directories up from the binary.
+pub fn goroot() -> PathBuf {
+    go_bin().parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// `<repo>/target/go-stdlib`: the Go build cache and GOPATH, test binaries, scratch
+/// directories.
+pub fn work_dir() -> PathBuf {
+    let dir = repo_root().join("target/go-stdlib");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A go command for `GOOS=wasip1 GOARCH=wasm` that never touches the network (no toolchain
+/// switch, no module proxy) and keeps its build cache in `target/go-stdlib/gocache` (shared by
+/// every test that builds Go and kept between runs).
+pub fn go_cmd() -> Command {
+    let work = work_dir();
+    let mut cmd = Command::new(go_bin());
+    cmd.env("GOOS", "wasip1")
+        .env("GOARCH", "wasm")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOWORK", "off")
+        .env("GOFLAGS", "")
+        .env("CGO_ENABLED", "0")
+        .env("GOCACHE", work.join("gocache"))
+        .env("GOPATH", work.join("gopath"))
+        .env_remove("GOROOT")
+        .env_remove("GOEXPERIMENT")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// `go env GOVERSION`, e.g. `go1.27.3`.
+pub fn go_version() -> String {
+    let out = go_cmd().args(["env", "GOVERSION"]).output().unwrap();
+    assert!(out.status.success(), "go env GOVERSION: {}", out.status);
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guest programs
+
 /// The Go guest programs: one per directory of `tests/guests/go`.
 pub fn go_guest_names() -> Vec<String> {
     let src = repo_root().join("tests/guests/go");
@@ -136,33 +204,17 @@ fn build_go_guests() -> Result<PathBuf, String> {
     if fresh {
         return Ok(out_dir);
     }
-    let go = install_tool("install-go.sh");
     let staging = out_dir.join(unique_name(".build"));
     std::fs::create_dir_all(&staging).unwrap();
     let started = Instant::now();
-    let mut cmd = Command::new(&go);
+    let mut cmd = go_cmd();
     cmd.current_dir(&src)
         .args(["build", "-trimpath", "-o"])
         .arg(format!("{}/", staging.display()))
-        .arg("./...")
-        .env("GOOS", "wasip1")
-        .env("GOARCH", "wasm")
-        // Never download anything: no toolchain switch, no module proxy.
-        .env("GOTOOLCHAIN", "local")
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOWORK", "off")
-        .env("CGO_ENABLED", "0")
-        .env_remove("GOROOT")
-        .env_remove("GOPATH");
-    if std::env::var_os("HOME").is_none() && std::env::var_os("XDG_CACHE_HOME").is_none() {
-        let cache = repo_root().join("target/toolchains/cache");
-        cmd.env("GOCACHE", cache.join("go-build"))
-            .env("GOMODCACHE", cache.join("gomod"));
-    }
+        .arg("./...");
     let out = cmd
         .output()
-        .map_err(|e| format!("running {}: {e}", go.display()))?;
+        .map_err(|e| format!("running {}: {e}", go_bin().display()))?;
     if !out.status.success() {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(format!(
@@ -261,8 +313,19 @@ pub fn ro_dir_arg(host: &Path, guest: &str) -> Vec<String> {
 pub struct TempDir(PathBuf);
 
 impl TempDir {
+    /// A new directory under the system's temporary directory.
     pub fn new(label: &str) -> TempDir {
-        let path = std::env::temp_dir().join(unique_name(&format!("wasp-test-{label}")));
+        Self::create(std::env::temp_dir().join(unique_name(&format!("wasp-test-{label}"))))
+    }
+
+    /// A new directory under `target/go-stdlib/tmp`, for what the go command builds, runs or
+    /// puts on PATH (the system's temporary directory may be small or `noexec`).
+    pub fn under_target(label: &str) -> TempDir {
+        Self::create(work_dir().join("tmp").join(unique_name(label)))
+    }
+
+    fn create(path: PathBuf) -> TempDir {
+        let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         TempDir(path.canonicalize().unwrap())
     }
@@ -329,315 +392,4 @@ pub fn fnv1a64(data: &[u8]) -> u64 {
 pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Running wasp
-
-/// `wasp run ARGS...` as a command (nothing spawned yet).
-pub fn wasp_run<I, S>(args: I) -> Command
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let mut cmd = Command::new(wasp_bin());
-    cmd.arg("run").args(args);
-    cmd.env_clear();
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd
-}
-
-/// What a finished run produced.
-#[derive(Debug)]
-pub struct Outcome {
-    /// Exit status, or `None` when killed by a signal.
-    pub code: Option<i32>,
-    /// The signal that ended the process, if any.
-    pub signal: Option<i32>,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    /// User + system CPU time of the wasp process.
-    pub cpu: Duration,
-    /// Wall-clock time from spawn to exit.
-    pub wall: Duration,
-}
-
-impl Outcome {
-    pub fn stdout_str(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-
-    pub fn stderr_str(&self) -> String {
-        String::from_utf8_lossy(&self.stderr).into_owned()
-    }
-
-    /// Panics with the full output unless the process exited with `code`.
-    pub fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "expected exit status {code}, got {:?} (signal {:?})\n--- stdout:\n{}\n--- stderr:\n{}",
-            self.code,
-            self.signal,
-            self.stdout_str(),
-            self.stderr_str()
-        );
-        self
-    }
-
-    /// Panics with a readable diff unless stdout is exactly `expected`.
-    pub fn assert_stdout(&self, expected: &str) -> &Self {
-        let got = self.stdout_str();
-        if got != expected {
-            let mut diff = String::new();
-            let (g, e): (Vec<_>, Vec<_>) = (got.lines().collect(), expected.lines().collect());
-            for i in 0..g.len().max(e.len()) {
-                let (gl, el) = (g.get(i).copied(), e.get(i).copied());
-                if gl != el {
-                    diff += &format!(
-                        "line {}: expected {el:?}\n         got      {gl:?}\n",
-                        i + 1
-                    );
-                }
-            }
-            panic!(
-                "stdout differs (status {:?}):\n{diff}--- full stdout:\n{got}\n--- stderr:\n{}",
-                self.code,
-                self.stderr_str()
-            );
-        }
-        self
-    }
-}
-
-#[repr(C)]
-struct Timeval {
-    tv_sec: c_long,
-    #[cfg(target_os = "linux")]
-    tv_usec: c_long,
-    #[cfg(not(target_os = "linux"))]
-    tv_usec: i32,
-}
-
-#[repr(C)]
-struct Rusage {
-    ru_utime: Timeval,
-    ru_stime: Timeval,
-    rest: [c_long; 14],
-}
-
-extern "C" {
-    fn wait4(pid: c_int, status: *mut c_int, options: c_int, rusage: *mut Rusage) -> c_int;
-    fn kill(pid: c_int, sig: c_int) -> c_int;
-}
-
-const WNOHANG: c_int = 1;
-const SIGKILL: c_int = 9;
-
-/// A running wasp process: stdin can be written, stdout is read line by line, stderr is
-/// collected in the background. Killed on drop if still running.
-pub struct Running {
-    child: Child,
-    reaped: bool,
-    started: Instant,
-    pub stdin: Option<ChildStdin>,
-    stdout_lines: mpsc::Receiver<Vec<u8>>,
-    stdout_seen: Vec<u8>,
-    stderr: Option<JoinHandle<Vec<u8>>>,
-    stdin_writer: Option<JoinHandle<()>>,
-}
-
-/// Spawns `cmd` with piped stdin, stdout and stderr.
-pub fn spawn(mut cmd: Command) -> Running {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawning {cmd:?}: {e}"));
-    let stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut r = BufReader::new(stdout);
-        loop {
-            let mut line = Vec::new();
-            match r.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    let stderr = thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stderr.read_to_end(&mut buf);
-        buf
-    });
-    Running {
-        stdin: child.stdin.take(),
-        child,
-        reaped: false,
-        started: Instant::now(),
-        stdout_lines: rx,
-        stdout_seen: Vec::new(),
-        stderr: Some(stderr),
-        stdin_writer: None,
-    }
-}
-
-impl Running {
-    /// Writes all of `data` to stdin from a background thread, then closes stdin.
-    pub fn feed_stdin(&mut self, data: Vec<u8>) {
-        let mut stdin = self.stdin.take().expect("stdin already closed");
-        self.stdin_writer = Some(thread::spawn(move || {
-            let _ = stdin.write_all(&data);
-        }));
-    }
-
-    /// Writes `data` to stdin now (blocking) and flushes.
-    pub fn write_stdin(&mut self, data: &[u8]) {
-        let stdin = self.stdin.as_mut().expect("stdin closed");
-        stdin.write_all(data).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    pub fn close_stdin(&mut self) {
-        self.stdin = None;
-    }
-
-    /// The next line of stdout (without its newline), waiting up to `timeout`.
-    pub fn next_line(&mut self, timeout: Duration) -> String {
-        match self.stdout_lines.recv_timeout(timeout) {
-            Ok(line) => {
-                self.stdout_seen.extend_from_slice(&line);
-                let s = String::from_utf8_lossy(&line).into_owned();
-                s.strip_suffix('\n').unwrap_or(&s).to_owned()
-            }
-            Err(e) => {
-                let seen = String::from_utf8_lossy(&self.stdout_seen).into_owned();
-                self.kill();
-                let stderr = self.stderr.take().unwrap().join().unwrap();
-                panic!(
-                    "no stdout line within {timeout:?} ({e}); stdout so far:\n{seen}\n--- stderr:\n{}",
-                    String::from_utf8_lossy(&stderr)
-                );
-            }
-        }
-    }
-
-    /// Waits for the next stdout line and asserts it equals `expected`.
-    pub fn expect_line(&mut self, expected: &str, timeout: Duration) {
-        let line = self.next_line(timeout);
-        assert_eq!(line, expected, "unexpected stdout line");
-    }
-
-    fn kill(&mut self) {
-        if !self.reaped {
-            unsafe {
-                kill(self.child.id() as c_int, SIGKILL);
-            }
-        }
-    }
-
-    /// Kills the process and returns what it printed (for failure messages).
-    pub fn kill_and_collect(mut self) -> Outcome {
-        self.kill();
-        let mut out = self.finish_inner(Duration::from_secs(30));
-        out.stderr.extend_from_slice(b"\n(killed by the test)\n");
-        out
-    }
-
-    /// Waits for the process to exit (killing it after `timeout`) and returns everything it
-    /// printed (including stdout lines already read) and its CPU time.
-    pub fn finish(mut self, timeout: Duration) -> Outcome {
-        let (outcome, timed_out) = self.wait_and_collect(timeout);
-        assert!(
-            !timed_out,
-            "wasp did not finish within {timeout:?} and was killed\n--- stdout:\n{}\n--- stderr:\n{}",
-            outcome.stdout_str(),
-            outcome.stderr_str()
-        );
-        outcome
-    }
-
-    fn finish_inner(&mut self, timeout: Duration) -> Outcome {
-        self.wait_and_collect(timeout).0
-    }
-
-    fn wait_and_collect(&mut self, timeout: Duration) -> (Outcome, bool) {
-        let pid = self.child.id() as c_int;
-        let mut status: c_int = 0;
-        let mut usage: Rusage = unsafe { std::mem::zeroed() };
-        let deadline = Instant::now() + timeout;
-        let mut timed_out = false;
-        loop {
-            let r = unsafe { wait4(pid, &mut status, WNOHANG, &mut usage) };
-            if r == pid {
-                break;
-            }
-            assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
-            if Instant::now() >= deadline && !timed_out {
-                timed_out = true;
-                unsafe {
-                    kill(pid, SIGKILL);
-                }
-            }
-            thread::sleep(Duration::from_millis(5));
-        }
-        self.reaped = true;
-        let wall = self.started.elapsed();
-        self.stdin = None;
-        if let Some(w) = self.stdin_writer.take() {
-            let _ = w.join();
-        }
-        let mut stdout = std::mem::take(&mut self.stdout_seen);
-        while let Ok(line) = self.stdout_lines.recv_timeout(Duration::from_secs(10)) {
-            stdout.extend_from_slice(&line);
-        }
-        let stderr = self.stderr.take().unwrap().join().unwrap();
-        let tv = |t: &Timeval| {
-            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-        };
-        let (code, signal) = if status & 0x7f == 0 {
-            (Some((status >> 8) & 0xff), None)
-        } else {
-            (None, Some(status & 0x7f))
-        };
-        let outcome = Outcome {
-            code,
-            signal,
-            stdout,
-            stderr,
-            cpu: tv(&usage.ru_utime) + tv(&usage.ru_stime),
-            wall,
-        };
-        (outcome, timed_out)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if !self.reaped {
-            self.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// Runs `cmd` to completion with `stdin` as its standard input.
-pub fn run_with_stdin(cmd: Command, stdin: Vec<u8>) -> Outcome {
-    let mut r = spawn(cmd);
-    r.feed_stdin(stdin);
-    r.finish(RUN_TIMEOUT)
-}
-
-/// Runs `cmd` to completion with an empty standard input.
-pub fn run(cmd: Command) -> Outcome {
-    run_with_stdin(cmd, Vec::new())
 }
