@@ -15,6 +15,10 @@ pub struct Config {
     pub(crate) max_stack_bytes: usize,
     pub(crate) max_call_depth: usize,
     pub(crate) lazy: bool,
+    /// Fuel metering ([`Config::consume_fuel`]). **Changes translation**:
+    /// code translated with it carries `Fuel` instructions, code translated
+    /// without it none, so a cache of translated code must key on it.
+    pub(crate) fuel: bool,
 }
 
 /// Default wasm stack: 128 MiB of value slots, enough for Go programs (whose own
@@ -28,6 +32,7 @@ impl Default for Config {
             max_stack_bytes: DEFAULT_MAX_STACK_BYTES,
             max_call_depth: 2_000_000,
             lazy: true,
+            fuel: false,
         }
     }
 }
@@ -61,6 +66,23 @@ impl Config {
     /// Translate functions on their first call (`true`, the default) or all at load time.
     pub fn lazy_translation(&mut self, lazy: bool) -> &mut Self {
         self.lazy = lazy;
+        self
+    }
+
+    /// Meters execution with fuel (off by default). When on, every store of
+    /// the engine starts with no fuel ([`Store::set_fuel`](crate::Store::set_fuel)
+    /// gives it some), each straight-line region of a function costs its
+    /// number of wasm operators when it starts (see docs/embedding.md,
+    /// "Fuel", for the exact count), and a region that cannot be paid traps
+    /// with [`TrapCode::OutOfFuel`](crate::TrapCode::OutOfFuel). Host
+    /// functions cost nothing beyond their call operator.
+    ///
+    /// When off, translated code carries no fuel instructions at all, so it
+    /// costs nothing. The setting changes the translation, so it is one per
+    /// engine (a module is only instantiated in stores of its own engine):
+    /// metered and unmetered code never mix.
+    pub fn consume_fuel(&mut self, on: bool) -> &mut Self {
+        self.fuel = on;
         self
     }
 }

@@ -34,6 +34,10 @@ pub enum TrapCode {
     UndefinedElement,
     /// Execution was stopped by an [`InterruptHandle`](crate::InterruptHandle).
     Interrupted,
+    /// The store's deadline passed ([`Store::set_deadline`](crate::Store::set_deadline)).
+    DeadlineExceeded,
+    /// The store ran out of fuel ([`Config::consume_fuel`](crate::Config::consume_fuel)).
+    OutOfFuel,
 }
 
 impl TrapCode {
@@ -52,6 +56,8 @@ impl TrapCode {
             TrapCode::StackExhausted => "call stack exhausted",
             TrapCode::UndefinedElement => "undefined element",
             TrapCode::Interrupted => "interrupted",
+            TrapCode::DeadlineExceeded => "deadline exceeded",
+            TrapCode::OutOfFuel => "out of fuel",
         }
     }
 }
@@ -215,6 +221,16 @@ impl Error {
     /// The error message without the backtrace.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// Gives a trap that has no backtrace (one a host function returned)
+    /// the backtrace `frames` computes.
+    pub(crate) fn fill_backtrace(&mut self, frames: impl FnOnce() -> Vec<FrameInfo>) {
+        if let ErrorKind::Trap(t) = &mut self.kind {
+            if t.backtrace.is_empty() {
+                t.backtrace = frames();
+            }
+        }
     }
 }
 

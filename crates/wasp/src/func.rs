@@ -258,6 +258,23 @@ impl<'a, T> Caller<'a, T> {
         &self.store.inner.engine
     }
 
+    /// What a host function polls so that an interrupt or the store's
+    /// deadline wakes it from a blocking wait ([`InterruptWaker`](crate::InterruptWaker)).
+    pub fn interrupt_waker(&self) -> crate::InterruptWaker {
+        crate::InterruptWaker(self.store.inner.stack.attention.clone())
+    }
+
+    /// The store's fuel left ([`Store::get_fuel`]).
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.store.get_fuel()
+    }
+
+    /// Sets the store's fuel left ([`Store::set_fuel`]), e.g. to charge for
+    /// host work.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.store.set_fuel(fuel)
+    }
+
     /// An export of the calling instance (e.g. its `"memory"`), if it has one.
     pub fn get_export(&self, name: &str) -> Option<Extern> {
         let inst = self.instance?;

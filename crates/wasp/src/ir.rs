@@ -275,6 +275,10 @@ macro_rules! define_instr {
             TableInit { dst: Slot, src: Slot, len: Slot, table: u16, seg: u16 },
             ElemDrop { seg: u32 },
             RefFunc { dst: Slot, func: u32 },
+            /// Charge `amount` units of fuel, or trap with `OutOfFuel` if
+            /// fewer are left. Heads every fuel region (`translate/fuel.rs`);
+            /// emitted only when the engine's `Config::consume_fuel` is on.
+            Fuel { amount: u32 },
         }
     };
 }

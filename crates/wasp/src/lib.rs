@@ -60,7 +60,9 @@ pub use linker::Linker;
 pub use module::{EntityIndex, GlobalInit, Module, SegmentKind};
 #[doc(hidden)]
 pub use store::StoreId;
-pub use store::{AsContext, AsContextMut, InterruptHandle, Store, StoreContext, StoreContextMut};
+pub use store::{
+    AsContext, AsContextMut, InterruptHandle, InterruptWaker, Store, StoreContext, StoreContextMut,
+};
 pub use types::{
     ExportType, ExternType, FuncType, GlobalType, ImportType, Limits, MemoryType, Mutability,
     TableType, ValType,

@@ -8,6 +8,7 @@
 //! unrelated entity of that store.
 
 use crate::engine::Engine;
+use crate::error::{Error, ErrorKind, Result, Trap, TrapCode};
 use crate::exec::Stack;
 use crate::func::HostFunc;
 use crate::ir::CompiledFunc;
@@ -15,6 +16,7 @@ use crate::module::Module;
 use crate::types::{GlobalType, MemoryType, TableType};
 use std::any::Any;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// A function in the store.
 pub(crate) struct FuncEntity {
@@ -222,12 +224,84 @@ impl<T> Store<T> {
         &mut self.data
     }
 
-    /// A handle that stops wasm code running in this store from any thread
-    /// (e.g. on a deadline): the running call traps with
-    /// [`TrapCode::Interrupted`](crate::TrapCode::Interrupted) at its next
-    /// loop iteration, call or return. The store stays usable.
+    /// A handle that stops wasm code running in this store from any thread:
+    /// the calls in progress trap with
+    /// [`TrapCode::Interrupted`](crate::TrapCode::Interrupted) at their next
+    /// loop iteration, call or return, and a WASI call blocked in the host
+    /// (`poll_oneoff`, a read) returns at once with the same trap. The
+    /// store stays usable: an interrupt applies to the executions in
+    /// progress when it is raised, and is dropped when the outermost call
+    /// returns (or when the next one starts, if it was raised while nothing
+    /// ran), so it never traps a later call. For a time limit that holds
+    /// whenever code runs, use [`Store::set_deadline`].
     pub fn interrupt_handle(&self) -> InterruptHandle {
         InterruptHandle(self.inner.stack.attention.clone())
+    }
+
+    /// Sets the store's deadline: once `at` has passed, every execution in
+    /// the store traps with
+    /// [`TrapCode::DeadlineExceeded`](crate::TrapCode::DeadlineExceeded) at
+    /// its next check (as for an interrupt, including WASI calls blocked in
+    /// the host), and so does every later call, until the deadline is
+    /// replaced or cleared. The deadline applies to the store, not to one
+    /// call; for a per-call limit, set it before each call. A deadline in
+    /// the past takes effect at once.
+    ///
+    /// Costs nothing while code runs: one watchdog thread for the whole
+    /// process (started by the first deadline) raises the store's attention
+    /// word when the time comes; the interpreter never reads the clock.
+    pub fn set_deadline(&mut self, at: Instant) {
+        let ns = crate::exec::to_ns(at);
+        let attention = &self.inner.stack.attention;
+        if attention.set_deadline(Some(ns)) {
+            crate::exec::schedule_deadline(ns, attention);
+        }
+    }
+
+    /// Sets the deadline `timeout` from now ([`Store::set_deadline`]); a
+    /// timeout too large to represent means no deadline.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        match Instant::now().checked_add(timeout) {
+            Some(at) => self.set_deadline(at),
+            None => self.clear_deadline(),
+        }
+    }
+
+    /// Removes the deadline: code runs without a time limit again.
+    pub fn clear_deadline(&mut self) {
+        self.inner.stack.attention.set_deadline(None);
+    }
+
+    /// The deadline, if one is set (passed or not).
+    pub fn deadline(&self) -> Option<Instant> {
+        self.inner.stack.attention.deadline()
+    }
+
+    /// Sets the fuel left to `fuel` units. Fails unless the engine meters
+    /// fuel ([`Config::consume_fuel`](crate::Config::consume_fuel)).
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.fuel_enabled()?;
+        self.inner.stack.fuel = fuel;
+        Ok(())
+    }
+
+    /// The fuel left. A call that ran out of fuel leaves what it could not
+    /// spend (less than the cost of the region it stopped at). Fails unless
+    /// the engine meters fuel.
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.fuel_enabled()?;
+        Ok(self.inner.stack.fuel)
+    }
+
+    fn fuel_enabled(&self) -> Result<()> {
+        if self.inner.engine.config().fuel {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Usage,
+                "fuel is not enabled: build the engine with Config::consume_fuel(true)",
+            ))
+        }
     }
 
     /// Consumes the store, returning the host state.
@@ -251,10 +325,58 @@ impl<T> std::fmt::Debug for Store<T> {
 pub struct InterruptHandle(std::sync::Arc<crate::exec::Attention>);
 
 impl InterruptHandle {
-    /// Requests the store's running wasm code to trap with `Interrupted`.
-    /// If nothing is running, the next execution traps at its first check.
+    /// Requests the store's running wasm code (and a host function blocked
+    /// through an [`InterruptWaker`]) to stop with `Interrupted`. If nothing
+    /// is running, the request is dropped: it never traps a later call.
     pub fn interrupt(&self) {
         self.0.raise(crate::exec::INTERRUPT);
+    }
+}
+
+/// Lets a host function that blocks in the host (a `poll(2)`, a read) be
+/// woken by an [`InterruptHandle::interrupt`] or the store's deadline; get
+/// one with [`Caller::interrupt_waker`](crate::Caller::interrupt_waker).
+///
+/// The protocol (what `wasp-wasi`'s `poll_oneoff` and blocking reads do):
+/// 1. take the descriptor with [`fd`](InterruptWaker::fd) (created on
+///    first use, per store),
+/// 2. call [`check`](InterruptWaker::check)`()?` (a stop requested before
+///    the wait must not be missed),
+/// 3. wait in `poll(2)` on your descriptors plus this one, for reading,
+/// 4. if it is readable: [`check`](InterruptWaker::check)`()?` again — the
+///    host function returns that error, which ends the execution with the
+///    trap ([`TrapCode::Interrupted`] or [`TrapCode::DeadlineExceeded`]) and
+///    a backtrace of the wasm that called it — else
+///    [`rearm`](InterruptWaker::rearm) (the wake-up was stale) and wait again.
+#[derive(Clone, Debug)]
+pub struct InterruptWaker(pub(crate) Arc<crate::exec::Attention>);
+
+impl InterruptWaker {
+    /// The trap the execution must stop with, if a stop is requested: an
+    /// interrupt of the executions in progress, or a deadline that passed.
+    pub fn stop_requested(&self) -> Option<TrapCode> {
+        self.0.stop_code()
+    }
+
+    /// `Err` with the trap if a stop is requested ([`stop_requested`](Self::stop_requested)).
+    pub fn check(&self) -> Result<()> {
+        match self.stop_requested() {
+            Some(code) => Err(Trap::new(code).into()),
+            None => Ok(()),
+        }
+    }
+
+    /// A descriptor that becomes readable when a stop may be requested:
+    /// add it to a `poll(2)` set for reading. Created on first use (two
+    /// descriptors per store); fails if the host cannot create it.
+    #[cfg(unix)]
+    pub fn fd(&self) -> std::io::Result<std::os::fd::BorrowedFd<'_>> {
+        Ok(self.0.waker()?.fd())
+    }
+
+    /// Resets the descriptor after it woke a wait without a stop requested.
+    pub fn rearm(&self) {
+        self.0.rearm();
     }
 }
 

@@ -616,3 +616,21 @@ pub(super) unsafe fn ref_func(
     set!(sp, dst, st.func(func) as u64 + 1);
     next!(ip, sp, mem, len, st)
 }
+
+/// Charges a fuel region's cost before it runs (`translate/fuel.rs`); when
+/// fewer units are left, traps without consuming them.
+pub(super) unsafe fn fuel(
+    ip: *const Op,
+    sp: *mut u64,
+    mem: *mut u8,
+    len: usize,
+    st: &mut State,
+) -> R {
+    operands!(ip, Fuel { amount });
+    let amount = u64::from(amount);
+    if st.fuel < amount {
+        trap!(st, TrapCode::OutOfFuel)
+    }
+    st.fuel -= amount;
+    next!(ip, sp, mem, len, st)
+}

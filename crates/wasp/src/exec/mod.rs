@@ -11,13 +11,15 @@ mod attention;
 mod handlers;
 pub(crate) mod num;
 pub(crate) mod run;
+mod timer;
 
 use crate::engine::Config;
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
 use crate::func::Caller;
 use crate::store::{FuncKind, Store, StoreInner};
-pub(crate) use attention::{Attention, INTERRUPT};
+pub(crate) use attention::{to_ns, Attention, INTERRUPT};
 pub(crate) use run::{op_of, Op};
+pub(crate) use timer::schedule as schedule_deadline;
 
 /// A record of an active wasm call: where to return and whose frame it is.
 #[derive(Clone, Copy, Debug)]
@@ -40,8 +42,15 @@ pub(crate) struct Stack {
     pub max_frames: usize,
     /// First slot not in use by an active execution (nested calls start here).
     pub top: usize,
-    /// Requests from other threads (an `InterruptHandle`'s interrupt).
+    /// Requests from other threads (an `InterruptHandle`'s interrupt, the
+    /// deadline watchdog).
     pub attention: std::sync::Arc<attention::Attention>,
+    /// Executions in progress (calls from the host, nested ones included):
+    /// the outermost call is the one that starts at 0.
+    pub active: u32,
+    /// Fuel left ([`Config::consume_fuel`]); the interpreter keeps a copy
+    /// while it runs and writes it back whenever it leaves the loop.
+    pub fuel: u64,
 }
 
 // SAFETY: the raw `ret_ip` pointers point into `CompiledFunc`s owned (through
@@ -62,6 +71,8 @@ impl Stack {
             max_frames: config.max_call_depth,
             top: 0,
             attention: Default::default(),
+            active: 0,
+            fuel: 0,
         }
     }
 
@@ -108,7 +119,33 @@ pub(crate) struct ExecState {
 
 /// Calls store function `func` with arguments in `io` (len >= max(params, results));
 /// results are written back to the front of `io`.
+///
+/// The outermost call (no other execution in progress) drops an interrupt
+/// raised before it started and one raised too late to stop it (see
+/// `attention.rs`); any call traps at once if a stop is already requested
+/// (a passed deadline, or an interrupt of the executions it nests in).
 pub(crate) fn call<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result<()> {
+    let stack = &mut store.inner.stack;
+    let outermost = stack.active == 0;
+    if outermost {
+        stack.attention.clear_interrupt();
+    }
+    if stack.attention.pending() {
+        if let Some(code) = stack.attention.stop_code() {
+            return Err(Trap::new(code).into());
+        }
+    }
+    stack.active += 1;
+    let r = call_in(store, func, io);
+    let stack = &mut store.inner.stack;
+    stack.active -= 1;
+    if outermost {
+        stack.attention.clear_interrupt();
+    }
+    r
+}
+
+fn call_in<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result<()> {
     let entity = &store.inner.funcs[func as usize];
     let (params, results) = (entity.params as usize, entity.results as usize);
     if let FuncKind::Host(h) = entity.kind {
@@ -159,7 +196,12 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                 store.inner.stack.top = base + n;
                 let r = call_host(store, host, Some(instance), buf);
                 store.inner.stack.top = saved_top;
-                r?;
+                // A trap a host function returns (e.g. a WASI call woken by an
+                // interrupt) gets the backtrace of the wasm that called it.
+                r.map_err(|mut e| {
+                    e.fill_backtrace(|| backtrace(&store.inner));
+                    e
+                })?;
                 store.inner.stack.slots[base..base + results].copy_from_slice(&buf[..results]);
             }
             other => return finish(store, other),

@@ -85,6 +85,9 @@ pub(crate) struct State {
     /// Requests from other threads (see `attention.rs`); checked at
     /// backward branches, calls and returns.
     pub(super) attention: *const super::attention::Attention,
+    /// Fuel left (`Fuel` instructions charge it; only emitted when the
+    /// engine consumes fuel). Copied from and back to the store's stack.
+    pub(super) fuel: u64,
     trap: TrapCode,
     host: Option<HostCall>,
     error: Option<Error>,
@@ -208,6 +211,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         len: 0,
         stack_floor: 0,
         attention: std::sync::Arc::as_ptr(&inner.stack.attention),
+        fuel: inner.stack.fuel,
         trap: TrapCode::Unreachable,
         host: None,
         error: None,
@@ -225,12 +229,14 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
             break s;
         }
         // SAFETY: the word is owned by the store, alive for the whole run.
-        let attention = unsafe { &*st.attention };
-        if attention.pending() && attention.take(super::attention::INTERRUPT) {
-            st.trap = TrapCode::Interrupted;
-            break Signal::Trap;
+        if unsafe { &*st.attention }.pending() {
+            if let Some(code) = attend(&mut st) {
+                st.trap = code;
+                break Signal::Trap;
+            }
         }
     };
+    st.inner().stack.fuel = st.fuel;
     match signal {
         Signal::Return => Exit::Return,
         Signal::Trap => Exit::Trap(st.trap),
@@ -250,6 +256,26 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         }
         Signal::Resume => unreachable!(),
     }
+}
+
+/// Serves the raised attention bits (rare: only when one is): a small
+/// dispatch on the bits, each kind of request one arm. Returns the trap that
+/// ends the execution, or `None` to go on.
+#[cold]
+#[inline(never)]
+fn attend(st: &mut State) -> Option<TrapCode> {
+    use super::attention::{DEADLINE, INTERRUPT};
+    // SAFETY: the word is owned by the store, alive for the whole run.
+    let a = unsafe { &*st.attention };
+    let bits = a.bits();
+    if bits & INTERRUPT != 0 {
+        // Stays raised: every execution in progress stops (attention.rs).
+        return Some(TrapCode::Interrupted);
+    }
+    if bits & DEADLINE != 0 && a.deadline_passed() {
+        return Some(TrapCode::DeadlineExceeded);
+    }
+    None
 }
 
 /// Continues with the instruction at `$ip`.
@@ -509,6 +535,7 @@ macro_rules! gen_handlers {
                 Instr::TableInit { .. } => h::table_init,
                 Instr::ElemDrop { .. } => h::elem_drop,
                 Instr::RefFunc { .. } => h::ref_func,
+                Instr::Fuel { .. } => h::fuel,
             };
             Op { handler, instr }
         }

@@ -159,6 +159,7 @@ impl Translator<'_> {
         if !is_func && !self.needs_copies(target) {
             let label = self.ctrls[target].label;
             self.cond_branch(pos, cond, false, label);
+            self.fuel_region();
             return;
         }
         // Skip over a "copies + branch" stub when the condition is false.
@@ -402,6 +403,7 @@ impl Translator<'_> {
                 let else_label = self.new_label();
                 self.ctrls[i].else_label = Some(else_label);
                 self.cond_branch(pos, cond, true, else_label);
+                self.fuel_region();
             }
             Operator::Else => {
                 let c = self.ctrls.last().expect("inside if").clone();

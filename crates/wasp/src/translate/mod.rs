@@ -20,6 +20,7 @@
 //! depths; it only fails on limits (more than 65,535 slots in a frame).
 
 mod control;
+mod fuel;
 mod ops;
 
 use crate::ir::{CompiledFunc, Instr, Slot};
@@ -111,6 +112,10 @@ struct Translator<'a> {
     label_at: Option<usize>,
     /// The label each branch emitted by `emit_branch` targets, by instruction index.
     branch_labels: std::collections::HashMap<usize, LabelId>,
+    /// Emit fuel regions (`fuel.rs`; the engine's `Config::consume_fuel`).
+    fuel: bool,
+    /// Index of the current fuel region's `Fuel` instruction.
+    fuel_at: Option<usize>,
 }
 
 /// Translates defined function `func_index` whose body occupies `range` of the module bytes.
@@ -153,7 +158,10 @@ pub(crate) fn translate(
         skip: 0,
         label_at: None,
         branch_labels: std::collections::HashMap::new(),
+        fuel: module.engine.config().fuel,
+        fuel_at: None,
     };
+    t.fuel_region();
     let label = t.new_label();
     t.ctrls.push(Ctrl {
         kind: CtrlKind::Func,
@@ -341,7 +349,7 @@ impl Translator<'_> {
     }
 
     fn bind(&mut self, label: LabelId) {
-        let pos = self.instrs.len();
+        let pos = self.fuel_label_pos();
         let fixups = std::mem::take(&mut self.labels[label].fixups);
         for f in fixups {
             ops::set_offset(&mut self.instrs[f], (pos as isize - f as isize) as i32);
@@ -350,6 +358,7 @@ impl Translator<'_> {
         self.label_at = Some(pos);
         self.last_result = None;
         self.last_const_set = None;
+        self.fuel_region();
     }
 
     /// Emits a branch instruction (built with offset 0) to `label`.
@@ -392,6 +401,7 @@ impl Translator<'_> {
         if !self.reachable() {
             return self.op_unreachable(op);
         }
+        self.fuel_count();
         if self.control(&op)? {
             return Ok(());
         }
