@@ -50,6 +50,9 @@ pub struct WasiCtx {
     pub(crate) table: FdTable,
     pub(crate) denied: u64,
     pub(crate) trace: bool,
+    /// The calling store's waker, for the duration of a call through the
+    /// linker: blocking waits end when it fires (`wake.rs`).
+    pub(crate) waker: Option<wasp::InterruptWaker>,
 }
 
 impl std::fmt::Debug for WasiCtx {
@@ -316,6 +319,7 @@ impl WasiCtxBuilder {
             table,
             denied: b.denied,
             trace: b.trace,
+            waker: None,
         }
     }
 }

@@ -52,7 +52,7 @@ use crate::ctx::WasiCtx;
 use crate::errno::{Errno, WasiResult};
 use crate::mem::{GuestMemory, IoVec};
 use crate::sock;
-use crate::table::{DirDesc, DirListEntry, Entry, FileDesc, Kind};
+use crate::table::{DirDesc, DirListEntry, Entry, FdTable, FileDesc, Kind};
 use crate::types::{self, Filestat, *};
 use rustix::event::PollFlags;
 use std::os::fd::AsFd;
@@ -63,7 +63,7 @@ use std::os::unix::ffi::OsStringExt;
 /// as one bounded batch (see [`GuestMemory::iovecs`]) and the result pointer
 /// checked, in that order.
 fn io_start<'c>(
-    ctx: &'c mut WasiCtx,
+    table: &'c mut FdTable,
     mem: &GuestMemory<'_>,
     fd: u32,
     right: u64,
@@ -71,7 +71,7 @@ fn io_start<'c>(
     iovs_len: u32,
     result_ptr: u32,
 ) -> WasiResult<(&'c mut Entry, Vec<IoVec>)> {
-    let e = ctx.table.get_mut(fd)?;
+    let e = table.get_mut(fd)?;
     e.require(right)?;
     let iovs = mem.iovecs(iovs, iovs_len)?;
     mem.check(result_ptr, 4)?;
@@ -445,7 +445,7 @@ pub fn fd_pread(
     nread_ptr: u32,
 ) -> WasiResult<()> {
     let right = rights::FD_READ | rights::FD_SEEK;
-    let (e, iovs) = io_start(ctx, mem, fd, right, iovs, iovs_len, nread_ptr)?;
+    let (e, iovs) = io_start(&mut ctx.table, mem, fd, right, iovs, iovs_len, nread_ptr)?;
     let f = positioned(e, offset, false)?;
     let n = mem.read_into(&iovs, |buf| {
         retry(|| rustix::io::pread(&f.file, &mut *buf, offset))
@@ -469,7 +469,7 @@ pub fn fd_pwrite(
     nwritten_ptr: u32,
 ) -> WasiResult<()> {
     let right = rights::FD_WRITE | rights::FD_SEEK;
-    let (e, iovs) = io_start(ctx, mem, fd, right, iovs, iovs_len, nwritten_ptr)?;
+    let (e, iovs) = io_start(&mut ctx.table, mem, fd, right, iovs, iovs_len, nwritten_ptr)?;
     let f = positioned(e, offset, true)?;
     let parts = mem.gather(&iovs);
     let n = if parts.is_empty() {
@@ -536,7 +536,9 @@ pub fn fd_prestat_dir_name(
 /// `fd_read(fd, iovs: iovec_array) -> size`, the byte count written as u32 at
 /// `nread_ptr`; 0 means end of file.
 ///
-/// Streams and sockets with `nonblock` give `EAGAIN` when nothing is ready.
+/// Streams and sockets with `nonblock` give `EAGAIN` when nothing is ready;
+/// without it, a read that waits for input ends when the store is
+/// interrupted or its deadline passes (the call traps, `wake.rs`).
 /// Errors: `EBADF`, `EFAULT`, `EISDIR` for directories, `ENOTCONN` for
 /// listeners, `EAGAIN`, host errors.
 pub fn fd_read(
@@ -547,17 +549,26 @@ pub fn fd_read(
     iovs_len: u32,
     nread_ptr: u32,
 ) -> WasiResult<()> {
-    let (e, iovs) = io_start(ctx, mem, fd, rights::FD_READ, iovs, iovs_len, nread_ptr)?;
+    let (e, iovs) = io_start(
+        &mut ctx.table,
+        mem,
+        fd,
+        rights::FD_READ,
+        iovs,
+        iovs_len,
+        nread_ptr,
+    )?;
     let nonblock = e.nonblock();
+    let waker = ctx.waker.as_ref();
     let n = match &mut e.kind {
         Kind::File(f) => {
             mem.read_into(&iovs, |buf| retry(|| rustix::io::read(&f.file, &mut *buf)))?
         }
-        Kind::Stream(s) => mem.read_into(&iovs, |buf| s.read(buf, nonblock))?,
+        Kind::Stream(s) => mem.read_into(&iovs, |buf| s.read(buf, nonblock, waker))?,
         Kind::Socket(s) => {
             let s = &*s;
             mem.read_into(&iovs, |buf| {
-                sock::io(s.as_fd(), nonblock, PollFlags::IN, || {
+                sock::io(s.as_fd(), nonblock, PollFlags::IN, waker, || {
                     rustix::net::recv(s, &mut *buf, rustix::net::RecvFlags::empty()).map(|(n, _)| n)
                 })
             })?
@@ -584,15 +595,24 @@ pub fn fd_write(
     iovs_len: u32,
     nwritten_ptr: u32,
 ) -> WasiResult<()> {
-    let (e, iovs) = io_start(ctx, mem, fd, rights::FD_WRITE, iovs, iovs_len, nwritten_ptr)?;
+    let (e, iovs) = io_start(
+        &mut ctx.table,
+        mem,
+        fd,
+        rights::FD_WRITE,
+        iovs,
+        iovs_len,
+        nwritten_ptr,
+    )?;
     let nonblock = e.nonblock();
+    let waker = ctx.waker.as_ref();
     let parts = mem.gather(&iovs);
     let n = match &mut e.kind {
-        Kind::Stream(s) => s.write_all(&parts)?,
+        Kind::Stream(s) => s.write_all(&parts, waker)?,
         Kind::File(f) if f.read_only => return Err(Errno::ROFS),
         Kind::File(_) | Kind::Socket(_) if parts.is_empty() => 0,
         Kind::File(f) => retry(|| rustix::io::writev(&f.file, &parts))?,
-        Kind::Socket(s) => sock::send_parts(s, &parts, nonblock)?,
+        Kind::Socket(s) => sock::send_parts(s, &parts, nonblock, waker)?,
         Kind::Dir(d) => return d.writable().and(Err(Errno::BADF)),
         Kind::Listener(_) => return Err(Errno::NOTCONN),
     };

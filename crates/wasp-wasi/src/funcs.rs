@@ -234,12 +234,19 @@ fn glue<T>(
     idx: usize,
     raw: &[u64],
 ) -> wasp::Result<i32> {
+    let waker = caller.interrupt_waker();
     let memory = caller.get_export("memory").and_then(Extern::into_memory);
     let (bytes, data): (&mut [u8], &mut T) = match memory {
         Some(m) => m.data_and_store_mut(&mut *caller),
         None => (&mut [], caller.data_mut()),
     };
-    invoke(get(data), bytes, idx, raw)
+    // Blocking waits end when the store is interrupted (wake.rs).
+    let ctx = get(data);
+    ctx.waker = Some(waker);
+    let r = invoke(ctx, bytes, idx, raw);
+    let r = crate::wake::stop(ctx, r);
+    ctx.waker = None;
+    r
 }
 
 /// Calls function `name` with raw arguments against `memory`.

@@ -84,6 +84,7 @@ mod sock;
 mod stdio;
 mod table;
 pub mod types;
+mod wake;
 
 pub use ctx::{DirPerms, UnknownFunction, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;

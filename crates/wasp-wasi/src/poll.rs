@@ -32,6 +32,11 @@
 //!   an fd becomes ready or the earliest clock deadline passes (no spinning;
 //!   `time.Sleep` costs no CPU). Without clocks it blocks until an fd is
 //!   ready. `EINTR` is retried with the remaining time.
+//! - Interrupts and deadlines: a call that blocks also polls the store's
+//!   [`InterruptWaker`](wasp::InterruptWaker); when the store is
+//!   interrupted or its deadline passes, the wait ends and the call traps
+//!   (`interrupted`, `deadline exceeded`) instead of returning: a Go
+//!   `time.Sleep(30 * time.Second)` stops at once (`wake.rs`).
 //!
 //! # Bounds
 //!
@@ -289,12 +294,19 @@ pub fn poll_oneoff(
         Ok(())
     })?;
 
-    // Wait until something is ready.
+    // Wait until something is ready, or the store must stop. The waker's
+    // entry, if any, follows the guest's fds (`nfds` of them).
     let mut pollfds: Vec<PollFd<'_>> = waits
         .fds
         .iter()
         .map(|(fd, flags)| PollFd::from_borrowed_fd(*fd, *flags))
         .collect();
+    let nfds = pollfds.len();
+    let may_block = !immediate && earliest.is_none_or(|d| d > clocks.monotonic);
+    let waker = ctx.waker.as_ref().filter(|_| may_block);
+    if let Some(fd) = crate::wake::arm(waker)? {
+        pollfds.push(PollFd::from_borrowed_fd(fd, PollFlags::IN));
+    }
     let mut poll_error = None;
     let after = loop {
         let timeout = if immediate {
@@ -312,15 +324,17 @@ pub fn poll_oneoff(
                 }
             }
         }
+        crate::wake::woke(waker, pollfds.get(nfds))?;
         let t = now(ClockId::Monotonic);
-        let fd_ready = poll_error.is_some() || pollfds.iter().any(|p| !p.revents().is_empty());
+        let fd_ready =
+            poll_error.is_some() || pollfds[..nfds].iter().any(|p| !p.revents().is_empty());
         if immediate || fd_ready || earliest.is_some_and(|d| d <= t) {
             break t;
         }
     };
 
     // Pass 2: one event per ready subscription, in order.
-    let mut fionread: Vec<Option<u64>> = vec![None; pollfds.len()];
+    let mut fionread: Vec<Option<u64>> = vec![None; nfds];
     let mut count: u32 = 0;
     each_sub(mem, in_ptr, n, &mut buf, |mem, sub| {
         let ty = sub.ty();

@@ -10,12 +10,16 @@
 //!
 //! `fd_read`/`fd_write`/`poll_oneoff` work on accepted sockets too (Go uses
 //! those rather than `sock_recv`/`sock_send`).
+//!
+//! A blocking operation's wait also ends when the store is interrupted or
+//! its deadline passes (`EINTR`, which the glue turns into the trap; see
+//! `wake.rs`).
 
 use crate::ctx::WasiCtx;
 use crate::errno::{Errno, WasiResult};
 use crate::mem::GuestMemory;
 use crate::stdio::wait;
-use crate::table::{Entry, Kind};
+use crate::table::{Entry, FdTable, Kind};
 use crate::types::*;
 use rustix::event::PollFlags;
 use rustix::net::{RecvFlags, SendFlags};
@@ -24,18 +28,20 @@ use std::net::TcpStream;
 use std::os::fd::{AsFd, BorrowedFd};
 
 /// Runs a socket operation on a non-blocking host fd: retries on `EINTR`;
-/// on `EAGAIN`, returns it if `nonblock`, else waits for `events` and retries.
+/// on `EAGAIN`, returns it if `nonblock`, else waits for `events` (or for
+/// `waker`, which ends the wait with `EINTR`) and retries.
 pub(crate) fn io<T>(
     fd: BorrowedFd<'_>,
     nonblock: bool,
     events: PollFlags,
+    waker: Option<&wasp::InterruptWaker>,
     mut op: impl FnMut() -> rustix::io::Result<T>,
 ) -> WasiResult<T> {
     loop {
         match op() {
             Ok(v) => return Ok(v),
             Err(rustix::io::Errno::INTR) => continue,
-            Err(rustix::io::Errno::AGAIN) if !nonblock => wait(fd, events)?,
+            Err(rustix::io::Errno::AGAIN) if !nonblock => wait(fd, events, waker)?,
             Err(e) => return Err(e.into()),
         }
     }
@@ -47,12 +53,13 @@ pub(crate) fn send_parts(
     s: &TcpStream,
     parts: &[IoSlice<'_>],
     nonblock: bool,
+    waker: Option<&wasp::InterruptWaker>,
 ) -> WasiResult<usize> {
     let mut total = 0usize;
     for part in parts {
         let mut off = 0;
         while off < part.len() {
-            let r = io(s.as_fd(), nonblock, PollFlags::OUT, || {
+            let r = io(s.as_fd(), nonblock, PollFlags::OUT, waker, || {
                 rustix::net::send(s, &part[off..], SendFlags::NOSIGNAL)
             });
             match r {
@@ -95,12 +102,18 @@ pub fn sock_accept(
         _ => return Err(Errno::NOTSOCK),
     };
     mem.check(fd_ptr, 4)?;
-    let conn = io(l.as_fd(), e.nonblock(), PollFlags::IN, || {
-        rustix::net::accept_with(
-            l,
-            rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC,
-        )
-    })?;
+    let conn = io(
+        l.as_fd(),
+        e.nonblock(),
+        PollFlags::IN,
+        ctx.waker.as_ref(),
+        || {
+            rustix::net::accept_with(
+                l,
+                rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC,
+            )
+        },
+    )?;
     let stream = TcpStream::from(conn);
     let new = ctx
         .table
@@ -108,8 +121,8 @@ pub fn sock_accept(
     mem.write_u32(fd_ptr, new)
 }
 
-fn socket(ctx: &mut WasiCtx, fd: u32) -> WasiResult<(&TcpStream, bool)> {
-    let e = ctx.table.get(fd)?;
+fn socket(table: &FdTable, fd: u32) -> WasiResult<(&TcpStream, bool)> {
+    let e = table.get(fd)?;
     match &e.kind {
         Kind::Socket(s) => Ok((s, e.nonblock())),
         Kind::Listener(_) => Err(Errno::NOTCONN),
@@ -134,7 +147,7 @@ pub fn sock_recv(
     ro_datalen_ptr: u32,
     ro_flags_ptr: u32,
 ) -> WasiResult<()> {
-    let (s, nonblock) = socket(ctx, fd)?;
+    let (s, nonblock) = socket(&ctx.table, fd)?;
     if ri_flags & !((RIFLAGS_RECV_PEEK | RIFLAGS_RECV_WAITALL) as u32) != 0 {
         return Err(Errno::INVAL);
     }
@@ -149,9 +162,13 @@ pub fn sock_recv(
         flags |= RecvFlags::WAITALL;
     }
     let n = mem.read_into(&iovs, |buf| {
-        io(s.as_fd(), nonblock, PollFlags::IN, || {
-            rustix::net::recv(s, &mut *buf, flags).map(|(n, _)| n)
-        })
+        io(
+            s.as_fd(),
+            nonblock,
+            PollFlags::IN,
+            ctx.waker.as_ref(),
+            || rustix::net::recv(s, &mut *buf, flags).map(|(n, _)| n),
+        )
     })?;
     mem.write_u32(ro_datalen_ptr, n as u32)?;
     mem.write_u16(ro_flags_ptr, 0)
@@ -170,14 +187,14 @@ pub fn sock_send(
     si_flags: u32,
     so_datalen_ptr: u32,
 ) -> WasiResult<()> {
-    let (s, nonblock) = socket(ctx, fd)?;
+    let (s, nonblock) = socket(&ctx.table, fd)?;
     if si_flags != 0 {
         return Err(Errno::INVAL);
     }
     let iovs = mem.iovecs(si_data, si_data_len)?;
     mem.check(so_datalen_ptr, 4)?;
     let parts = mem.gather(&iovs);
-    let n = send_parts(s, &parts, nonblock)?;
+    let n = send_parts(s, &parts, nonblock, ctx.waker.as_ref())?;
     mem.write_u32(so_datalen_ptr, n as u32)
 }
 
@@ -191,7 +208,7 @@ pub fn sock_shutdown(
     fd: u32,
     how: u32,
 ) -> WasiResult<()> {
-    let (s, _) = socket(ctx, fd)?;
+    let (s, _) = socket(&ctx.table, fd)?;
     let how = match how {
         1 => rustix::net::Shutdown::Read,
         2 => rustix::net::Shutdown::Write,

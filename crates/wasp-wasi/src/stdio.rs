@@ -8,8 +8,13 @@
 //! nothing is ready. Writes to streams always complete (they loop on short
 //! writes and wait on `EAGAIN`), so stdout and stderr never report `EAGAIN` —
 //! Go's runtime aborts when its own writes to fd 1 or 2 fail.
+//!
+//! A blocking read of a host stream first waits for input in `poll(2)`
+//! together with the store's waker, so an interrupt or a deadline ends it
+//! (`wake.rs`); so does every wait for a non-blocking fd to become ready.
 
 use crate::errno::{Errno, WasiResult};
+use crate::wake;
 use rustix::event::{PollFd, PollFlags};
 use std::io::{IoSlice, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -44,8 +49,14 @@ impl Stream {
     }
 
     /// Reads into `buf`. With `nonblock`, a host fd that has nothing to read
-    /// gives `EAGAIN` instead of blocking.
-    pub fn read(&mut self, buf: &mut [u8], nonblock: bool) -> WasiResult<usize> {
+    /// gives `EAGAIN` instead of blocking; without, the wait for input ends
+    /// with `EINTR` when `waker` fires.
+    pub fn read(
+        &mut self,
+        buf: &mut [u8],
+        nonblock: bool,
+        waker: Option<&wasp::InterruptWaker>,
+    ) -> WasiResult<usize> {
         match self {
             Stream::Reader(r) => loop {
                 match r.read(buf) {
@@ -60,13 +71,22 @@ impl Stream {
                 if nonblock && !ready(fd, PollFlags::IN)? {
                     return Err(Errno::AGAIN);
                 }
+                if !nonblock && waker.is_some() {
+                    wait(fd, PollFlags::IN, waker)?;
+                }
                 read_fd(fd, buf)
             }
         }
     }
 
     /// Writes all of `data` (several slices, in order); returns the total.
-    pub fn write_all(&mut self, data: &[IoSlice<'_>]) -> WasiResult<usize> {
+    /// A wait for a non-blocking host fd to drain ends with `EINTR` when
+    /// `waker` fires.
+    pub fn write_all(
+        &mut self,
+        data: &[IoSlice<'_>],
+        waker: Option<&wasp::InterruptWaker>,
+    ) -> WasiResult<usize> {
         let total: usize = data.iter().map(|d| d.len()).sum();
         match self {
             Stream::Writer(w) => {
@@ -80,7 +100,7 @@ impl Stream {
             _ => {
                 let fd = self.host_fd().expect("host stream");
                 for d in data {
-                    write_all_fd(fd, d)?;
+                    write_all_fd(fd, d, waker)?;
                 }
                 Ok(total)
             }
@@ -112,14 +132,28 @@ pub(crate) fn ready(fd: BorrowedFd<'_>, events: PollFlags) -> WasiResult<bool> {
     }
 }
 
-/// Blocks until `fd` is ready for `events` (or has an error or hang-up).
-pub(crate) fn wait(fd: BorrowedFd<'_>, events: PollFlags) -> WasiResult<()> {
-    let mut fds = [PollFd::from_borrowed_fd(fd, events)];
+/// Blocks until `fd` is ready for `events` (or has an error or hang-up);
+/// `EINTR` if `waker` fires for a requested stop first.
+pub(crate) fn wait(
+    fd: BorrowedFd<'_>,
+    events: PollFlags,
+    waker: Option<&wasp::InterruptWaker>,
+) -> WasiResult<()> {
+    let wake_fd = wake::arm(waker)?;
+    let mut fds = [
+        PollFd::from_borrowed_fd(fd, events),
+        PollFd::from_borrowed_fd(wake_fd.unwrap_or(fd), PollFlags::IN),
+    ];
+    let n = 1 + usize::from(wake_fd.is_some());
     loop {
-        match rustix::event::poll(&mut fds, None) {
-            Ok(_) => return Ok(()),
+        match rustix::event::poll(&mut fds[..n], None) {
+            Ok(_) => {}
             Err(rustix::io::Errno::INTR) => continue,
             Err(e) => return Err(e.into()),
+        }
+        wake::woke(waker, fds[..n].get(1))?;
+        if !fds[0].revents().is_empty() {
+            return Ok(());
         }
     }
 }
@@ -137,13 +171,17 @@ pub(crate) fn read_fd(fd: BorrowedFd<'_>, buf: &mut [u8]) -> WasiResult<usize> {
 
 /// Writes all of `data` to `fd`, waiting for writability if the host fd
 /// happens to be non-blocking.
-pub(crate) fn write_all_fd(fd: BorrowedFd<'_>, mut data: &[u8]) -> WasiResult<()> {
+pub(crate) fn write_all_fd(
+    fd: BorrowedFd<'_>,
+    mut data: &[u8],
+    waker: Option<&wasp::InterruptWaker>,
+) -> WasiResult<()> {
     while !data.is_empty() {
         match rustix::io::write(fd, data) {
             Ok(0) => return Err(Errno::IO),
             Ok(n) => data = &data[n..],
             Err(rustix::io::Errno::INTR) => continue,
-            Err(rustix::io::Errno::AGAIN) => wait(fd, PollFlags::OUT)?,
+            Err(rustix::io::Errno::AGAIN) => wait(fd, PollFlags::OUT, waker)?,
             Err(e) => return Err(e.into()),
         }
     }
