@@ -77,6 +77,10 @@ pub struct FrameInfo {
     pub func_name: Option<String>,
     /// The name of the module (from the `name` section), if present.
     pub module_name: Option<String>,
+    /// The frame's position inside the function, as the store's
+    /// [`PositionProbe`](crate::PositionProbe) computed it when the trap
+    /// happened (`None` without a probe).
+    pub position: Option<u64>,
 }
 
 impl fmt::Display for FrameInfo {

@@ -44,6 +44,7 @@ mod instance;
 mod ir;
 mod linker;
 mod module;
+mod profile;
 mod store;
 mod translate;
 mod types;
@@ -58,6 +59,10 @@ pub use func::{
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
 pub use module::{EntityIndex, GlobalInit, Module, SegmentKind};
+pub use profile::{
+    FrameView, PositionProbe, Profile, ProfileFrame, ProfileSample, MAX_PROFILE_HZ,
+    MAX_SAMPLE_DEPTH,
+};
 #[doc(hidden)]
 pub use store::StoreId;
 pub use store::{

@@ -178,6 +178,8 @@ pub(crate) struct StoreInner {
     pub instances: Vec<InstanceEntity>,
     pub externs: Vec<Box<dyn Any + Send + Sync>>,
     pub stack: Stack,
+    /// The position probe and a running profiler (`profile.rs`).
+    pub observers: crate::profile::Observers,
 }
 
 /// Owns all WebAssembly state and the host data `T`.
@@ -203,6 +205,7 @@ impl<T> Store<T> {
                 instances: Vec::new(),
                 externs: Vec::new(),
                 stack: Stack::new(engine.config()),
+                observers: Default::default(),
             },
             host_funcs: Vec::new(),
             data,

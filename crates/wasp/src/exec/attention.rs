@@ -31,6 +31,9 @@ pub(crate) const INTERRUPT: u32 = 1;
 /// [`TrapCode::DeadlineExceeded`](crate::TrapCode::DeadlineExceeded) if it has.
 pub(crate) const DEADLINE: u32 = 2;
 
+/// Record a profile sample of the wasm stack and go on (`profile.rs`).
+pub(crate) const SAMPLE: u32 = 4;
+
 /// `Attention::deadline` when the store has none.
 const NO_DEADLINE: u64 = u64::MAX;
 
@@ -88,6 +91,13 @@ impl Attention {
         if let Some(Ok(w)) = self.waker.get() {
             w.signal();
         }
+    }
+
+    /// Raises the request bits `bits` without waking a host function: for
+    /// requests only the interpreter serves (a profile sample), which a
+    /// blocked host call need not return for.
+    pub fn raise_quiet(&self, bits: u32) {
+        self.word.fetch_or(bits, Ordering::Relaxed);
     }
 
     /// Is any request pending? (The hot check.)

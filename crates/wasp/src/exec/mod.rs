@@ -17,7 +17,7 @@ use crate::engine::Config;
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
 use crate::func::Caller;
 use crate::store::{FuncKind, Store, StoreInner};
-pub(crate) use attention::{to_ns, Attention, INTERRUPT};
+pub(crate) use attention::{to_ns, Attention, INTERRUPT, SAMPLE};
 pub(crate) use run::{op_of, Op};
 pub(crate) use timer::schedule as schedule_deadline;
 
@@ -170,7 +170,7 @@ fn call_in<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result<()> {
 fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
     let mut state = match run::enter(&mut store.inner, func, base) {
         Ok(s) => s,
-        Err(exit) => return finish(store, exit).map(|_| ()),
+        Err(exit) => return finish(store, exit, None).map(|_| ()),
     };
     loop {
         let exit = run::run(&mut store.inner, &mut state);
@@ -199,20 +199,27 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                 // A trap a host function returns (e.g. a WASI call woken by an
                 // interrupt) gets the backtrace of the wasm that called it.
                 r.map_err(|mut e| {
-                    e.fill_backtrace(|| backtrace(&store.inner));
+                    e.fill_backtrace(|| backtrace(&store.inner, Some(state.base)));
                     e
                 })?;
                 store.inner.stack.slots[base..base + results].copy_from_slice(&buf[..results]);
+                // A sample requested during the host call charges its time
+                // to the wasm that made it.
+                if store.inner.stack.attention.pending() && store.inner.stack.attention.take(SAMPLE)
+                {
+                    crate::profile::sample(&mut store.inner, Some(state.base));
+                }
             }
-            other => return finish(store, other),
+            other => return finish(store, other, Some(state.base)),
         }
     }
 }
 
-fn finish<T>(store: &mut Store<T>, exit: Exit) -> Result<()> {
+/// Ends an execution; `base` is the first slot of the innermost frame, if known.
+fn finish<T>(store: &mut Store<T>, exit: Exit, base: Option<usize>) -> Result<()> {
     match exit {
         Exit::Return => Ok(()),
-        Exit::Trap(code) => Err(Trap::with_backtrace(code, backtrace(&store.inner)).into()),
+        Exit::Trap(code) => Err(Trap::with_backtrace(code, backtrace(&store.inner, base)).into()),
         Exit::Error(e) => Err(e),
         Exit::Host { .. } => unreachable!("host calls are handled by the caller"),
     }
@@ -228,22 +235,20 @@ fn call_host<T>(
     f(Caller { store, instance }, io)
 }
 
-/// The wasm frames of the current execution, innermost first.
-fn backtrace(inner: &StoreInner) -> Vec<FrameInfo> {
-    let mut out = Vec::new();
-    for frame in inner.stack.frames.iter().rev() {
-        if let FuncKind::Wasm { instance, def, .. } = inner.funcs[frame.func as usize].kind {
-            let info = &inner.instances[instance as usize].module.inner.info;
-            let index = info.num_imported_funcs + def;
-            out.push(FrameInfo {
-                func_index: index,
-                func_name: info.func_names.get(&index).cloned(),
-                module_name: info.name.clone(),
-            });
-        }
-        if out.len() >= 64 {
-            break;
-        }
+/// The wasm frames of the current execution, innermost first (at most 64),
+/// with positions from the store's probe; `base` is the innermost frame's
+/// first slot, if known.
+fn backtrace(inner: &StoreInner, base: Option<usize>) -> Vec<FrameInfo> {
+    let frames = crate::profile::frames(inner, base, 64);
+    let mut out = Vec::with_capacity(frames.len());
+    for (i, frame) in frames.iter().enumerate() {
+        let info = &inner.instances[frame.instance as usize].module.inner.info;
+        out.push(FrameInfo {
+            func_index: frame.func_index,
+            func_name: info.func_names.get(&frame.func_index).cloned(),
+            module_name: info.name.clone(),
+            position: crate::profile::position(inner, frame, i == 0),
+        });
     }
     out
 }

@@ -239,7 +239,10 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
     st.inner().stack.fuel = st.fuel;
     match signal {
         Signal::Return => Exit::Return,
-        Signal::Trap => Exit::Trap(st.trap),
+        Signal::Trap => {
+            es.base = st.base;
+            Exit::Trap(st.trap)
+        }
         Signal::Error => Exit::Error(st.error.take().expect("error signal carries an error")),
         Signal::Host => {
             let h = st.host.take().expect("host signal carries a call");
@@ -264,10 +267,14 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
 #[cold]
 #[inline(never)]
 fn attend(st: &mut State) -> Option<TrapCode> {
-    use super::attention::{DEADLINE, INTERRUPT};
+    use super::attention::{DEADLINE, INTERRUPT, SAMPLE};
     // SAFETY: the word is owned by the store, alive for the whole run.
     let a = unsafe { &*st.attention };
     let bits = a.bits();
+    if bits & SAMPLE != 0 && a.take(SAMPLE) {
+        let base = st.base;
+        crate::profile::sample(st.inner(), Some(base));
+    }
     if bits & INTERRUPT != 0 {
         // Stays raised: every execution in progress stops (attention.rs).
         return Some(TrapCode::Interrupted);
