@@ -9,11 +9,19 @@
 //! Exit status (RATIONALE.md, "Exit statuses"): the guest's `proc_exit`
 //! status, which WASI limits to 0..=125 (0 when `_start` returns); 134 when
 //! the guest ends abnormally: a trap (the trap kind and the wasm backtrace
-//! go to stderr), or a `proc_exit` that is refused (a status of 126 or more,
-//! which the WASI specification defines as behaving like `unreachable`, or a
-//! denied `proc_exit`); 1 when wasp itself fails (unreadable or invalid
-//! module, unknown import, a `--dir` that cannot be opened, a `--listen`
-//! that cannot bind, `--invoke` results that cannot be written to stdout).
+//! go to stderr; running out of `--fuel` is one), or a `proc_exit` that is
+//! refused (a status of 126 or more, which the WASI specification defines as
+//! behaving like `unreachable`, or a denied `proc_exit`); 124 when the guest
+//! ran past `--timeout` (as coreutils `timeout`); 1 when wasp itself fails
+//! (unreadable or invalid module, unknown import, a `--dir` that cannot be
+//! opened, a `--listen` that cannot bind, a bad flag value, `--invoke`
+//! results that cannot be written to stdout).
+//!
+//! `--timeout` is the store's deadline ([`Store::set_timeout`], set before
+//! instantiation, so the start function counts): it stops the guest in the
+//! middle of computing or while it waits in WASI (`poll_oneoff`, a read).
+//! `--fuel N` builds the engine with fuel metering and gives the store N
+//! units (docs/embedding.md, "Fuel").
 
 use std::ffi::OsString;
 use std::net::TcpListener;
@@ -39,6 +47,8 @@ Examples:
   wasp run --listen 127.0.0.1:8080 server.wasm      a TCP listener as fd 3 (Go: net.FileListener(os.NewFile(3, \"\")))
   wasp run --invoke add lib.wasm 2 3                call an export (after _initialize), print its results
   wasp run --max-memory 512MiB --max-stack 8MiB big.wasm
+  wasp run --timeout 5s prog.wasm                   stop the guest after 5 s (exit 124); also 500ms, 2m
+  wasp run --fuel 1000000 prog.wasm                 stop it after 1,000,000 wasm operators (exit 134)
   wasp run --wasi-profile stdio tool.wasm           WASI calls outside the profile return ENOSYS
   wasp run --deny-wasi 'path_*,sock_*' tool.wasm    so do these (--allow-wasi: only these work)
   wasp run module.wat                               text modules work too
@@ -46,8 +56,9 @@ Examples:
 Set WASP_TRACE_WASI=1 to print every WASI call and its errno to stderr.
 
 Exit status: the guest's exit status (proc_exit accepts 0 to 125); 134 after a trap
-(message and wasm backtrace on stderr) or a refused proc_exit (a status of 126 or
-more); 1 if wasp cannot load, link or set up the module or write the --invoke results.";
+(message and wasm backtrace on stderr; running out of --fuel too) or a refused
+proc_exit (a status of 126 or more); 124 when the guest ran past --timeout; 1 if
+wasp cannot load, link or set up the module or write the --invoke results.";
 
 /// Arguments of `wasp run`.
 #[derive(Debug, clap::Args)]
@@ -80,6 +91,16 @@ pub struct RunArgs {
     /// Cap the wasm stack (bytes, or with a K/M/G/KiB/MiB/GiB suffix).
     #[arg(long, value_name = "SIZE")]
     pub max_stack: Option<String>,
+
+    /// Stop the guest when it runs longer than this (e.g. 5s, 500ms, 2m, 1.5s;
+    /// a bare number is seconds); exit status 124.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Meter execution: the guest may run N units of fuel (about one per wasm
+    /// operator executed); exit status 134 when they run out.
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<String>,
 
     /// Call this export instead of `_start` (after `_initialize` if exported); the
     /// arguments after MODULE are its parameters and its results are printed.
@@ -121,6 +142,40 @@ const TRAP_EXIT: i32 = 134;
 /// The statuses a guest can exit with (WASI: `proc_exit` refuses 126 and
 /// above, so they never collide with 134 or with the shell's 126-255).
 const GUEST_STATUSES: std::ops::RangeInclusive<i32> = 0..=125;
+
+/// Exit status when the guest ran past `--timeout`, as coreutils `timeout`.
+const TIMEOUT_EXIT: i32 = 124;
+
+/// Parses `5s`, `500ms`, `2m`, `1.5s`, `1h` or a bare number of seconds.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let bad = || format!("invalid duration `{s}` (expected e.g. 5s, 500ms, 2m or 1.5s)");
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    if num.is_empty() || num.starts_with('.') || num.ends_with('.') {
+        return Err(bad());
+    }
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(bad()),
+    };
+    if secs <= 0.0 {
+        return Err(format!("duration `{s}` must be more than zero"));
+    }
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| format!("duration `{s}` is too long"))
+}
+
+/// The limits the guest runs under, for the messages when one is reached.
+struct Limits {
+    timeout: Option<std::time::Duration>,
+    fuel: Option<u64>,
+}
 
 /// Parses `HOST[::GUEST][:ro]` into (host, guest, read-only).
 fn parse_dir(spec: &str, force_ro: bool) -> (String, String, bool) {
@@ -278,14 +333,45 @@ fn show(v: &Val) -> String {
     }
 }
 
+/// The backtrace part of a trap's report (everything after its first line).
+fn backtrace_of(e: &wasp::Error) -> String {
+    let text = e.to_string();
+    match text.split_once('\n') {
+        Some((_, rest)) => format!("\n{rest}"),
+        None => String::new(),
+    }
+}
+
 /// What a failed guest call means for the exit status: the guest's exit
-/// status, or 134 for anything else that ended it (a trap, a refused
-/// `proc_exit`, a host error).
-fn outcome(e: wasp::Error, module: &str) -> i32 {
+/// status, 124 when it ran past the timeout, or 134 for anything else that
+/// ended it (a trap, running out of fuel, a refused `proc_exit`, a host
+/// error).
+fn outcome(e: wasp::Error, module: &str, limits: &Limits) -> i32 {
     // wasp-wasi only ever exits with 0..=125; an out-of-range status from
     // elsewhere is reported like a refused proc_exit, never truncated.
     if let Some(status) = e.exit_status().filter(|s| GUEST_STATUSES.contains(s)) {
         return status;
+    }
+    match e.trap_code() {
+        Some(wasp::TrapCode::DeadlineExceeded) => {
+            let limit = limits
+                .timeout
+                .map_or("its deadline".to_string(), |d| format!("{d:?}"));
+            errln!(
+                "wasp run: {module}: timeout: the guest ran past {limit}{}",
+                backtrace_of(&e)
+            );
+            return TIMEOUT_EXIT;
+        }
+        Some(wasp::TrapCode::OutOfFuel) => {
+            let fuel = limits.fuel.map_or(String::new(), |n| format!(" {n}"));
+            errln!(
+                "wasp run: {module}: out of fuel: the guest used all{fuel} units of fuel (--fuel){}",
+                backtrace_of(&e)
+            );
+            return TRAP_EXIT;
+        }
+        _ => {}
     }
     if e.trap().is_some() {
         errln!("wasp run: {module}: {e}");
@@ -314,6 +400,27 @@ pub fn main(args: RunArgs) -> i32 {
             Err(e) => return fail(format!("--max-stack: {e}")),
         }
     }
+    let timeout = match args.timeout.as_deref().map(parse_duration) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => return fail(format!("--timeout: {e}")),
+    };
+    let fuel = match args
+        .fuel
+        .as_deref()
+        .map(|s| s.trim().replace('_', "").parse::<u64>())
+    {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => {
+            return fail(format!(
+                "--fuel: invalid amount `{}` (expected a whole number of units, e.g. 1000000)",
+                args.fuel.as_deref().unwrap_or_default()
+            ))
+        }
+    };
+    let limits = Limits { timeout, fuel };
+    config.consume_fuel(fuel.is_some());
     let engine = Engine::new(&config);
     let name = args.module.display().to_string();
     let module = match Module::from_file(&engine, &args.module) {
@@ -329,11 +436,23 @@ pub fn main(args: RunArgs) -> i32 {
         return fail(e);
     }
     let mut store = Store::new(&engine, Host { wasi: ctx });
+    if let Some(n) = fuel {
+        if let Err(e) = store.set_fuel(n) {
+            return fail(format!("--fuel: {e}"));
+        }
+    }
+    // The deadline covers everything the guest runs, its start function too.
+    if let Some(d) = timeout {
+        store.set_timeout(d);
+    }
     // Instantiation resolves every import before running anything (even the
     // start function): a missing one is a link error naming module and field.
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
-        Err(e) if e.trap().is_some() || e.exit_status().is_some() => return outcome(e, &name),
+        Err(e) if e.trap().is_some() || e.exit_status().is_some() => {
+            store.data_mut().wasi.flush();
+            return outcome(e, &name, &limits);
+        }
         Err(e) => return fail(format!("{name}: {e}")),
     };
 
@@ -350,7 +469,8 @@ pub fn main(args: RunArgs) -> i32 {
     if func_name != "_initialize" && func_name != "_start" {
         if let Some(init) = instance.get_func(&store, "_initialize") {
             if let Err(e) = init.call(&mut store, &[], &mut []) {
-                return outcome(e, &name);
+                store.data_mut().wasi.flush();
+                return outcome(e, &name, &limits);
             }
         }
     }
@@ -369,9 +489,10 @@ pub fn main(args: RunArgs) -> i32 {
         return fail(format!("{name}: `{func_name}` takes parameters"));
     };
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    match func.call(&mut store, &params, &mut results) {
+    let r = func.call(&mut store, &params, &mut results);
+    store.data_mut().wasi.flush();
+    match r {
         Ok(()) => {
-            store.data_mut().wasi.flush();
             if args.invoke.is_none() {
                 return 0;
             }
@@ -383,7 +504,7 @@ pub fn main(args: RunArgs) -> i32 {
                 }
             }
         }
-        Err(e) => outcome(e, &name),
+        Err(e) => outcome(e, &name, &limits),
     }
 }
 
@@ -410,5 +531,22 @@ mod tests {
         assert_eq!(parse_size("4GiB"), Ok(4 << 30));
         assert!(parse_size("12XB").is_err());
         assert!(parse_size("MiB").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        for bad in ["", "s", "5x", "-1s", ".5s", "5.s", "1.2.3s", "5 sec"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("invalid duration"), "{bad}: {e}");
+        }
+        assert!(parse_duration("0s").unwrap_err().contains("more than zero"));
+        assert!(parse_duration("1e300").is_err());
     }
 }
