@@ -1,0 +1,703 @@
+//! wasp, wasmtime and wasmi behind one small interface, so targets can run
+//! the same module on all three and compare what they see: call outcomes
+//! (values as bit patterns, trap kinds) and the exported state (memory bytes,
+//! global values, table entries' null-ness).
+
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// A value type the harness can pass and compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    /// i32
+    I32,
+    /// i64
+    I64,
+    /// f32
+    F32,
+    /// f64
+    F64,
+    /// funcref
+    FuncRef,
+    /// externref
+    ExternRef,
+}
+
+/// A value, engine-neutral: numbers as bit patterns, references as "is null".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum V {
+    /// i32 bits
+    I32(u32),
+    /// i64 bits
+    I64(u64),
+    /// f32 bits
+    F32(u32),
+    /// f64 bits
+    F64(u64),
+    /// funcref; `true` if null
+    FuncRef(bool),
+    /// externref; `true` if null
+    ExternRef(bool),
+}
+
+impl fmt::Display for V {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            V::I32(x) => write!(f, "i32:{x:#x}"),
+            V::I64(x) => write!(f, "i64:{x:#x}"),
+            V::F32(x) => write!(f, "f32:{x:#010x}({:e})", f32::from_bits(x)),
+            V::F64(x) => write!(f, "f64:{x:#018x}({:e})", f64::from_bits(x)),
+            V::FuncRef(n) => write!(f, "funcref:{}", if n { "null" } else { "non-null" }),
+            V::ExternRef(n) => write!(f, "externref:{}", if n { "null" } else { "non-null" }),
+        }
+    }
+}
+
+/// Why a call stopped early, mapped onto one vocabulary for all engines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrapKind {
+    /// `unreachable`
+    Unreachable,
+    /// memory access out of bounds
+    MemoryOutOfBounds,
+    /// table access out of bounds (including `call_indirect` past the end)
+    TableOutOfBounds,
+    /// `call_indirect` to a null entry
+    IndirectCallToNull,
+    /// `call_indirect` signature mismatch
+    BadSignature,
+    /// integer division by zero
+    DivideByZero,
+    /// integer overflow
+    IntegerOverflow,
+    /// float-to-int conversion of NaN
+    BadConversion,
+    /// null reference
+    NullReference,
+    /// the engine's own call-stack limit
+    StackOverflow,
+    /// stopped by the harness's watchdog
+    Interrupted,
+    /// wasmtime's fuel ran out (the harness's safety net)
+    OutOfFuel,
+    /// any other trap, by its engine's name
+    Other(String),
+}
+
+/// What one call (or instantiation) did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Returned these values.
+    Values(Vec<V>),
+    /// Trapped.
+    Trap(TrapKind),
+    /// Failed without a trap (compile error, unsupported feature, ...).
+    Error(String),
+}
+
+/// The exported state of an instance after a call.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    /// Every exported memory: name and bytes.
+    pub memories: Vec<(String, Vec<u8>)>,
+    /// Every exported global: name and value.
+    pub globals: Vec<(String, V)>,
+    /// Every exported table: name and, per entry, whether it is null.
+    pub tables: Vec<(String, Vec<bool>)>,
+}
+
+impl State {
+    /// Sorts every list by export name (engines list exports in different orders).
+    fn sorted(mut self) -> State {
+        self.memories.sort_by(|a, b| a.0.cmp(&b.0));
+        self.globals.sort_by(|a, b| a.0.cmp(&b.0));
+        self.tables.sort_by(|a, b| a.0.cmp(&b.0));
+        self
+    }
+}
+
+/// Limits shared by all engines of one run.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// wasp's `Config::max_call_depth` and wasmi's recursion depth.
+    pub max_call_depth: usize,
+    /// wasmtime fuel per call (`None`: fuel off).
+    pub wasmtime_fuel: Option<u64>,
+    /// wasp's per-call watchdog deadline.
+    pub deadline: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_call_depth: 10_000,
+            wasmtime_fuel: None,
+            deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+/// One instantiated module on one engine.
+pub trait Instance {
+    /// The engine's name, for reports.
+    fn engine(&self) -> &'static str;
+    /// Calls the exported function `name` with `args`.
+    fn call(&mut self, name: &str, args: &[V]) -> Outcome;
+    /// Reads every exported memory, global and table.
+    fn state(&mut self) -> State;
+    /// Sets the exported mutable global `name`.
+    fn set_global(&mut self, name: &str, v: V);
+}
+
+/// An engine that can instantiate modules with no imports.
+pub type Instantiate = fn(&[u8], &Limits) -> Result<Box<dyn Instance>, Outcome>;
+
+/// The WebAssembly 2.0 feature set without SIMD: what wasp accepts.
+pub fn wasm2_features() -> wasmparser::WasmFeatures {
+    wasmparser::WasmFeatures::WASM2.difference(wasmparser::WasmFeatures::SIMD)
+}
+
+// ---------------------------------------------------------------- watchdog
+
+/// A background thread that interrupts a wasp store whose call runs past its
+/// deadline (wasp has no fuel; this bounds a miscompiled infinite loop).
+struct Watchdog {
+    state: Mutex<Armed>,
+    cv: Condvar,
+}
+
+#[derive(Default)]
+struct Armed {
+    generation: u64,
+    /// Armed calls (any thread): generation, deadline, store handle.
+    targets: Vec<(u64, Instant, wasp::InterruptHandle)>,
+}
+
+fn watchdog() -> &'static Arc<Watchdog> {
+    static W: std::sync::OnceLock<Arc<Watchdog>> = std::sync::OnceLock::new();
+    W.get_or_init(|| {
+        let w = Arc::new(Watchdog {
+            state: Mutex::new(Armed::default()),
+            cv: Condvar::new(),
+        });
+        let w2 = w.clone();
+        std::thread::spawn(move || w2.watch());
+        w
+    })
+}
+
+impl Watchdog {
+    fn watch(&self) {
+        let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let now = Instant::now();
+            g.targets.retain(|(_, deadline, handle)| {
+                if now >= *deadline {
+                    handle.interrupt();
+                    false
+                } else {
+                    true
+                }
+            });
+            g = match g.targets.iter().map(|t| t.1).min() {
+                None => self.cv.wait(g).unwrap_or_else(|e| e.into_inner()),
+                Some(next) => {
+                    self.cv
+                        .wait_timeout(g, next - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+
+    /// Arms the watchdog for one call; returns the generation to disarm.
+    fn arm(&self, handle: wasp::InterruptHandle, d: Duration) -> u64 {
+        let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        g.generation += 1;
+        let gen = g.generation;
+        g.targets.push((gen, Instant::now() + d, handle));
+        self.cv.notify_all();
+        gen
+    }
+
+    fn disarm(&self, gen: u64) {
+        let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        g.targets.retain(|t| t.0 != gen);
+    }
+}
+
+// -------------------------------------------------------------------- wasp
+
+struct Wasp {
+    store: wasp::Store<()>,
+    inst: wasp::Instance,
+    deadline: Duration,
+}
+
+fn wasp_trap(e: &wasp::Error) -> Outcome {
+    use wasp::TrapCode as C;
+    match e.trap_code() {
+        Some(c) => Outcome::Trap(match c {
+            C::Unreachable => TrapKind::Unreachable,
+            C::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+            C::TableOutOfBounds | C::UndefinedElement => TrapKind::TableOutOfBounds,
+            C::IndirectCallToNull => TrapKind::IndirectCallToNull,
+            C::BadSignature => TrapKind::BadSignature,
+            C::IntegerDivideByZero => TrapKind::DivideByZero,
+            C::IntegerOverflow => TrapKind::IntegerOverflow,
+            C::BadConversionToInteger => TrapKind::BadConversion,
+            C::NullReference => TrapKind::NullReference,
+            C::StackExhausted => TrapKind::StackOverflow,
+            C::Interrupted => TrapKind::Interrupted,
+            other => TrapKind::Other(format!("{other:?}")),
+        }),
+        None => Outcome::Error(format!("wasp: {e}")),
+    }
+}
+
+fn to_wasp(v: V) -> wasp::Val {
+    match v {
+        V::I32(x) => wasp::Val::I32(x as i32),
+        V::I64(x) => wasp::Val::I64(x as i64),
+        V::F32(x) => wasp::Val::F32(x),
+        V::F64(x) => wasp::Val::F64(x),
+        V::FuncRef(_) => wasp::Val::FuncRef(None),
+        V::ExternRef(_) => wasp::Val::ExternRef(None),
+    }
+}
+
+fn from_wasp(v: &wasp::Val) -> V {
+    match *v {
+        wasp::Val::I32(x) => V::I32(x as u32),
+        wasp::Val::I64(x) => V::I64(x as u64),
+        wasp::Val::F32(x) => V::F32(x),
+        wasp::Val::F64(x) => V::F64(x),
+        wasp::Val::FuncRef(f) => V::FuncRef(f.is_none()),
+        wasp::Val::ExternRef(r) => V::ExternRef(r.is_none()),
+    }
+}
+
+/// Instantiates `bytes` on wasp (no imports).
+pub fn wasp(bytes: &[u8], limits: &Limits) -> Result<Box<dyn Instance>, Outcome> {
+    let mut cfg = wasp::Config::new();
+    cfg.max_call_depth(limits.max_call_depth);
+    let engine = wasp::Engine::new(&cfg);
+    let module = wasp::Module::from_binary(&engine, bytes.to_vec())
+        .map_err(|e| Outcome::Error(format!("wasp: {e}")))?;
+    let mut store = wasp::Store::new(&engine, ());
+    let linker = wasp::Linker::new(&engine);
+    let w = watchdog();
+    let gen = w.arm(store.interrupt_handle(), limits.deadline);
+    let inst = linker.instantiate(&mut store, &module);
+    w.disarm(gen);
+    let inst = inst.map_err(|e| wasp_trap(&e))?;
+    Ok(Box::new(Wasp {
+        store,
+        inst,
+        deadline: limits.deadline,
+    }))
+}
+
+impl Instance for Wasp {
+    fn engine(&self) -> &'static str {
+        "wasp"
+    }
+
+    fn call(&mut self, name: &str, args: &[V]) -> Outcome {
+        let Some(f) = self.inst.get_func(&self.store, name) else {
+            return Outcome::Error(format!("wasp: no function export {name}"));
+        };
+        let n = f.ty(&self.store).results().len();
+        let args: Vec<_> = args.iter().map(|v| to_wasp(*v)).collect();
+        let mut out = vec![wasp::Val::I32(0); n];
+        let w = watchdog();
+        let gen = w.arm(self.store.interrupt_handle(), self.deadline);
+        let r = f.call(&mut self.store, &args, &mut out);
+        w.disarm(gen);
+        match r {
+            Ok(()) => Outcome::Values(out.iter().map(from_wasp).collect()),
+            Err(e) => wasp_trap(&e),
+        }
+    }
+
+    fn state(&mut self) -> State {
+        let mut s = State::default();
+        for (name, ext) in self.inst.exports(&self.store) {
+            match ext {
+                wasp::Extern::Memory(m) => s.memories.push((name, m.data(&self.store).to_vec())),
+                wasp::Extern::Global(g) => s.globals.push((name, from_wasp(&g.get(&self.store)))),
+                wasp::Extern::Table(t) => {
+                    let n = t.size(&self.store);
+                    let e = (0..n)
+                        .map(|i| match t.get(&self.store, i) {
+                            Some(wasp::Val::FuncRef(f)) => f.is_none(),
+                            Some(wasp::Val::ExternRef(r)) => r.is_none(),
+                            _ => true,
+                        })
+                        .collect();
+                    s.tables.push((name, e));
+                }
+                _ => {}
+            }
+        }
+        s.sorted()
+    }
+
+    fn set_global(&mut self, name: &str, v: V) {
+        if let Some(g) = self.inst.get_global(&self.store, name) {
+            let _ = g.set(&mut self.store, to_wasp(v));
+        }
+    }
+}
+
+// ---------------------------------------------------------------- wasmtime
+
+struct Wasmtime {
+    store: wasmtime::Store<()>,
+    inst: wasmtime::Instance,
+    fuel: Option<u64>,
+}
+
+fn wasmtime_engine(fuel: bool) -> &'static wasmtime::Engine {
+    static PLAIN: std::sync::OnceLock<wasmtime::Engine> = std::sync::OnceLock::new();
+    static FUEL: std::sync::OnceLock<wasmtime::Engine> = std::sync::OnceLock::new();
+    let cell = if fuel { &FUEL } else { &PLAIN };
+    cell.get_or_init(|| {
+        let mut c = wasmtime::Config::new();
+        c.wasm_features(wasmtime::WasmFeatures::all(), false);
+        c.wasm_features(
+            wasmtime::WasmFeatures::WASM2.difference(wasmtime::WasmFeatures::SIMD),
+            true,
+        );
+        c.wasm_simd(false).wasm_relaxed_simd(false);
+        // No constant folding: every float result comes from the hardware,
+        // as in wasp.
+        c.cranelift_opt_level(wasmtime::OptLevel::None);
+        c.consume_fuel(fuel);
+        c.memory_reservation(1 << 32);
+        wasmtime::Engine::new(&c).expect("wasmtime config")
+    })
+}
+
+/// The engine the load target validates with (same features as wasp).
+pub fn wasmtime_validator() -> &'static wasmtime::Engine {
+    wasmtime_engine(false)
+}
+
+fn wasmtime_trap(e: &wasmtime::Error) -> Outcome {
+    use wasmtime::Trap as T;
+    match e.downcast_ref::<T>() {
+        Some(t) => Outcome::Trap(match t {
+            T::UnreachableCodeReached => TrapKind::Unreachable,
+            T::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+            T::TableOutOfBounds => TrapKind::TableOutOfBounds,
+            T::IndirectCallToNull => TrapKind::IndirectCallToNull,
+            T::BadSignature => TrapKind::BadSignature,
+            T::IntegerDivisionByZero => TrapKind::DivideByZero,
+            T::IntegerOverflow => TrapKind::IntegerOverflow,
+            T::BadConversionToInteger => TrapKind::BadConversion,
+            T::NullReference => TrapKind::NullReference,
+            T::StackOverflow => TrapKind::StackOverflow,
+            T::Interrupt => TrapKind::Interrupted,
+            T::OutOfFuel => TrapKind::OutOfFuel,
+            other => TrapKind::Other(format!("{other:?}")),
+        }),
+        None => Outcome::Error(format!("wasmtime: {e:?}")),
+    }
+}
+
+fn to_wasmtime(v: V) -> wasmtime::Val {
+    match v {
+        V::I32(x) => wasmtime::Val::I32(x as i32),
+        V::I64(x) => wasmtime::Val::I64(x as i64),
+        V::F32(x) => wasmtime::Val::F32(x),
+        V::F64(x) => wasmtime::Val::F64(x),
+        V::FuncRef(_) => wasmtime::Val::FuncRef(None),
+        V::ExternRef(_) => wasmtime::Val::ExternRef(None),
+    }
+}
+
+fn from_wasmtime(v: &wasmtime::Val) -> V {
+    match v {
+        wasmtime::Val::I32(x) => V::I32(*x as u32),
+        wasmtime::Val::I64(x) => V::I64(*x as u64),
+        wasmtime::Val::F32(x) => V::F32(*x),
+        wasmtime::Val::F64(x) => V::F64(*x),
+        wasmtime::Val::FuncRef(f) => V::FuncRef(f.is_none()),
+        wasmtime::Val::ExternRef(r) => V::ExternRef(r.is_none()),
+        other => panic!("wasmtime value outside WebAssembly 2.0: {other:?}"),
+    }
+}
+
+/// Instantiates `bytes` on wasmtime (no imports).
+pub fn wasmtime(bytes: &[u8], limits: &Limits) -> Result<Box<dyn Instance>, Outcome> {
+    let engine = wasmtime_engine(limits.wasmtime_fuel.is_some());
+    let module = wasmtime::Module::new(engine, bytes)
+        .map_err(|e| Outcome::Error(format!("wasmtime: {e:?}")))?;
+    let mut store = wasmtime::Store::new(engine, ());
+    if let Some(f) = limits.wasmtime_fuel {
+        store.set_fuel(f).expect("fuel enabled");
+    }
+    let inst = wasmtime::Instance::new(&mut store, &module, &[]).map_err(|e| wasmtime_trap(&e))?;
+    Ok(Box::new(Wasmtime {
+        store,
+        inst,
+        fuel: limits.wasmtime_fuel,
+    }))
+}
+
+impl Instance for Wasmtime {
+    fn engine(&self) -> &'static str {
+        "wasmtime"
+    }
+
+    fn call(&mut self, name: &str, args: &[V]) -> Outcome {
+        let Some(f) = self.inst.get_func(&mut self.store, name) else {
+            return Outcome::Error(format!("wasmtime: no function export {name}"));
+        };
+        if let Some(fuel) = self.fuel {
+            self.store.set_fuel(fuel).expect("fuel enabled");
+        }
+        let n = f.ty(&self.store).results().len();
+        let args: Vec<_> = args.iter().map(|v| to_wasmtime(*v)).collect();
+        let mut out = vec![wasmtime::Val::I32(0); n];
+        match f.call(&mut self.store, &args, &mut out) {
+            Ok(()) => Outcome::Values(out.iter().map(from_wasmtime).collect()),
+            Err(e) => wasmtime_trap(&e),
+        }
+    }
+
+    fn state(&mut self) -> State {
+        let mut s = State::default();
+        let exports: Vec<(String, wasmtime::Extern)> = self
+            .inst
+            .exports(&mut self.store)
+            .map(|e| (e.name().to_string(), e.into_extern()))
+            .collect();
+        for (name, ext) in exports {
+            match ext {
+                wasmtime::Extern::Memory(m) => {
+                    s.memories.push((name, m.data(&self.store).to_vec()))
+                }
+                wasmtime::Extern::Global(g) => {
+                    let v = g.get(&mut self.store);
+                    s.globals.push((name, from_wasmtime(&v)))
+                }
+                wasmtime::Extern::Table(t) => {
+                    let n = t.size(&self.store);
+                    let e = (0..n)
+                        .map(|i| t.get(&mut self.store, i).is_none_or(|r| r.is_null()))
+                        .collect();
+                    s.tables.push((name, e));
+                }
+                _ => {}
+            }
+        }
+        s.sorted()
+    }
+
+    fn set_global(&mut self, name: &str, v: V) {
+        if let Some(g) = self.inst.get_global(&mut self.store, name) {
+            let _ = g.set(&mut self.store, to_wasmtime(v));
+        }
+    }
+}
+
+// ------------------------------------------------------------------- wasmi
+
+struct Wasmi {
+    store: wasmi::Store<()>,
+    inst: wasmi::Instance,
+}
+
+fn wasmi_trap(e: &wasmi::Error) -> Outcome {
+    use wasmi::TrapCode as T;
+    match e.as_trap_code() {
+        Some(t) => Outcome::Trap(match t {
+            T::UnreachableCodeReached => TrapKind::Unreachable,
+            T::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+            T::TableOutOfBounds => TrapKind::TableOutOfBounds,
+            T::IndirectCallToNull => TrapKind::IndirectCallToNull,
+            T::BadSignature => TrapKind::BadSignature,
+            T::IntegerDivisionByZero => TrapKind::DivideByZero,
+            T::IntegerOverflow => TrapKind::IntegerOverflow,
+            T::BadConversionToInteger => TrapKind::BadConversion,
+            T::StackOverflow => TrapKind::StackOverflow,
+            T::OutOfFuel => TrapKind::OutOfFuel,
+            other => TrapKind::Other(format!("{other:?}")),
+        }),
+        None => Outcome::Error(format!("wasmi: {e}")),
+    }
+}
+
+fn to_wasmi(v: V) -> wasmi::Val {
+    match v {
+        V::I32(x) => wasmi::Val::I32(x as i32),
+        V::I64(x) => wasmi::Val::I64(x as i64),
+        V::F32(x) => wasmi::Val::F32(wasmi::F32::from_bits(x)),
+        V::F64(x) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
+        V::FuncRef(_) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
+        V::ExternRef(_) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
+    }
+}
+
+fn from_wasmi(v: &wasmi::Val) -> V {
+    match v {
+        wasmi::Val::I32(x) => V::I32(*x as u32),
+        wasmi::Val::I64(x) => V::I64(*x as u64),
+        wasmi::Val::F32(x) => V::F32(x.to_bits()),
+        wasmi::Val::F64(x) => V::F64(x.to_bits()),
+        wasmi::Val::FuncRef(f) => V::FuncRef(f.is_null()),
+        wasmi::Val::ExternRef(r) => V::ExternRef(r.is_null()),
+        other => panic!("wasmi value outside WebAssembly 2.0: {other:?}"),
+    }
+}
+
+/// Instantiates `bytes` on wasmi (no imports).
+pub fn wasmi(bytes: &[u8], limits: &Limits) -> Result<Box<dyn Instance>, Outcome> {
+    let mut c = wasmi::Config::default();
+    c.wasm_tail_call(false)
+        .wasm_extended_const(false)
+        .wasm_multi_memory(false)
+        .wasm_wide_arithmetic(false)
+        .wasm_custom_page_sizes(false)
+        .set_max_recursion_depth(limits.max_call_depth);
+    let engine = wasmi::Engine::new(&c);
+    let module =
+        wasmi::Module::new(&engine, bytes).map_err(|e| Outcome::Error(format!("wasmi: {e}")))?;
+    let mut store = wasmi::Store::new(&engine, ());
+    let linker = wasmi::Linker::<()>::new(&engine);
+    let inst = linker
+        .instantiate_and_start(&mut store, &module)
+        .map_err(|e| wasmi_trap(&e))?;
+    Ok(Box::new(Wasmi { store, inst }))
+}
+
+impl Instance for Wasmi {
+    fn engine(&self) -> &'static str {
+        "wasmi"
+    }
+
+    fn call(&mut self, name: &str, args: &[V]) -> Outcome {
+        let Some(f) = self.inst.get_func(&self.store, name) else {
+            return Outcome::Error(format!("wasmi: no function export {name}"));
+        };
+        let n = f.ty(&self.store).results().len();
+        let args: Vec<_> = args.iter().map(|v| to_wasmi(*v)).collect();
+        let mut out = vec![wasmi::Val::I32(0); n];
+        match f.call(&mut self.store, &args, &mut out) {
+            Ok(()) => Outcome::Values(out.iter().map(from_wasmi).collect()),
+            Err(e) => wasmi_trap(&e),
+        }
+    }
+
+    fn state(&mut self) -> State {
+        let mut s = State::default();
+        let exports: Vec<(String, wasmi::Extern)> = self
+            .inst
+            .exports(&self.store)
+            .map(|e| (e.name().to_string(), e.into_extern()))
+            .collect();
+        for (name, ext) in exports {
+            match ext {
+                wasmi::Extern::Memory(m) => s.memories.push((name, m.data(&self.store).to_vec())),
+                wasmi::Extern::Global(g) => s.globals.push((name, from_wasmi(&g.get(&self.store)))),
+                wasmi::Extern::Table(t) => {
+                    let n = t.size(&self.store);
+                    let e = (0..n)
+                        .map(|i| t.get(&self.store, i).is_none_or(|r| r.is_null()))
+                        .collect();
+                    s.tables.push((name, e));
+                }
+                _ => {}
+            }
+        }
+        s.sorted()
+    }
+
+    fn set_global(&mut self, name: &str, v: V) {
+        if let Some(g) = self.inst.get_global(&self.store, name) {
+            let _ = g.set(&mut self.store, to_wasmi(v));
+        }
+    }
+}
+
+// ------------------------------------------------------------- signatures
+
+/// An exported function and its signature.
+#[derive(Clone, Debug)]
+pub struct FuncExport {
+    /// Export name.
+    pub name: String,
+    /// Parameter types.
+    pub params: Vec<Ty>,
+    /// Result types.
+    pub results: Vec<Ty>,
+}
+
+fn ty_of(t: &wasmparser::ValType) -> Option<Ty> {
+    use wasmparser::ValType as W;
+    Some(match t {
+        W::I32 => Ty::I32,
+        W::I64 => Ty::I64,
+        W::F32 => Ty::F32,
+        W::F64 => Ty::F64,
+        W::Ref(r) if r.is_func_ref() => Ty::FuncRef,
+        W::Ref(r) if r.is_extern_ref() => Ty::ExternRef,
+        _ => return None,
+    })
+}
+
+/// The exported functions of a valid module, with their signatures (read
+/// with wasmparser, independent of the engines). Functions whose signature
+/// uses a type outside WebAssembly 2.0 are left out.
+pub fn func_exports(bytes: &[u8]) -> Vec<FuncExport> {
+    use wasmparser::{Parser, Payload, TypeRef};
+    let mut types: Vec<Option<(Vec<Ty>, Vec<Ty>)>> = Vec::new();
+    let mut funcs: Vec<u32> = Vec::new();
+    let mut out = Vec::new();
+    let mut parser = Parser::new(0);
+    parser.set_features(wasm2_features());
+    for payload in parser.parse_all(bytes) {
+        let Ok(payload) = payload else { break };
+        match payload {
+            Payload::TypeSection(r) => {
+                for ty in r.into_iter_err_on_gc_types() {
+                    let Ok(ft) = ty else { break };
+                    let p: Option<Vec<_>> = ft.params().iter().map(ty_of).collect();
+                    let q: Option<Vec<_>> = ft.results().iter().map(ty_of).collect();
+                    types.push(p.zip(q));
+                }
+            }
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports().flatten() {
+                    if let TypeRef::Func(t) = imp.ty {
+                        funcs.push(t);
+                    }
+                }
+            }
+            Payload::FunctionSection(r) => funcs.extend(r.into_iter().flatten()),
+            Payload::ExportSection(r) => {
+                for e in r.into_iter().flatten() {
+                    if e.kind != wasmparser::ExternalKind::Func {
+                        continue;
+                    }
+                    let sig = funcs
+                        .get(e.index as usize)
+                        .and_then(|t| types.get(*t as usize).cloned().flatten());
+                    if let Some((params, results)) = sig {
+                        out.push(FuncExport {
+                            name: e.name.to_string(),
+                            params,
+                            results,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
