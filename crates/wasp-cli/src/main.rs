@@ -25,6 +25,9 @@ macro_rules! errln {
 mod go_exec;
 // `wasp inspect`: what a module imports, exports and uses (src/inspect/).
 mod inspect;
+// `wasp run --profile` and Go-aware trap backtraces (src/observe.rs, src/pprof.rs).
+mod observe;
+mod pprof;
 // `wasp run`: runs a WASI program (src/run.rs, `RunArgs` and `main`).
 mod run;
 mod wast_cmd;

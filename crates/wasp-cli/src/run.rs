@@ -50,6 +50,7 @@ Examples:
   wasp run --timeout 5s prog.wasm                   stop the guest after 5 s (exit 124); also 500ms, 2m
   wasp run --fuel 1000000 prog.wasm                 stop it after 1,000,000 wasm operators (exit 134)
   wasp run --wasi-profile stdio tool.wasm           WASI calls outside the profile return ENOSYS
+  wasp run --profile cpu.pprof prog.wasm            then: go tool pprof -top cpu.pprof (docs/profiling.md)
   wasp run --deny-wasi 'path_*,sock_*' tool.wasm    so do these (--allow-wasi: only these work)
   wasp run module.wat                               text modules work too
 
@@ -101,6 +102,15 @@ pub struct RunArgs {
     /// operator executed); exit status 134 when they run out.
     #[arg(long, value_name = "N")]
     pub fuel: Option<String>,
+
+    /// Sample the guest's wasm call stack and write a gzip-compressed pprof profile
+    /// to FILE at exit (Go guests get Go function, file and line): `go tool pprof FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Samples per second for --profile (1 to 10000).
+    #[arg(long, value_name = "N", default_value_t = crate::observe::DEFAULT_HZ)]
+    pub profile_hz: u32,
 
     /// Call this export instead of `_start` (after `_initialize` if exported); the
     /// arguments after MODULE are its parameters and its results are printed.
@@ -335,7 +345,7 @@ fn show(v: &Val) -> String {
 
 /// The backtrace part of a trap's report (everything after its first line).
 fn backtrace_of(e: &wasp::Error) -> String {
-    let text = e.to_string();
+    let text = crate::observe::trap_text(e);
     match text.split_once('\n') {
         Some((_, rest)) => format!("\n{rest}"),
         None => String::new(),
@@ -374,7 +384,7 @@ fn outcome(e: wasp::Error, module: &str, limits: &Limits) -> i32 {
         _ => {}
     }
     if e.trap().is_some() {
-        errln!("wasp run: {module}: {e}");
+        errln!("wasp run: {module}: {}", crate::observe::trap_text(&e));
     } else {
         errln!("wasp run: {module}: error: {e}");
     }
@@ -455,6 +465,12 @@ pub fn main(args: RunArgs) -> i32 {
         }
         Err(e) => return fail(format!("{name}: {e}")),
     };
+    let profile = args.profile.as_deref();
+    let mut observe =
+        match crate::observe::Observe::start(profile, args.profile_hz, &module, &mut store) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        };
 
     let func_name = match &args.invoke {
         Some(f) => f.clone(),
@@ -470,6 +486,7 @@ pub fn main(args: RunArgs) -> i32 {
         if let Some(init) = instance.get_func(&store, "_initialize") {
             if let Err(e) = init.call(&mut store, &[], &mut []) {
                 store.data_mut().wasi.flush();
+                observe.finish(&mut store, &name);
                 return outcome(e, &name, &limits);
             }
         }
@@ -491,6 +508,7 @@ pub fn main(args: RunArgs) -> i32 {
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
     let r = func.call(&mut store, &params, &mut results);
     store.data_mut().wasi.flush();
+    observe.finish(&mut store, &name);
     match r {
         Ok(()) => {
             if args.invoke.is_none() {

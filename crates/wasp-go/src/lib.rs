@@ -32,4 +32,4 @@ mod symbols;
 
 pub use image::DataImage;
 pub use pclntab::{name_for_print, GoFrame, PcLnTab, FUNC_VALUE_OFFSET};
-pub use symbols::GoSymbols;
+pub use symbols::{is_go, GoProbe, GoSymbols};

@@ -95,6 +95,7 @@ struct Func {
     addr: u64,
     entry: u64,
     name_off: u32,
+    pcsp: u32,
     pcfile: u32,
     pcln: u32,
     npcdata: u32,
@@ -265,6 +266,7 @@ impl PcLnTab {
             addr,
             entry: u64::from(entry_off) << 16,
             name_off: r(4)?,
+            pcsp: r(16)?,
             pcfile: r(20)?,
             pcln: r(24)?,
             npcdata: r(28)?,
@@ -354,6 +356,13 @@ impl PcLnTab {
     /// shapes spelt out, as in the `name` section), if the table has it.
     pub fn func_name(&self, pc: u64) -> Option<String> {
         self.func_at(pc).map(|f| self.name(f.name_off))
+    }
+
+    /// How far Go's stack pointer is below the function's entry stack
+    /// pointer at `pc` (the `pcsp` table; `None` outside any function).
+    pub fn sp_delta(&self, pc: u64) -> Option<i32> {
+        let f = self.func_at(pc)?;
+        self.pcvalue(&f, f.pcsp, pc)
     }
 
     /// The entry PC of every function, with its name, in table order.

@@ -60,7 +60,7 @@ pub use instance::{Extern, Instance};
 pub use linker::Linker;
 pub use module::{EntityIndex, GlobalInit, Module, SegmentKind};
 pub use profile::{
-    FrameView, PositionProbe, Profile, ProfileFrame, ProfileSample, MAX_PROFILE_HZ,
+    FrameProbe, FrameView, PositionProbe, Profile, ProfileFrame, ProfileSample, MAX_PROFILE_HZ,
     MAX_SAMPLE_DEPTH,
 };
 #[doc(hidden)]

@@ -20,7 +20,9 @@
 //! (Go keeps a resume-point number in local 0 and return addresses on its
 //! stack in linear memory) can say: a probe set with
 //! [`Store::set_position_probe`] sees each frame ([`FrameView`]: function,
-//! type, locals, memory) and returns a number that means something to it.
+//! type, locals, memory) and returns a number that means something to it;
+//! it may also report calls the wasm stack does not show
+//! ([`FrameProbe::hidden_callers`]).
 //! Trap backtraces ([`FrameInfo::position`](crate::FrameInfo::position)) and
 //! profile samples carry it.
 
@@ -81,8 +83,38 @@ impl<'a> FrameView<'a> {
     }
 }
 
-/// Computes a frame's position for backtraces and samples (see the module docs).
-pub type PositionProbe = Arc<dyn Fn(&FrameView<'_>) -> Option<u64> + Send + Sync>;
+/// What a producer knows of its frames beyond the wasm stack (see the
+/// module docs). Any `Fn(&FrameView) -> Option<u64>` closure is a probe
+/// that only gives positions.
+pub trait FrameProbe: Send + Sync {
+    /// The position of `frame` inside its function, if the probe knows it.
+    fn position(&self, frame: &FrameView<'_>) -> Option<u64>;
+
+    /// Calls the producer keeps in its own stack (in linear memory) that
+    /// the wasm stack does not show, between `frame` (at `position`) and
+    /// its wasm caller `caller` (`None` for the outermost frame): as
+    /// (function index, position), innermost first. Go, for one, resumes a
+    /// goroutine by calling its innermost function from a loop, so its
+    /// callers exist only on the goroutine's stack. None by default.
+    fn hidden_callers(
+        &self,
+        frame: &FrameView<'_>,
+        position: Option<u64>,
+        caller: Option<&FrameView<'_>>,
+    ) -> Vec<(u32, Option<u64>)> {
+        let _ = (frame, position, caller);
+        Vec::new()
+    }
+}
+
+impl<F: Fn(&FrameView<'_>) -> Option<u64> + Send + Sync> FrameProbe for F {
+    fn position(&self, frame: &FrameView<'_>) -> Option<u64> {
+        self(frame)
+    }
+}
+
+/// A shared [`FrameProbe`], as [`Store::set_position_probe`] takes it.
+pub type PositionProbe = Arc<dyn FrameProbe>;
 
 /// One frame of a sampled stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -308,9 +340,13 @@ pub(crate) fn frames(
     out
 }
 
-/// What the store's probe says of `frame` (`None` without a probe or a base).
-pub(crate) fn position(inner: &StoreInner, frame: &StackFrame, innermost: bool) -> Option<u64> {
-    let probe = inner.observers.probe.as_ref()?;
+/// Calls `f` with the view of `frame` (`None` without a base).
+fn with_view<R>(
+    inner: &StoreInner,
+    frame: &StackFrame,
+    innermost: bool,
+    f: impl FnOnce(&FrameView<'_>) -> R,
+) -> Option<R> {
     let base = frame.base?;
     let FuncKind::Wasm {
         code: Some(code), ..
@@ -333,7 +369,64 @@ pub(crate) fn position(inner: &StoreInner, frame: &StackFrame, innermost: bool) 
         memory,
         innermost,
     };
-    probe(&view)
+    Some(f(&view))
+}
+
+/// A frame of a backtrace or sample: the wasm frame `wasm` of the stack
+/// (`None` for a hidden caller the probe reported), function index and position.
+pub(crate) struct Positioned {
+    pub wasm: Option<usize>,
+    pub func_index: u32,
+    pub position: Option<u64>,
+}
+
+/// `frames` with the store's probe's positions and hidden callers, at most `max`.
+pub(crate) fn positioned(inner: &StoreInner, frames: &[StackFrame], max: usize) -> Vec<Positioned> {
+    let probe = inner.observers.probe.as_ref();
+    let mut out = Vec::with_capacity(frames.len());
+    for (i, frame) in frames.iter().enumerate() {
+        if out.len() >= max {
+            break;
+        }
+        let Some(probe) = probe else {
+            out.push(Positioned {
+                wasm: Some(i),
+                func_index: frame.func_index,
+                position: None,
+            });
+            continue;
+        };
+        let innermost = i == 0;
+        let (position, hidden) = with_view(inner, frame, innermost, |view| {
+            let position = probe.position(view);
+            let caller = frames.get(i + 1).and_then(|c| {
+                with_view(inner, c, false, |cv| {
+                    probe.hidden_callers(view, position, Some(cv))
+                })
+            });
+            let hidden = match (frames.get(i + 1), caller) {
+                (Some(_), Some(h)) => h,
+                (Some(_), None) => Vec::new(),
+                (None, _) => probe.hidden_callers(view, position, None),
+            };
+            (position, hidden)
+        })
+        .unwrap_or((None, Vec::new()));
+        out.push(Positioned {
+            wasm: Some(i),
+            func_index: frame.func_index,
+            position,
+        });
+        for (func_index, position) in hidden {
+            out.push(Positioned {
+                wasm: None,
+                func_index,
+                position,
+            });
+        }
+    }
+    out.truncate(max);
+    out
 }
 
 /// Records one sample of the current stack, if the store is profiling.
@@ -351,11 +444,14 @@ pub(crate) fn sample(inner: &mut StoreInner, innermost_base: Option<usize>) {
     };
     p.last = now;
     let mut stack = Vec::new();
-    for (i, f) in frames(inner, innermost_base, MAX_SAMPLE_DEPTH)
-        .iter()
-        .enumerate()
-    {
-        let slot = f.instance as usize;
+    let wasm = frames(inner, innermost_base, MAX_SAMPLE_DEPTH);
+    let mut instance = 0;
+    for f in positioned(inner, &wasm, MAX_SAMPLE_DEPTH) {
+        // A hidden caller belongs to the instance of the wasm frame above it.
+        if let Some(w) = f.wasm {
+            instance = wasm[w].instance;
+        }
+        let slot = instance as usize;
         if p.instance_module.len() <= slot {
             p.instance_module.resize(slot + 1, None);
         }
@@ -376,7 +472,7 @@ pub(crate) fn sample(inner: &mut StoreInner, innermost_base: Option<usize>) {
         stack.push(ProfileFrame {
             module,
             func_index: f.func_index,
-            position: position(inner, f, i == 0),
+            position: f.position,
         });
     }
     if !stack.is_empty() {

@@ -165,3 +165,56 @@ fn bad_rates_and_double_starts_are_errors() {
     let p = store.take_profile().unwrap();
     assert!(p.samples.is_empty(), "nothing ran");
 }
+
+/// Reports one hidden caller (function 0 at position 42) below the
+/// outermost wasm frame, and none elsewhere.
+struct Hidden;
+
+impl FrameProbe for Hidden {
+    fn position(&self, f: &FrameView<'_>) -> Option<u64> {
+        Some(u64::from(f.func_index()))
+    }
+
+    fn hidden_callers(
+        &self,
+        _: &FrameView<'_>,
+        position: Option<u64>,
+        caller: Option<&FrameView<'_>>,
+    ) -> Vec<(u32, Option<u64>)> {
+        match caller {
+            None => vec![(0, position.map(|p| p + 40))],
+            Some(_) => Vec::new(),
+        }
+    }
+}
+
+#[test]
+fn hidden_callers_join_backtraces_and_samples() {
+    let (mut store, main, inst) = setup(|| {});
+    store.set_position_probe(Some(Arc::new(Hidden)));
+    let trap = inst.get_typed_func::<i32, i32>(&store, "trap").unwrap();
+    let e = trap.call(&mut store, 1).unwrap_err();
+    let bt: Vec<(u32, Option<u64>)> = e
+        .trap()
+        .unwrap()
+        .backtrace()
+        .iter()
+        .map(|f| (f.func_index, f.position))
+        .collect();
+    assert_eq!(bt, [(3, Some(3)), (0, Some(43))]);
+
+    store.start_profiling(1000).unwrap();
+    run_for(&mut store, &main, 1_000_000, Duration::from_millis(100));
+    let p = store.take_profile().unwrap();
+    let s = p
+        .samples
+        .iter()
+        .find(|s| s.frames[0].func_index == 1)
+        .expect("a sample in $hot");
+    let stack: Vec<(u32, Option<u64>)> = s
+        .frames
+        .iter()
+        .map(|f| (f.func_index, f.position))
+        .collect();
+    assert_eq!(stack, [(1, Some(1)), (2, Some(2)), (0, Some(42))]);
+}

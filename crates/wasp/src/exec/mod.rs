@@ -241,13 +241,18 @@ fn call_host<T>(
 fn backtrace(inner: &StoreInner, base: Option<usize>) -> Vec<FrameInfo> {
     let frames = crate::profile::frames(inner, base, 64);
     let mut out = Vec::with_capacity(frames.len());
-    for (i, frame) in frames.iter().enumerate() {
-        let info = &inner.instances[frame.instance as usize].module.inner.info;
+    let mut instance = 0;
+    for f in crate::profile::positioned(inner, &frames, 64) {
+        // A hidden caller (from the probe) belongs to the wasm frame above it.
+        if let Some(w) = f.wasm {
+            instance = frames[w].instance;
+        }
+        let info = &inner.instances[instance as usize].module.inner.info;
         out.push(FrameInfo {
-            func_index: frame.func_index,
-            func_name: info.func_names.get(&frame.func_index).cloned(),
+            func_index: f.func_index,
+            func_name: info.func_names.get(&f.func_index).cloned(),
             module_name: info.name.clone(),
-            position: crate::profile::position(inner, frame, i == 0),
+            position: f.position,
         });
     }
     out
