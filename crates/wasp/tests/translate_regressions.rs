@@ -129,3 +129,39 @@ fn br_table_with_several_loop_entries() {
         n * 1000 + sel
     }
 }
+
+/// Found by the `diff` fuzzer: a float operator over two NaN constants was
+/// folded at translation time with a payload other than the run-time
+/// handler's (and wasmtime's). Constants and run-time operands must agree.
+#[test]
+fn float_ops_over_nan_constants_give_the_run_time_payload() {
+    let wat = r#"(module
+      (func (export "folded") (result i32)
+        (i32.reinterpret_f32 (f32.add (f32.const nan:0x200000) (f32.const nan:0x100000))))
+      (func (export "dynamic") (param f32 f32) (result i32)
+        (i32.reinterpret_f32 (f32.add (local.get 0) (local.get 1))))
+      (func (export "folded_min") (result i64)
+        (i64.reinterpret_f64 (f64.min (f64.const nan:0x1) (f64.const nan:0x2)))))"#;
+    let (a, b) = (0x7fa0_0000u32, 0x7f90_0000u32);
+    let folded = i32s(&call_i32(wat, "folded", &[]).unwrap())[0] as u32;
+    let dynamic = i32s(&call_i32(wat, "dynamic", &[Val::F32(a), Val::F32(b)]).unwrap())[0] as u32;
+    assert_eq!(folded, dynamic);
+    assert_eq!(
+        folded, 0x7fe0_0000,
+        "the first NaN, quieted (x86, wasmtime)"
+    );
+    // min/max of two NaNs: the second, quieted.
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = inst
+        .get_typed_func::<(), i64>(&store, "folded_min")
+        .unwrap();
+    assert_eq!(
+        f.call(&mut store, ()).unwrap() as u64,
+        0x7ff8_0000_0000_0002
+    );
+}
