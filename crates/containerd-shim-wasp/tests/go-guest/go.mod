@@ -1,0 +1,3 @@
+module wasp.test/shimguest
+
+go 1.24
