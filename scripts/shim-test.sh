@@ -66,9 +66,14 @@ containerd_pid=
 sock="$e2e/containerd.sock"
 cleanup() {
     if [ -n "$containerd_pid" ]; then
-        # Tasks left by a failed test: kill them, then containerd.
-        for id in $(ctr --address "$sock" -n wasp-e2e task ls -q 2>/dev/null); do
-            ctr --address "$sock" -n wasp-e2e task kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+        # Containers left by a failed test: force-delete their tasks, then
+        # the containers (their shims exit), then stop containerd.
+        local c=(ctr --address "$sock" -n wasp-e2e) id
+        for id in $("${c[@]}" task ls -q 2>/dev/null); do
+            "${c[@]}" task rm -f "$id" >/dev/null 2>&1 || true
+        done
+        for id in $("${c[@]}" container ls -q 2>/dev/null); do
+            "${c[@]}" container rm "$id" >/dev/null 2>&1 || true
         done
         kill "$containerd_pid" 2>/dev/null || true
         for _ in $(seq 50); do
@@ -77,7 +82,17 @@ cleanup() {
         done
         kill -9 "$containerd_pid" 2>/dev/null || true
     fi
+    # Shims of this private containerd still running (their command line
+    # names its socket): end them by pid.
+    local p
+    for p in /proc/[0-9]*; do
+        if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- " -address $sock "; then
+            kill -9 "${p#/proc/}" 2>/dev/null || true
+        fi
+    done
     unmount_state
+    # The shim's own per-namespace state (youki's container directories).
+    rm -rf /run/containerd/wasp/wasp-e2e
 }
 
 # Container mounts left below the private state directory by a killed run.
@@ -154,7 +169,7 @@ if [ $run_e2e = 1 ]; then
     if ! printf '%s\n' "$server" | grep -Eq '^(1\.6\.(2[5-9]|[3-9][0-9])|1\.7\.([7-9]|[1-9][0-9])|1\.([89]|[1-9][0-9])\.|[2-9]\.)'; then
         echo "shim-test: NOTE: containerd $server cannot import images with wasm layers (needs 1.6.25+, 1.7.7+ or 2.0+): the wasm-layer test is skipped" >&2
     fi
-    WASP_SHIM_E2E_ADDRESS="$sock" cargo test --manifest-path "$manifest" || status=$?
+    WASP_SHIM_E2E_ADDRESS="$sock" cargo test --manifest-path "$manifest" ${SHIM_TEST_ARGS:-} || status=$?
     if [ $status -ne 0 ]; then
         echo "shim-test: containerd's log (with the shim's) ends:" >&2
         tail -n 40 "$e2e/containerd.log" >&2
