@@ -29,6 +29,8 @@ use std::path::PathBuf;
 use wasp::{Config, Engine, Linker, Module, Store, Val, ValType};
 use wasp_wasi::{DirPerms, WasiCtx, WasiCtxBuilder};
 
+mod startup;
+
 const EXAMPLES: &str = "\
 Directory syntax (--dir, compatible with `wasmtime run --dir`):
   --dir HOST              preopen HOST under the same name in the guest
@@ -55,6 +57,12 @@ Examples:
   wasp run module.wat                               text modules work too
 
 Set WASP_TRACE_WASI=1 to print every WASI call and its errno to stderr.
+
+Code cache: what a run learns (the module is valid, the translated functions)
+is kept in $XDG_CACHE_HOME/wasp (else ~/.cache/wasp) and used by the next run of
+the same binary; --cache-dir DIR or WASP_CACHE_DIR=DIR moves it, --no-cache (or
+WASP_CACHE_DIR= empty) turns it off. --timings (or WASP_TIMINGS=1) prints where
+the start-up time went.
 
 Exit status: the guest's exit status (proc_exit accepts 0 to 125); 134 after a trap
 (message and wasm backtrace on stderr; running out of --fuel too) or a refused
@@ -130,6 +138,20 @@ pub struct RunArgs {
     /// (see `wasp inspect --list-profiles`).
     #[arg(long = "wasi-profile", value_name = "NAME")]
     pub wasi_profile: Option<String>,
+
+    /// Print the start-up breakdown to stderr at exit: reading, cache, decoding,
+    /// validation, instantiation, translation, execution (also WASP_TIMINGS=1).
+    #[arg(long)]
+    pub timings: bool,
+
+    /// Keep the code cache in DIR (default $XDG_CACHE_HOME/wasp, else ~/.cache/wasp;
+    /// also WASP_CACHE_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Use no code cache: validate and translate as if the module were new.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
 
     /// The module: a .wasm binary or a .wat text file.
     #[arg(value_name = "MODULE")]
@@ -391,9 +413,19 @@ fn outcome(e: wasp::Error, module: &str, limits: &Limits) -> i32 {
     TRAP_EXIT
 }
 
-/// Runs `wasp run`; returns the exit code.
+/// Runs `wasp run`; returns the exit code. When the guest is done, what the
+/// run learned goes into the code cache and `--timings` prints its breakdown.
 pub fn main(args: RunArgs) -> i32 {
+    let timings = startup::timings_wanted(args.timings);
+    let mut session = startup::Session::new();
+    let code = run_guest(args, &mut session);
+    session.finish(timings);
+    code
+}
+
+fn run_guest(args: RunArgs, session: &mut startup::Session) -> i32 {
     let mut config = Config::new();
+    config.cache_dir(startup::cache_dir(args.no_cache, args.cache_dir.as_ref()));
     if let Some(s) = &args.max_memory {
         match parse_size(s) {
             Ok(bytes) => {
@@ -437,6 +469,7 @@ pub fn main(args: RunArgs) -> i32 {
         Ok(m) => m,
         Err(e) => return fail(format!("{name}: {e}")),
     };
+    session.module = Some(module.clone());
     let ctx = match build_ctx(&args) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -506,6 +539,7 @@ pub fn main(args: RunArgs) -> i32 {
         return fail(format!("{name}: `{func_name}` takes parameters"));
     };
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+    session.running = Some(std::time::Instant::now());
     let r = func.call(&mut store, &params, &mut results);
     store.data_mut().wasi.flush();
     observe.finish(&mut store, &name);

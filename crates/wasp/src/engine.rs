@@ -2,11 +2,16 @@
 //!
 //! The engine owns the type registry that gives every distinct [`FuncType`] a
 //! small integer id, so `call_indirect` checks a signature with one comparison,
-//! even across modules.
+//! even across modules. It also counts the work it does ([`EngineStats`]: the
+//! start-up breakdown `wasp run --timings` prints) and carries the code cache
+//! settings ([`Config::cache_dir`]).
 
 use crate::types::FuncType;
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Engine settings. Build one with [`Config::new`] and the builder methods.
 #[derive(Debug, Clone)]
@@ -19,7 +24,16 @@ pub struct Config {
     /// code translated with it carries `Fuel` instructions, code translated
     /// without it none, so a cache of translated code must key on it.
     pub(crate) fuel: bool,
+    /// Where the code cache lives (`None`: no cache).
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Upper bound of the cache directory's size in bytes.
+    pub(crate) cache_max_bytes: u64,
+    /// Stands for wasp's version in cache keys (tests simulate an upgrade).
+    pub(crate) cache_version: String,
 }
+
+/// Default bound of the code cache's size: 512 MiB.
+pub const DEFAULT_CACHE_MAX_BYTES: u64 = 512 << 20;
 
 /// Default wasm stack: 128 MiB of value slots, enough for Go programs (whose own
 /// harness asks for an 8 MiB native stack) to recurse more than 100,000 frames deep.
@@ -33,6 +47,9 @@ impl Default for Config {
             max_call_depth: 2_000_000,
             lazy: true,
             fuel: false,
+            cache_dir: None,
+            cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
+            cache_version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }
 }
@@ -85,6 +102,173 @@ impl Config {
         self.fuel = on;
         self
     }
+
+    /// Keeps a code cache in `dir` (`None`, the library's default: no cache;
+    /// `wasp run` turns it on in [`Config::default_cache_dir`]).
+    ///
+    /// An entry is keyed by a BLAKE3 hash of the module's bytes, wasp's version
+    /// and build, the cache format and every setting that changes translated
+    /// code ([`Config::consume_fuel`]). It holds the validation verdict (a module
+    /// loaded from a hit decodes its sections but does not validate its function
+    /// bodies again: the same bytes were validated before) and the translated
+    /// functions, which [`Module::save_to_cache`](crate::Module::save_to_cache)
+    /// adds. Entries are written atomically (a temporary file renamed into
+    /// place) and checked when read (header, key and checksum): a truncated or
+    /// corrupt entry is deleted and rebuilt. The directory is trusted like the
+    /// wasp binary itself: a checked entry's code is run as it is.
+    pub fn cache_dir(&mut self, dir: Option<impl Into<PathBuf>>) -> &mut Self {
+        self.cache_dir = dir.map(Into::into);
+        self
+    }
+
+    /// Bounds the cache directory at `bytes` (default [`DEFAULT_CACHE_MAX_BYTES`]):
+    /// after each write, the least recently used entries are removed until
+    /// the rest fits.
+    pub fn cache_max_bytes(&mut self, bytes: u64) -> &mut Self {
+        self.cache_max_bytes = bytes;
+        self
+    }
+
+    /// The version string cache keys use in place of wasp's own (tests of
+    /// the cache simulate an upgrade with it).
+    #[doc(hidden)]
+    pub fn cache_version(&mut self, version: &str) -> &mut Self {
+        self.cache_version = version.to_string();
+        self
+    }
+
+    /// The per-user cache directory `wasp run` uses: `$XDG_CACHE_HOME/wasp`,
+    /// else `$HOME/.cache/wasp` (`None` when neither variable is set to an
+    /// absolute path).
+    pub fn default_cache_dir() -> Option<PathBuf> {
+        let abs = |v: &str| {
+            std::env::var_os(v)
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+        };
+        abs("XDG_CACHE_HOME")
+            .or_else(|| abs("HOME").map(|h| h.join(".cache")))
+            .map(|d| d.join("wasp"))
+    }
+}
+
+/// What an engine has done so far: the start-up breakdown (`wasp run
+/// --timings`). Times are wall-clock, summed over all modules and stores of
+/// the engine; see [`Engine::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Modules loaded (from bytes, with or without a cache hit).
+    pub modules_loaded: u64,
+    /// Hashing module bytes for the cache key.
+    pub hash_time: Duration,
+    /// Decoding sections (and validating all but the function bodies).
+    pub decode_time: Duration,
+    /// Function bodies validated (none for a module found in the cache).
+    pub funcs_validated: u64,
+    /// Validating function bodies (in parallel: wall-clock time).
+    pub validate_time: Duration,
+    /// Loads that found a valid cache entry.
+    pub cache_hits: u64,
+    /// Loads that found none (or one that failed its checks: see `cache_rejected`).
+    pub cache_misses: u64,
+    /// Entries that were truncated, corrupt or of another format: deleted, rebuilt.
+    pub cache_rejected: u64,
+    /// Reading and checking cache entries.
+    pub cache_load_time: Duration,
+    /// Writing cache entries (and bounding the directory's size).
+    pub cache_store_time: Duration,
+    /// Cache entries written.
+    pub cache_writes: u64,
+    /// Functions translated from their bytecode.
+    pub funcs_translated: u64,
+    /// Translating them.
+    pub translate_time: Duration,
+    /// Functions whose translation came from the cache instead.
+    pub funcs_from_cache: u64,
+    /// Decoding those.
+    pub cache_decode_time: Duration,
+    /// Instances created.
+    pub instantiations: u64,
+    /// Instantiating (imports, entities, segments; not the start function).
+    pub instantiate_time: Duration,
+    /// Active data segments copied into memories.
+    pub data_segments: u64,
+    /// Copying them (part of `instantiate_time`).
+    pub data_segment_time: Duration,
+    /// Element segments evaluated.
+    pub elem_segments: u64,
+    /// Evaluating and copying them (part of `instantiate_time`).
+    pub elem_segment_time: Duration,
+}
+
+/// An [`EngineStats`] counter (see `Stats::add`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Stat {
+    ModulesLoaded,
+    HashTime,
+    DecodeTime,
+    FuncsValidated,
+    ValidateTime,
+    CacheHits,
+    CacheMisses,
+    CacheRejected,
+    CacheLoadTime,
+    CacheStoreTime,
+    CacheWrites,
+    FuncsTranslated,
+    TranslateTime,
+    FuncsFromCache,
+    CacheDecodeTime,
+    Instantiations,
+    InstantiateTime,
+    DataSegments,
+    DataSegmentTime,
+    ElemSegments,
+    ElemSegmentTime,
+}
+
+const STAT_COUNT: usize = Stat::ElemSegmentTime as usize + 1;
+
+/// The engine's counters: counts, and times in nanoseconds.
+#[derive(Debug, Default)]
+pub(crate) struct Stats([AtomicU64; STAT_COUNT]);
+
+impl Stats {
+    pub(crate) fn add(&self, stat: Stat, n: u64) {
+        self.0[stat as usize].fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_time(&self, stat: Stat, d: Duration) {
+        self.add(stat, d.as_nanos().min(u64::MAX as u128) as u64);
+    }
+
+    fn snapshot(&self) -> EngineStats {
+        let n = |s: Stat| self.0[s as usize].load(Ordering::Relaxed);
+        let t = |s: Stat| Duration::from_nanos(n(s));
+        EngineStats {
+            modules_loaded: n(Stat::ModulesLoaded),
+            hash_time: t(Stat::HashTime),
+            decode_time: t(Stat::DecodeTime),
+            funcs_validated: n(Stat::FuncsValidated),
+            validate_time: t(Stat::ValidateTime),
+            cache_hits: n(Stat::CacheHits),
+            cache_misses: n(Stat::CacheMisses),
+            cache_rejected: n(Stat::CacheRejected),
+            cache_load_time: t(Stat::CacheLoadTime),
+            cache_store_time: t(Stat::CacheStoreTime),
+            cache_writes: n(Stat::CacheWrites),
+            funcs_translated: n(Stat::FuncsTranslated),
+            translate_time: t(Stat::TranslateTime),
+            funcs_from_cache: n(Stat::FuncsFromCache),
+            cache_decode_time: t(Stat::CacheDecodeTime),
+            instantiations: n(Stat::Instantiations),
+            instantiate_time: t(Stat::InstantiateTime),
+            data_segments: n(Stat::DataSegments),
+            data_segment_time: t(Stat::DataSegmentTime),
+            elem_segments: n(Stat::ElemSegments),
+            elem_segment_time: t(Stat::ElemSegmentTime),
+        }
+    }
 }
 
 /// The compilation context shared by modules and stores. Cheap to clone; `Send + Sync`.
@@ -97,6 +281,7 @@ pub struct Engine {
 struct EngineInner {
     config: Config,
     types: Mutex<TypeRegistry>,
+    stats: Stats,
 }
 
 #[derive(Debug, Default)]
@@ -112,12 +297,25 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 types: Mutex::default(),
+                stats: Stats::default(),
             }),
         }
     }
 
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The engine's counters (crate-internal side of [`Engine::stats`]).
+    pub(crate) fn counters(&self) -> &Stats {
+        &self.inner.stats
+    }
+
+    /// What the engine has done so far: modules loaded, validated and found
+    /// in the cache, functions translated, instances created, and the time
+    /// each took.
+    pub fn stats(&self) -> EngineStats {
+        self.inner.stats.snapshot()
     }
 
     /// Interns a function type, returning its engine-wide id.

@@ -5,6 +5,7 @@
 //! and data segments in order (a failing segment traps, leaving earlier writes in
 //! place), and finally the start function.
 
+use crate::engine::Stat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::externs::{Global, Memory, Table};
 use crate::func::Func;
@@ -237,13 +238,28 @@ fn link_error(module: &str, name: &str, msg: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Creates the instance and runs its segments (not the start function).
+/// Creates the instance and runs its segments (not the start function),
+/// counting the time in the engine's stats.
 pub(crate) fn instantiate<T>(
     store: &mut Store<T>,
     module: &Module,
     imports: &[Extern],
 ) -> Result<Instance> {
+    let start = std::time::Instant::now();
+    let r = instantiate_timed(store, module, imports);
+    let stats = module.inner.engine.counters();
+    stats.add(Stat::Instantiations, 1);
+    stats.add_time(Stat::InstantiateTime, start.elapsed());
+    r
+}
+
+fn instantiate_timed<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance> {
     let info = &module.inner.info;
+    let stats = module.inner.engine.counters();
     if !crate::Engine::same(&module.inner.engine, &store.inner.engine) {
         return Err(Error::new(
             ErrorKind::Usage,
@@ -410,6 +426,8 @@ pub(crate) fn instantiate<T>(
     }
 
     // Element segments, evaluated to raw references.
+    let elem_start = std::time::Instant::now();
+    stats.add(Stat::ElemSegments, info.elems.len() as u64);
     let mut elems = Vec::with_capacity(info.elems.len());
     for seg in &info.elems {
         let inner = &store.inner;
@@ -425,6 +443,8 @@ pub(crate) fn instantiate<T>(
             .collect();
         elems.push(items);
     }
+
+    let elem_time = elem_start.elapsed();
 
     let global_ptrs = globals
         .iter()
@@ -442,6 +462,7 @@ pub(crate) fn instantiate<T>(
     });
 
     // Active segments, in order.
+    let elem_start = std::time::Instant::now();
     let empty: Arc<[u64]> = Arc::new([]);
     for (i, seg) in info.elems.iter().enumerate() {
         match &seg.mode {
@@ -468,6 +489,8 @@ pub(crate) fn instantiate<T>(
             SegmentMode::Passive => {}
         }
     }
+    stats.add_time(Stat::ElemSegmentTime, elem_time + elem_start.elapsed());
+    let data_start = std::time::Instant::now();
     for (i, seg) in info.datas.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = &seg.mode {
             let inst = &store.inner.instances[inst_idx as usize];
@@ -485,7 +508,9 @@ pub(crate) fn instantiate<T>(
             }
             m.data[off..end].copy_from_slice(bytes);
             store.inner.instances[inst_idx as usize].dropped_data[i] = true;
+            stats.add(Stat::DataSegments, 1);
         }
     }
+    stats.add_time(Stat::DataSegmentTime, data_start.elapsed());
     Ok(Instance(Stored::new(store.inner.id, inst_idx)))
 }

@@ -207,7 +207,8 @@ macro_rules! define_instr {
         store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
     ) => {
         /// One instruction of the register IR. See the module docs for operand conventions.
-        #[derive(Debug, Clone, Copy, PartialEq)]
+        /// Serializable for the code cache (`cache/entry.rs`).
+        #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
         #[allow(missing_docs)]
         pub(crate) enum Instr {
             $( $b { dst: Slot, lhs: Slot, rhs: Slot }, $bi { dst: Slot, lhs: Slot, imm: i32 }, )*

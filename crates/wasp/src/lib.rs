@@ -35,6 +35,7 @@
 
 #![warn(missing_docs)]
 
+mod cache;
 mod engine;
 mod error;
 mod exec;
@@ -50,7 +51,7 @@ mod translate;
 mod types;
 mod value;
 
-pub use engine::{Config, Engine, DEFAULT_MAX_STACK_BYTES};
+pub use engine::{Config, Engine, EngineStats, DEFAULT_CACHE_MAX_BYTES, DEFAULT_MAX_STACK_BYTES};
 pub use error::{Error, ErrorKind, FrameInfo, Result, Trap, TrapCode};
 pub use externs::{Global, Memory, Table};
 pub use func::{
@@ -58,7 +59,7 @@ pub use func::{
 };
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
-pub use module::{EntityIndex, GlobalInit, Module, SegmentKind};
+pub use module::{CacheStatus, EntityIndex, GlobalInit, LoadTimings, Module, SegmentKind};
 pub use profile::{
     FrameProbe, FrameView, PositionProbe, Profile, ProfileFrame, ProfileSample, MAX_PROFILE_HZ,
     MAX_SAMPLE_DEPTH,

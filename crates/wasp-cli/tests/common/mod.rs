@@ -28,6 +28,10 @@ pub fn repo_root() -> PathBuf {
 /// The binary cargo built for this test, or the one the environment variable `var` names
 /// (made absolute: the tests run it from other directories).
 fn bin_from_env(var: &str) -> PathBuf {
+    // `wasp run` keeps a code cache (by default in ~/.cache/wasp): the suite's, children too, is under target/.
+    if std::env::var_os("WASP_CACHE_DIR").is_none() {
+        std::env::set_var("WASP_CACHE_DIR", repo_root().join("target/test-wasp-cache"));
+    }
     match std::env::var_os(var) {
         Some(bin) => PathBuf::from(&bin)
             .canonicalize()

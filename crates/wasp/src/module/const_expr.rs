@@ -1,5 +1,10 @@
 //! Constant expressions (global initialisers, segment offsets and element items),
 //! decoded once at load time and evaluated at instantiation.
+//!
+//! Nearly every expression is one operator (`i32.const 1024` heads each of a
+//! Go binary's tens of thousands of data segments), so that case is stored
+//! inline and decoded straight from its bytes: no allocation and no
+//! operator reader per segment.
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -22,12 +27,26 @@ pub(crate) enum ConstOp {
 
 /// A decoded constant expression.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ConstExpr {
-    pub ops: Vec<ConstOp>,
+pub(crate) enum ConstExpr {
+    /// A single operator.
+    One(ConstOp),
+    /// Several (or none).
+    Many(Box<[ConstOp]>),
 }
 
 impl ConstExpr {
+    /// The operators, in order.
+    pub fn ops(&self) -> &[ConstOp] {
+        match self {
+            ConstExpr::One(op) => std::slice::from_ref(op),
+            ConstExpr::Many(ops) => ops,
+        }
+    }
+
     pub fn decode(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+        if let Some(op) = Self::decode_simple(expr) {
+            return Ok(ConstExpr::One(op));
+        }
         use wasmparser::Operator as O;
         let mut ops = Vec::new();
         let mut reader = expr.get_operators_reader();
@@ -58,23 +77,48 @@ impl ConstExpr {
                 }
             });
         }
-        Ok(ConstExpr { ops })
+        Ok(match <[ConstOp; 1]>::try_from(ops) {
+            Ok([op]) => ConstExpr::One(op),
+            Err(ops) => ConstExpr::Many(ops.into_boxed_slice()),
+        })
+    }
+
+    /// `i32.const`, `i64.const`, `ref.func` or `global.get` and `end`, read
+    /// from the raw bytes; `None` for anything else (the general path decides).
+    fn decode_simple(expr: &wasmparser::ConstExpr<'_>) -> Option<ConstOp> {
+        let mut r = expr.get_binary_reader();
+        let op = match r.read_u8().ok()? {
+            0x41 => ConstOp::Value(r.read_var_i32().ok()? as u32 as u64),
+            0x42 => ConstOp::Value(r.read_var_i64().ok()? as u64),
+            0x23 => ConstOp::GlobalGet(r.read_var_u32().ok()?),
+            0xd2 => ConstOp::RefFunc(r.read_var_u32().ok()?),
+            _ => return None,
+        };
+        (r.read_u8().ok()? == 0x0b && r.eof()).then_some(op)
     }
 
     /// Evaluates to a raw slot value. `func` maps a module function index to a raw
     /// funcref; `global` reads a module global's raw value.
     pub fn eval(&self, func: impl Fn(u32) -> u64, global: impl Fn(u32) -> u64) -> u64 {
+        let leaf = |op: ConstOp| match op {
+            ConstOp::Value(v) => Some(v),
+            ConstOp::RefFunc(i) => Some(func(i)),
+            ConstOp::GlobalGet(i) => Some(global(i)),
+            _ => None,
+        };
+        let ops = match self {
+            ConstExpr::One(op) => return leaf(*op).unwrap_or(0),
+            ConstExpr::Many(ops) => ops,
+        };
         let mut stack: Vec<u64> = Vec::with_capacity(4);
-        for op in &self.ops {
-            let v = match *op {
-                ConstOp::Value(v) => v,
-                ConstOp::RefFunc(i) => func(i),
-                ConstOp::GlobalGet(i) => global(i),
-                bin => {
+        for &op in ops.iter() {
+            let v = match leaf(op) {
+                Some(v) => v,
+                None => {
                     let b = stack.pop().unwrap_or(0);
                     let a = stack.pop().unwrap_or(0);
                     let (a32, b32) = (a as u32, b as u32);
-                    match bin {
+                    match op {
                         ConstOp::I32Add => a32.wrapping_add(b32) as u64,
                         ConstOp::I32Sub => a32.wrapping_sub(b32) as u64,
                         ConstOp::I32Mul => a32.wrapping_mul(b32) as u64,
@@ -87,5 +131,61 @@ impl ConstExpr {
             stack.push(v);
         }
         stack.pop().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path and the operator reader agree, and both evaluate right.
+    #[test]
+    fn simple_expressions_decode_like_the_general_path() {
+        let cases: &[(&[u8], ConstOp)] = &[
+            (&[0x41, 0x80, 0x08, 0x0b], ConstOp::Value(1024)),
+            (&[0x41, 0x7f, 0x0b], ConstOp::Value(u32::MAX as u64)),
+            (&[0x42, 0x7f, 0x0b], ConstOp::Value(u64::MAX)),
+            (&[0x23, 0x03, 0x0b], ConstOp::GlobalGet(3)),
+            (&[0xd2, 0x81, 0x01, 0x0b], ConstOp::RefFunc(129)),
+        ];
+        for (bytes, op) in cases {
+            let e = wasmparser::ConstExpr::new(wasmparser::BinaryReader::new(bytes, 0));
+            assert_eq!(ConstExpr::decode_simple(&e), Some(*op), "{bytes:x?}");
+            assert_eq!(ConstExpr::decode(&e).unwrap(), ConstExpr::One(*op));
+        }
+        // Not simple: f64.const, trailing bytes, two operators.
+        for bytes in [
+            &[0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x0b][..],
+            &[0x41, 0x01, 0x0b, 0x00],
+            &[0x41, 0x01, 0x41, 0x02, 0x6a, 0x0b],
+        ] {
+            let e = wasmparser::ConstExpr::new(wasmparser::BinaryReader::new(bytes, 0));
+            assert_eq!(ConstExpr::decode_simple(&e), None, "{bytes:x?}");
+        }
+        // As wasmparser hands them over from a real data section.
+        let wasm = wat::parse_str(r#"(module (memory 1) (data (i32.const 8) "x"))"#).unwrap();
+        let mut seen = 0;
+        for p in wasmparser::Parser::new(0).parse_all(&wasm) {
+            if let wasmparser::Payload::DataSection(r) = p.unwrap() {
+                for d in r {
+                    let wasmparser::DataKind::Active { offset_expr, .. } = d.unwrap().kind else {
+                        panic!("passive")
+                    };
+                    assert_eq!(
+                        ConstExpr::decode_simple(&offset_expr),
+                        Some(ConstOp::Value(8))
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert_eq!(seen, 1);
+        let e =
+            ConstExpr::Many(vec![ConstOp::Value(2), ConstOp::GlobalGet(0), ConstOp::I32Mul].into());
+        assert_eq!(e.eval(|_| 0, |_| 21), 42);
+        assert_eq!(
+            ConstExpr::One(ConstOp::RefFunc(4)).eval(|f| f as u64 + 1, |_| 0),
+            5
+        );
     }
 }

@@ -3,10 +3,15 @@
 //! Loading decodes and validates the whole module with `wasmparser` (so errors
 //! surface before anything runs), but function bodies are only *translated* to
 //! wasp's register IR on their first call (see `crate::translate`). The
-//! translated code is cached in the module and shared by all its instances.
+//! translated code is cached in the module and shared by all its instances,
+//! and, with a code cache (`load.rs`, `crate::cache`), kept for the next run.
 
 mod const_expr;
+mod load;
+mod names;
 mod parse;
+
+pub use load::{CacheStatus, LoadTimings};
 
 pub(crate) use const_expr::ConstExpr;
 
@@ -20,7 +25,6 @@ use crate::types::{
     ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, TableType, ValType,
 };
 use crate::value::Val;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
@@ -139,7 +143,7 @@ pub(crate) struct ModuleInfo {
     pub datas: Vec<DataSegment>,
     /// Byte range of each defined function's body (locals + code) in `bytes`.
     pub bodies: Vec<Range<usize>>,
-    pub func_names: HashMap<u32, String>,
+    pub func_names: names::FuncNames,
     /// Custom sections: name and byte range of the payload.
     pub customs: Vec<(String, Range<usize>)>,
 }
@@ -150,6 +154,10 @@ pub(crate) struct ModuleInner {
     pub bytes: Vec<u8>,
     /// Translated code of each defined function, filled on first call.
     pub compiled: Box<[OnceLock<Arc<CompiledFunc>>]>,
+    /// What loading cost.
+    pub load: LoadTimings,
+    /// The module's code cache entry, when the engine has a cache.
+    pub cache: Option<load::ModuleCache>,
 }
 
 /// A validated WebAssembly module. Cheap to clone; shareable across threads and stores.
@@ -173,6 +181,14 @@ impl Module {
     /// Errors say what is wrong and where (section, function index, byte offset).
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
+        if bytes.starts_with(b"\0asm") {
+            return Self::load(engine, bytes.to_vec(), std::time::Duration::ZERO);
+        }
+        Self::new_read(engine, bytes, std::time::Duration::ZERO)
+    }
+
+    /// Loads `bytes`, text or binary.
+    fn new_read(engine: &Engine, bytes: &[u8], read: std::time::Duration) -> Result<Module> {
         let binary = if bytes.starts_with(b"\0asm") {
             bytes.to_vec()
         } else {
@@ -180,39 +196,29 @@ impl Module {
                 .map_err(|e| Error::new(ErrorKind::Malformed, e.to_string()))?
                 .into_owned()
         };
-        Self::from_binary(engine, binary)
+        Self::load(engine, binary, read)
     }
 
     /// Decodes and validates a module from binary bytes only.
     pub fn from_binary(engine: &Engine, bytes: Vec<u8>) -> Result<Module> {
-        let info = parse::parse(engine, &bytes)?;
-        let compiled = (0..info.bodies.len()).map(|_| OnceLock::new()).collect();
-        let module = Module {
-            inner: Arc::new(ModuleInner {
-                engine: engine.clone(),
-                info,
-                bytes,
-                compiled,
-            }),
-        };
-        if !engine.config().lazy {
-            for i in 0..module.inner.info.bodies.len() {
-                module.inner.compiled_func(i as u32)?;
-            }
-        }
-        Ok(module)
+        Self::load(engine, bytes, std::time::Duration::ZERO)
     }
 
     /// Reads a module from a file (binary or text).
     pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
         let path = path.as_ref();
+        let start = std::time::Instant::now();
         let bytes = std::fs::read(path).map_err(|e| {
             Error::new(
                 ErrorKind::Usage,
                 format!("cannot read {}: {e}", path.display()),
             )
         })?;
-        Self::new(engine, bytes)
+        let read = start.elapsed();
+        if bytes.starts_with(b"\0asm") {
+            return Self::load(engine, bytes, read);
+        }
+        Self::new_read(engine, &bytes, read)
     }
 
     /// The engine this module was compiled for.
@@ -271,7 +277,7 @@ impl Module {
         let expr = info
             .global_inits
             .get(index.checked_sub(info.num_imported_globals)? as usize)?;
-        Some(match expr.ops.as_slice() {
+        Some(match expr.ops() {
             [ConstOp::Value(v)] => GlobalInit::Value(match info.globals[index as usize].content {
                 ValType::I32 => Val::I32(*v as u32 as i32),
                 ValType::I64 => Val::I64(*v as i64),
@@ -320,6 +326,11 @@ impl Module {
     /// The name of function `index` from the `name` section.
     pub fn func_name(&self, index: u32) -> Option<&str> {
         self.inner.info.func_names.get(&index).map(String::as_str)
+    }
+
+    /// The size of the module's binary in bytes.
+    pub fn byte_len(&self) -> usize {
+        self.inner.bytes.len()
     }
 
     /// Number of functions (imported and defined).
@@ -388,7 +399,7 @@ impl SegmentMode {
             SegmentMode::Declared => SegmentKind::Declared,
             SegmentMode::Active { index, offset } => {
                 let constant = offset
-                    .ops
+                    .ops()
                     .iter()
                     .all(|op| !matches!(op, ConstOp::RefFunc(_) | ConstOp::GlobalGet(_)));
                 SegmentKind::Active {
@@ -423,14 +434,23 @@ impl ModuleInner {
         if let Some(c) = cell.get() {
             return Ok(c.clone());
         }
+        if let Some(code) = self.cached_func(def) {
+            let _ = cell.set(Arc::new(code));
+            return Ok(cell.get().expect("just set").clone());
+        }
         let func_index = self.info.num_imported_funcs + def;
         let range = self.info.bodies[def as usize].clone();
+        let start = std::time::Instant::now();
         let compiled = crate::translate::translate(self, func_index, range).map_err(|e| {
             Error::new(
                 ErrorKind::Unsupported,
                 format!("cannot translate function {func_index}: {e}"),
             )
         })?;
+        let stats = self.engine.counters();
+        stats.add(crate::engine::Stat::FuncsTranslated, 1);
+        stats.add_time(crate::engine::Stat::TranslateTime, start.elapsed());
+        self.learned();
         let _ = cell.set(Arc::new(compiled));
         Ok(cell.get().expect("just set").clone())
     }

@@ -2,7 +2,9 @@
 //!
 //! One pass over the payloads with `wasmparser`: the validator checks every
 //! section and every function body (eagerly, so a bad module fails at load),
-//! while we record what instantiation and translation will need.
+//! while we record what instantiation and translation will need. A module
+//! the code cache knows to be valid (the very same bytes passed before) is
+//! only decoded, without the validator.
 
 use super::{ConstExpr, DataSegment, ElemSegment, EntityIndex, Import, ModuleInfo, SegmentMode};
 use crate::engine::Engine;
@@ -130,8 +132,24 @@ fn global_type(t: &wasmparser::GlobalType) -> Result<GlobalType> {
     })
 }
 
-pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
+/// What a parse cost, besides its result.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ParseCost {
+    /// Function bodies validated.
+    pub funcs_validated: u64,
+    /// Wall-clock time validating them (the rest of the parse is decoding).
+    pub validate: std::time::Duration,
+}
+
+/// Decodes `bytes`, validating them unless `validate` is false (only for
+/// bytes known to be valid: a code cache hit).
+pub(crate) fn parse(
+    engine: &Engine,
+    bytes: &[u8],
+    validate: bool,
+) -> Result<(ModuleInfo, ParseCost)> {
     let mut validator = Validator::new_with_features(features());
+    let mut cost = ParseCost::default();
     let mut info = ModuleInfo::default();
     let mut ctx = Ctx {
         section: "module header",
@@ -154,7 +172,11 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
         let payload = payload.map_err(|e| ctx.err(e))?;
         ctx.section = section_name(&payload);
         ctx.func = None;
-        let valid = validator.payload(&payload).map_err(|e| ctx.err(e))?;
+        let valid = if validate {
+            validator.payload(&payload).map_err(|e| ctx.err(e))?
+        } else {
+            ValidPayload::Ok
+        };
         match payload {
             Payload::TypeSection(reader) => {
                 for group in reader {
@@ -286,9 +308,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
                             let mut items = Vec::new();
                             for f in r {
                                 let f = f.map_err(|e| ctx.err(e))?;
-                                items.push(ConstExpr {
-                                    ops: vec![super::const_expr::ConstOp::RefFunc(f)],
-                                });
+                                items.push(ConstExpr::One(super::const_expr::ConstOp::RefFunc(f)));
                             }
                             (ValType::FuncRef, items)
                         }
@@ -339,25 +359,26 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInfo> {
                     .push((reader.name().to_string(), range_of(reader.data())));
                 if let KnownCustom::Name(names) = reader.as_known() {
                     // The name section is advisory: a broken one is ignored.
+                    // Function names are decoded on first use (`names.rs`).
                     for n in names.into_iter().flatten() {
-                        match n {
-                            Name::Module { name, .. } => info.name = Some(name.to_string()),
-                            Name::Function(map) => {
-                                for naming in map.into_iter().flatten() {
-                                    info.func_names
-                                        .insert(naming.index, naming.name.to_string());
-                                }
-                            }
-                            _ => {}
+                        if let Name::Module { name, .. } = n {
+                            info.name = Some(name.to_string());
                         }
                     }
+                    info.func_names
+                        .add_section(reader.data(), reader.data_offset());
                 }
             }
-            Payload::End(_) => validate_bodies(std::mem::take(&mut pending))?,
+            Payload::End(_) if validate => {
+                let start = std::time::Instant::now();
+                cost.funcs_validated = pending.len() as u64;
+                validate_bodies(std::mem::take(&mut pending))?;
+                cost.validate = start.elapsed();
+            }
             _ => {}
         }
     }
-    Ok(info)
+    Ok((info, cost))
 }
 
 type PendingBody<'a> = (
