@@ -91,7 +91,7 @@ cleanup() {
     # names its socket): end them by pid.
     local p
     for p in /proc/[0-9]*; do
-        if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- " -address $sock "; then
+        if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- " -address $sock "; then
             kill -9 "${p#/proc/}" 2>/dev/null || true
         fi
     done

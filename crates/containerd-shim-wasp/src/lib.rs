@@ -26,6 +26,8 @@
 //! docs/kubernetes.md shows the containerd configuration, a RuntimeClass, a
 //! Pod and how to build an image.
 
+#![warn(missing_docs)]
+
 use anyhow::Context as _;
 use containerd_shim_wasm::sandbox::context::{Entrypoint, RuntimeContext, Source};
 use containerd_shim_wasm::sandbox::Sandbox;
@@ -75,14 +77,25 @@ pub struct WaspSandbox;
 
 impl Sandbox for WaspSandbox {
     async fn run_wasi(&self, ctx: &impl RuntimeContext) -> anyhow::Result<i32> {
-        let cwd = std::env::current_dir().ok();
-        let launch = launch_from_context(ctx, Path::new("/"), cwd.as_deref())?;
+        // Catch stop signals first: until a handler is installed, the
+        // container's init process ignores SIGTERM.
         let stop = stop::Stop::new();
         let _signals = match stop::SignalWatch::start(&stop) {
             Ok(w) => Some(w),
             Err(e) => {
                 log::warn!("cannot catch stop signals: {e}");
                 None
+            }
+        };
+        let cwd = std::env::current_dir().ok();
+        let launch = match launch_from_context(ctx, Path::new("/"), cwd.as_deref()) {
+            Ok(l) => l,
+            Err(e) => {
+                // As for every set-up failure: the reason on the container's
+                // stderr, status 1 (runwasi would report 137 and log it only
+                // in the shim's log).
+                eprintln!("wasp: {e:#}");
+                return Ok(run::SETUP_EXIT);
             }
         };
         let outcome = run::run(&launch, &stop);

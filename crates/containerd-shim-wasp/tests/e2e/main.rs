@@ -169,6 +169,8 @@ fn rootfs_image(address: &str) {
                     0o644,
                     b"hello from the image's rootfs\n",
                 ),
+                // A wasm header, then a section id that does not exist.
+                ("app/broken.wasm", 0o755, b"\0asm\x01\0\0\0\x7f\x00"),
             ],
             &process(),
         );
@@ -301,6 +303,23 @@ fn arguments_env_and_exit_status_come_back_through_ctr() {
     );
     assert!(l.contains(&"env=\"EXTRA=from ctr\"".to_string()), "{l:#?}");
     assert_eq!(text(&out.stderr), "to stderr\n");
+}
+
+#[test]
+fn a_module_wasp_cannot_load_exits_1_with_the_reason() {
+    let Some(addr) = address() else { return };
+    rootfs_image(&addr);
+    let out = run(run_cmd(
+        &addr,
+        &[],
+        ROOTFS_IMAGE,
+        &container_id("broken"),
+        &["/app/broken.wasm"],
+    ));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    let err = text(&out.stderr);
+    assert!(err.starts_with("wasp: broken: "), "{err}");
 }
 
 #[test]
