@@ -43,6 +43,8 @@ mod externs;
 mod func;
 mod instance;
 mod ir;
+#[cfg(feature = "jit")]
+mod jit;
 mod linker;
 mod module;
 mod profile;

@@ -1,0 +1,271 @@
+//! The calling convention of compiled code: the context struct it reads,
+//! the status word it returns, the signatures of compiled functions and the
+//! entry trampolines that connect them to the interpreter's frame slots.
+//!
+//! - A compiled wasm function has the *internal* signature
+//!   `(ctx: i64, wasm params...) -> (status: i32, wasm results...)` in
+//!   Cranelift's `tail` convention (any number of results). `status` is 0, or
+//!   a trap ([`Status`]); on a trap the results are meaningless and every
+//!   caller returns the same status at once.
+//! - The host enters through one trampoline per function *type*:
+//!   `extern "C" fn(ctx: *mut JitCtx, slots: *mut u64, code: *const u8) -> u32`.
+//!   It reads the parameters from `slots[0..params]` (the interpreter's frame
+//!   layout: one u64 per value, i32/f32 in the low half), calls `code`, and
+//!   on success writes the results to `slots[0..results]` (32-bit values
+//!   zero-extended). It restores the call-depth counter when a trap unwinds.
+//! - Every function's prologue checks the stack pointer against
+//!   `ctx.stack_limit` and decrements `ctx.depth_left` (trapping with
+//!   `StackExhausted` at 0); its epilogue increments it again.
+
+use crate::error::TrapCode;
+use crate::store::MemoryEntity;
+use crate::types::{FuncType, ValType};
+use cranelift_codegen::ir::{
+    self, types, AbiParam, BlockArg, InstBuilder, MemFlagsData, Signature, Type,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use std::mem::offset_of;
+
+/// The state compiled code reads and writes, passed as its first argument.
+/// Compiled code addresses the fields by the offsets below, so the layout
+/// is `repr(C)` and only grows at the end.
+#[repr(C)]
+#[derive(Debug)]
+pub(crate) struct JitCtx {
+    /// Base of linear memory 0 (dangling when the module has none).
+    pub mem_base: *mut u8,
+    /// Its length in bytes; every access is checked against it.
+    pub mem_len: u64,
+    /// The instance's globals: one pointer per global index to its value.
+    pub globals: *const *mut u64,
+    /// Compiled code traps with `StackExhausted` when the stack pointer is
+    /// below this address at a function entry.
+    pub stack_limit: usize,
+    /// Wasm calls that may still nest; a prologue at 0 traps.
+    pub depth_left: u32,
+    _pad: u32,
+    /// The memory `memory.grow` grows (only the libcall touches it).
+    pub memory: *mut MemoryEntity,
+    /// The `memory.grow` libcall: grows by `delta` pages, refreshes
+    /// `mem_base`/`mem_len`, returns the old size in pages or `u32::MAX`.
+    pub memory_grow: unsafe extern "C" fn(*mut JitCtx, u32) -> u32,
+}
+
+/// Field offsets, as compiled code addresses them.
+pub(super) const MEM_BASE: i32 = offset_of!(JitCtx, mem_base) as i32;
+pub(super) const MEM_LEN: i32 = offset_of!(JitCtx, mem_len) as i32;
+pub(super) const GLOBALS: i32 = offset_of!(JitCtx, globals) as i32;
+pub(super) const STACK_LIMIT: i32 = offset_of!(JitCtx, stack_limit) as i32;
+pub(super) const DEPTH_LEFT: i32 = offset_of!(JitCtx, depth_left) as i32;
+pub(super) const MEMORY_GROW: i32 = offset_of!(JitCtx, memory_grow) as i32;
+
+impl JitCtx {
+    /// A context without memory or globals, allowing `depth` nested calls.
+    pub fn new(depth: u32) -> JitCtx {
+        JitCtx {
+            mem_base: std::ptr::NonNull::dangling().as_ptr(),
+            mem_len: 0,
+            globals: std::ptr::null(),
+            stack_limit: 0,
+            depth_left: depth,
+            _pad: 0,
+            memory: std::ptr::null_mut(),
+            memory_grow: memory_grow_libcall,
+        }
+    }
+
+    /// Points the context at `memory` (its current data).
+    pub fn set_memory(&mut self, memory: &mut MemoryEntity) {
+        self.mem_base = memory.data.as_mut_ptr();
+        self.mem_len = memory.data.len() as u64;
+        self.memory = memory;
+    }
+}
+
+/// The `memory.grow` libcall compiled code calls through `ctx.memory_grow`.
+///
+/// # Safety
+/// `ctx` is the context of the running compiled code: valid, and its
+/// `memory` (when not null) points to the live memory entity it describes,
+/// which nothing else accesses during the call.
+unsafe extern "C" fn memory_grow_libcall(ctx: *mut JitCtx, delta: u32) -> u32 {
+    // SAFETY: the caller's contract: `ctx` is valid and exclusively ours.
+    let ctx = unsafe { &mut *ctx };
+    if ctx.memory.is_null() {
+        return u32::MAX;
+    }
+    // SAFETY: `memory` points to the live entity (contract above).
+    let memory = unsafe { &mut *ctx.memory };
+    let old = memory.grow(delta).unwrap_or(u32::MAX);
+    ctx.mem_base = memory.data.as_mut_ptr();
+    ctx.mem_len = memory.data.len() as u64;
+    old
+}
+
+/// The status word compiled code returns: 0 for success, else a trap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u32)]
+pub(super) enum Status {
+    Unreachable = 1,
+    MemoryOutOfBounds = 2,
+    IntegerDivideByZero = 3,
+    IntegerOverflow = 4,
+    BadConversionToInteger = 5,
+    StackExhausted = 6,
+}
+
+/// The trap a non-zero status word stands for.
+pub(super) fn trap_of_status(status: u32) -> TrapCode {
+    match status {
+        1 => TrapCode::Unreachable,
+        2 => TrapCode::MemoryOutOfBounds,
+        3 => TrapCode::IntegerDivideByZero,
+        4 => TrapCode::IntegerOverflow,
+        5 => TrapCode::BadConversionToInteger,
+        6 => TrapCode::StackExhausted,
+        // Compiled code returns no other status; report the impossible loudly.
+        _ => panic!("wasp jit: unknown status word {status}"),
+    }
+}
+
+/// The Cranelift type of a numeric wasm value type (`None` for references).
+pub(super) fn clif_type(t: ValType) -> Option<Type> {
+    Some(match t {
+        ValType::I32 => types::I32,
+        ValType::I64 => types::I64,
+        ValType::F32 => types::F32,
+        ValType::F64 => types::F64,
+        ValType::FuncRef | ValType::ExternRef => return None,
+    })
+}
+
+/// The internal signature of a compiled function of type `ty`.
+pub(super) fn internal_signature(ty: &FuncType) -> Result<Signature, String> {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(types::I64));
+    sig.returns.push(AbiParam::new(types::I32));
+    for &p in ty.params() {
+        let t = clif_type(p).ok_or("reference-typed parameter")?;
+        sig.params.push(AbiParam::new(t));
+    }
+    for &r in ty.results() {
+        let t = clif_type(r).ok_or("reference-typed result")?;
+        sig.returns.push(AbiParam::new(t));
+    }
+    Ok(sig)
+}
+
+/// Flags of an access to the context or the slots: aligned, never faulting.
+pub(super) fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Builds the entry trampoline for functions of type `ty` (see the module docs).
+pub(super) fn trampoline(
+    ty: &FuncType,
+    fe: TargetFrontendConfig,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<ir::Function, String> {
+    let mut sig = Signature::new(fe.default_call_conv);
+    for _ in 0..3 {
+        sig.params.push(AbiParam::new(types::I64));
+    }
+    sig.returns.push(AbiParam::new(types::I32));
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::default(), sig);
+    let mut b = FunctionBuilder::new(&mut func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let (ctx, slots, code) = {
+        let p = b.block_params(entry);
+        (p[0], p[1], p[2])
+    };
+    let depth = b.ins().load(types::I32, trusted(), ctx, DEPTH_LEFT);
+    let mut args = vec![ctx];
+    for (i, &p) in ty.params().iter().enumerate() {
+        let t = clif_type(p).ok_or("reference-typed parameter")?;
+        args.push(b.ins().load(t, trusted(), slots, slot_offset(i)?));
+    }
+    let callee_sig = b.import_signature(internal_signature(ty)?);
+    let call = b.ins().call_indirect(callee_sig, code, &args);
+    let rets = b.inst_results(call).to_vec();
+    let (ok, failed) = (b.create_block(), b.create_block());
+    b.ins()
+        .brif(rets[0], failed, &[] as &[BlockArg], ok, &[] as &[BlockArg]);
+    b.seal_block(ok);
+    b.seal_block(failed);
+    b.set_cold_block(failed);
+
+    b.switch_to_block(ok);
+    for (i, (&r, &v)) in ty.results().iter().zip(&rets[1..]).enumerate() {
+        let wide = match r {
+            ValType::I32 => b.ins().uextend(types::I64, v),
+            ValType::F32 => {
+                let bits = b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+                b.ins().uextend(types::I64, bits)
+            }
+            ValType::F64 => b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+            _ => v,
+        };
+        b.ins().store(trusted(), wide, slots, slot_offset(i)?);
+    }
+    let zero = b.ins().iconst(types::I32, 0);
+    b.ins().return_(&[zero]);
+
+    b.switch_to_block(failed);
+    b.ins().store(trusted(), depth, ctx, DEPTH_LEFT);
+    b.ins().return_(&[rets[0]]);
+    b.finalize(fe);
+    Ok(func)
+}
+
+/// The byte offset of slot `i`.
+fn slot_offset(i: usize) -> Result<i32, String> {
+    i32::try_from(i * 8).map_err(|_| "too many parameters or results".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_words_map_to_their_traps() {
+        let all = [
+            (Status::Unreachable, TrapCode::Unreachable),
+            (Status::MemoryOutOfBounds, TrapCode::MemoryOutOfBounds),
+            (Status::IntegerDivideByZero, TrapCode::IntegerDivideByZero),
+            (Status::IntegerOverflow, TrapCode::IntegerOverflow),
+            (
+                Status::BadConversionToInteger,
+                TrapCode::BadConversionToInteger,
+            ),
+            (Status::StackExhausted, TrapCode::StackExhausted),
+        ];
+        for (s, t) in all {
+            assert_eq!(trap_of_status(s as u32), t);
+        }
+    }
+
+    #[test]
+    fn memory_grow_libcall_refreshes_the_context() {
+        let mut mem = MemoryEntity {
+            data: vec![0; 65536],
+            ty: crate::types::MemoryType::new(1, Some(3)),
+            max_pages: 3,
+        };
+        let mut ctx = JitCtx::new(10);
+        ctx.set_memory(&mut mem);
+        // SAFETY: `ctx` and `mem` are live locals, used by nothing else.
+        let old = unsafe { memory_grow_libcall(&mut ctx, 2) };
+        assert_eq!(old, 1);
+        assert_eq!(ctx.mem_len, 3 * 65536);
+        // SAFETY: as above.
+        assert_eq!(unsafe { memory_grow_libcall(&mut ctx, 1) }, u32::MAX);
+        assert_eq!(ctx.mem_len, 3 * 65536);
+        let mut bare = JitCtx::new(1);
+        // SAFETY: a context without memory: the libcall refuses.
+        assert_eq!(unsafe { memory_grow_libcall(&mut bare, 0) }, u32::MAX);
+    }
+}

@@ -1,0 +1,673 @@
+//! One function body: validated `wasmparser` operators to a CLIF function.
+//!
+//! The wasm operand stack is a stack of SSA values; locals are frontend
+//! `Variable`s (the frontend builds SSA form); every control construct gets
+//! Cranelift blocks whose parameters carry its results (and, for loops, its
+//! parameters). Code after an unconditional transfer is skipped until the
+//! `else`/`end` that makes it reachable again.
+//!
+//! Traps never use Cranelift's trapping instructions (they would need a
+//! signal handler): each trap condition branches to a cold block that
+//! returns its [`Status`], and each call checks the callee's status and
+//! returns it if non-zero. This file handles control flow, locals, globals
+//! and calls; `ops.rs` the numeric operators, `memory.rs` memory access.
+
+use super::abi::{self, clif_type, internal_signature, trusted, Status};
+use crate::module::ModuleInfo;
+use crate::types::{FuncType, ValType};
+use cranelift_codegen::ir::{
+    self, condcodes::IntCC, types, BlockArg, ExtFuncData, ExternalName, InstBuilder, MemFlagsData,
+    Type, UserExternalName, Value,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use std::collections::BTreeMap;
+use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator};
+
+/// A translated function: its CLIF and the functions it calls directly.
+pub(super) struct Translated {
+    pub func: ir::Function,
+    pub callees: Vec<u32>,
+}
+
+/// The namespace of `UserExternalName`s that name wasm functions.
+pub(super) const FUNC_NAMESPACE: u32 = 0;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Func,
+    Block,
+    Loop {
+        header: ir::Block,
+    },
+    If {
+        else_block: ir::Block,
+        params: Vec<Value>,
+        has_else: bool,
+    },
+}
+
+#[derive(Debug)]
+struct Frame {
+    kind: Kind,
+    /// The continuation after `end`; its parameters are the results.
+    next: ir::Block,
+    params: Vec<Type>,
+    results: Vec<Type>,
+    /// Operand stack height below the frame's parameters.
+    height: usize,
+    /// Does any branch (or a fall-through) reach `next`?
+    next_reached: bool,
+}
+
+impl Frame {
+    /// Where a branch to this frame goes and how many values it carries.
+    fn target(&self) -> (ir::Block, usize) {
+        match self.kind {
+            Kind::Loop { header } => (header, self.params.len()),
+            _ => (self.next, self.results.len()),
+        }
+    }
+}
+
+/// Translation state of one function (shared with `ops.rs` and `memory.rs`).
+pub(super) struct FuncTranslator<'a, 'b> {
+    pub b: FunctionBuilder<'b>,
+    pub info: &'a ModuleInfo,
+    /// The target (the host's calling convention is the libcalls').
+    fe: TargetFrontendConfig,
+    /// The `*mut JitCtx` parameter.
+    pub ctx: Value,
+    pub stack: Vec<Value>,
+    locals: Vec<(Variable, Type)>,
+    frames: Vec<Frame>,
+    reachable: bool,
+    /// Blocks opened inside unreachable code (skipped whole).
+    skip: usize,
+    /// One cold block per trap kind, filled in at the end.
+    trap_blocks: BTreeMap<Status, ir::Block>,
+    /// The block that returns a callee's non-zero status (param: status).
+    propagate: Option<ir::Block>,
+    results: Vec<Type>,
+    callees: Vec<u32>,
+    func_refs: BTreeMap<u32, ir::FuncRef>,
+}
+
+/// Translates defined function `func_index` of the module.
+pub(super) fn translate(
+    info: &ModuleInfo,
+    bytes: &[u8],
+    func_index: u32,
+    fe: TargetFrontendConfig,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<Translated, String> {
+    let ty = info.func_type(func_index);
+    let sig = internal_signature(ty)?;
+    let def = func_index - info.num_imported_funcs;
+    let range = info.bodies[def as usize].clone();
+    let body = FunctionBody::new(BinaryReader::new_features(
+        &bytes[range.clone()],
+        range.start as u64,
+        crate::module::features(),
+    ));
+    let name = ir::UserFuncName::user(FUNC_NAMESPACE, func_index);
+    let mut func = ir::Function::with_name_signature(name, sig);
+    let mut t = FuncTranslator::new(&mut func, fctx, info, fe, ty)?;
+    let mut locals = body.get_locals_reader().map_err(|e| e.to_string())?;
+    for _ in 0..locals.get_count() {
+        let (count, vt) = locals.read().map_err(|e| e.to_string())?;
+        let vt = ValType::from_wasmparser(vt).ok_or("unsupported local type")?;
+        t.declare_locals(count, vt)?;
+    }
+    let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
+    while !t.frames.is_empty() {
+        let op = ops.read().map_err(|e| e.to_string())?;
+        t.op(op)?;
+    }
+    let callees = t.finish();
+    Ok(Translated { func, callees })
+}
+
+impl<'a, 'b> FuncTranslator<'a, 'b> {
+    fn new(
+        func: &'b mut ir::Function,
+        fctx: &'b mut FunctionBuilderContext,
+        info: &'a ModuleInfo,
+        fe: TargetFrontendConfig,
+        ty: &FuncType,
+    ) -> Result<Self, String> {
+        let mut b = FunctionBuilder::new(func, fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let params = b.block_params(entry).to_vec();
+        let results: Vec<Type> = ty.results().iter().filter_map(|&r| clif_type(r)).collect();
+        let ret = b.create_block();
+        for &r in &results {
+            b.append_block_param(ret, r);
+        }
+        let mut t = FuncTranslator {
+            b,
+            info,
+            fe,
+            ctx: params[0],
+            stack: Vec::new(),
+            locals: Vec::new(),
+            frames: vec![Frame {
+                kind: Kind::Func,
+                next: ret,
+                params: Vec::new(),
+                results: results.clone(),
+                height: 0,
+                next_reached: false,
+            }],
+            reachable: true,
+            skip: 0,
+            trap_blocks: BTreeMap::new(),
+            propagate: None,
+            results,
+            callees: Vec::new(),
+            func_refs: BTreeMap::new(),
+        };
+        t.prologue();
+        for (&p, &v) in ty.params().iter().zip(&params[1..]) {
+            let ty = clif_type(p).ok_or("reference-typed parameter")?;
+            let var = t.b.declare_var(ty);
+            t.b.def_var(var, v);
+            t.locals.push((var, ty));
+        }
+        Ok(t)
+    }
+
+    /// Stack and call-depth checks (see `abi.rs`).
+    fn prologue(&mut self) {
+        let sp = self.b.ins().get_stack_pointer(types::I64);
+        let limit = self
+            .b
+            .ins()
+            .load(types::I64, trusted(), self.ctx, abi::STACK_LIMIT);
+        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        let depth = self
+            .b
+            .ins()
+            .load(types::I32, trusted(), self.ctx, abi::DEPTH_LEFT);
+        let none_left = self.b.ins().icmp_imm_s(IntCC::Equal, depth, 0);
+        let exhausted = self.b.ins().bor(low, none_left);
+        self.trap_if(exhausted, Status::StackExhausted);
+        let left = self.b.ins().iadd_imm_s(depth, -1);
+        self.b
+            .ins()
+            .store(trusted(), left, self.ctx, abi::DEPTH_LEFT);
+    }
+
+    fn declare_locals(&mut self, count: u32, vt: ValType) -> Result<(), String> {
+        let ty = clif_type(vt).ok_or("reference-typed local")?;
+        if self.locals.len() + count as usize > 50_000 {
+            return Err("too many locals".into());
+        }
+        let zero = self.zero(ty);
+        for _ in 0..count {
+            let var = self.b.declare_var(ty);
+            self.b.def_var(var, zero);
+            self.locals.push((var, ty));
+        }
+        Ok(())
+    }
+
+    /// The host's calling convention, for libcalls.
+    pub fn host_call_conv(&self) -> CallConv {
+        self.fe.default_call_conv
+    }
+
+    /// The zero of type `ty`.
+    pub fn zero(&mut self, ty: Type) -> Value {
+        match ty {
+            types::F32 => self.b.ins().f32const(0.0),
+            types::F64 => self.b.ins().f64const(0.0),
+            _ => self.b.ins().iconst(ty, 0),
+        }
+    }
+
+    pub fn pop(&mut self) -> Value {
+        self.stack
+            .pop()
+            .expect("validated: operand stack underflow")
+    }
+
+    pub fn pop2(&mut self) -> (Value, Value) {
+        let b = self.pop();
+        let a = self.pop();
+        (a, b)
+    }
+
+    pub fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    /// Branches to the `status` trap when `cond` is non-zero.
+    pub fn trap_if(&mut self, cond: Value, status: Status) {
+        let trap = self.trap_block(status);
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, trap, &[], cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Branches to the `status` trap when `cond` is zero.
+    pub fn trap_unless(&mut self, cond: Value, status: Status) {
+        let trap = self.trap_block(status);
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, cont, &[], trap, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+    }
+
+    fn trap_block(&mut self, status: Status) -> ir::Block {
+        if let Some(&b) = self.trap_blocks.get(&status) {
+            return b;
+        }
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        self.trap_blocks.insert(status, block);
+        block
+    }
+
+    /// Returns `status` (a value) with placeholder results.
+    fn return_status(&mut self, status: Value) {
+        let mut rets = vec![status];
+        for r in self.results.clone() {
+            rets.push(self.zero(r));
+        }
+        self.b.ins().return_(&rets);
+    }
+
+    /// Fills the trap and propagation blocks; returns the callees.
+    fn finish(mut self) -> Vec<u32> {
+        for (status, block) in std::mem::take(&mut self.trap_blocks) {
+            self.b.switch_to_block(block);
+            self.b.seal_block(block);
+            let s = self.b.ins().iconst(types::I32, status as i64);
+            self.return_status(s);
+        }
+        if let Some(block) = self.propagate {
+            self.b.switch_to_block(block);
+            self.b.seal_block(block);
+            let s = self.b.block_params(block)[0];
+            self.return_status(s);
+        }
+        self.b.seal_all_blocks();
+        self.b.finalize(self.fe);
+        self.callees
+    }
+
+    /// The parameter and result types of a block type.
+    fn block_sig(&self, bt: BlockType) -> Result<(Vec<Type>, Vec<Type>), String> {
+        let conv = |ts: &[ValType]| -> Result<Vec<Type>, String> {
+            ts.iter()
+                .map(|&t| clif_type(t).ok_or_else(|| "reference-typed block".to_string()))
+                .collect()
+        };
+        Ok(match bt {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Type(t) => {
+                let t = ValType::from_wasmparser(t).ok_or("unsupported block type")?;
+                (vec![], conv(&[t])?)
+            }
+            BlockType::FuncType(i) => {
+                let ft = &self.info.types[i as usize];
+                (conv(ft.params())?, conv(ft.results())?)
+            }
+        })
+    }
+
+    /// A new block with parameters of `types`.
+    fn block_with(&mut self, types: &[Type]) -> ir::Block {
+        let block = self.b.create_block();
+        for &t in types {
+            self.b.append_block_param(block, t);
+        }
+        block
+    }
+
+    /// The top `n` operands, as block arguments.
+    fn args(&self, n: usize) -> Vec<BlockArg> {
+        self.stack[self.stack.len() - n..]
+            .iter()
+            .map(|&v| BlockArg::Value(v))
+            .collect()
+    }
+
+    fn push_frame(&mut self, kind: Kind, next: ir::Block, sig: (Vec<Type>, Vec<Type>)) {
+        let height = self.stack.len() - sig.0.len();
+        self.frames.push(Frame {
+            kind,
+            next,
+            params: sig.0,
+            results: sig.1,
+            height,
+            next_reached: false,
+        });
+    }
+
+    /// Translates one operator.
+    fn op(&mut self, op: Operator) -> Result<(), String> {
+        if !self.reachable {
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                    self.skip += 1
+                }
+                Operator::Else if self.skip == 0 => self.else_(),
+                Operator::End if self.skip == 0 => self.end(),
+                Operator::End => self.skip -= 1,
+                _ => {}
+            }
+            return Ok(());
+        }
+        match op {
+            Operator::Nop => {}
+            Operator::Unreachable => {
+                let trap = self.trap_block(Status::Unreachable);
+                self.b.ins().jump(trap, &[]);
+                self.reachable = false;
+            }
+            Operator::Block { blockty } => {
+                let sig = self.block_sig(blockty)?;
+                let next = self.block_with(&sig.1);
+                self.push_frame(Kind::Block, next, sig);
+            }
+            Operator::Loop { blockty } => {
+                let sig = self.block_sig(blockty)?;
+                let header = self.block_with(&sig.0);
+                let next = self.block_with(&sig.1);
+                let args = self.args(sig.0.len());
+                self.b.ins().jump(header, &args);
+                let n = sig.0.len();
+                self.push_frame(Kind::Loop { header }, next, sig);
+                self.b.switch_to_block(header);
+                let len = self.stack.len();
+                self.stack.truncate(len - n);
+                let params = self.b.block_params(header).to_vec();
+                self.stack.extend(params);
+            }
+            Operator::If { blockty } => {
+                let sig = self.block_sig(blockty)?;
+                let cond = self.pop();
+                let (then, else_block) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(cond, then, &[], else_block, &[]);
+                self.b.seal_block(then);
+                self.b.seal_block(else_block);
+                let next = self.block_with(&sig.1);
+                let params = self.stack[self.stack.len() - sig.0.len()..].to_vec();
+                let kind = Kind::If {
+                    else_block,
+                    params,
+                    has_else: false,
+                };
+                self.push_frame(kind, next, sig);
+                self.b.switch_to_block(then);
+            }
+            Operator::Else => self.else_(),
+            Operator::End => self.end(),
+            Operator::Br { relative_depth } => self.br(relative_depth),
+            Operator::BrIf { relative_depth } => {
+                let cond = self.pop();
+                let frame = self.frame_at(relative_depth);
+                let (target, n) = frame.target();
+                let args = self.args(n);
+                let cont = self.b.create_block();
+                self.b.ins().brif(cond, target, &args, cont, &[]);
+                self.b.seal_block(cont);
+                self.b.switch_to_block(cont);
+            }
+            Operator::BrTable { targets } => {
+                let index = self.pop();
+                let mut calls = Vec::with_capacity(targets.len() as usize);
+                for depth in targets.targets() {
+                    let depth = depth.map_err(|e| e.to_string())?;
+                    calls.push(self.branch_call(depth));
+                }
+                let default = self.branch_call(targets.default());
+                let jt = ir::JumpTableData::new(default, &calls);
+                let jt = self.b.create_jump_table(jt);
+                self.b.ins().br_table(index, jt);
+                self.reachable = false;
+            }
+            Operator::Return => self.br(self.frames.len() as u32 - 1),
+            Operator::Call { function_index } => self.call(function_index)?,
+            Operator::Drop => {
+                self.pop();
+            }
+            Operator::Select => self.select(),
+            Operator::TypedSelect { ty } => {
+                ValType::from_wasmparser(ty)
+                    .and_then(clif_type)
+                    .ok_or("select of references")?;
+                self.select();
+            }
+            Operator::LocalGet { local_index } => {
+                let v = self.b.use_var(self.locals[local_index as usize].0);
+                self.push(v);
+            }
+            Operator::LocalSet { local_index } => {
+                let v = self.pop();
+                self.b.def_var(self.locals[local_index as usize].0, v);
+            }
+            Operator::LocalTee { local_index } => {
+                let v = *self.stack.last().expect("validated");
+                self.b.def_var(self.locals[local_index as usize].0, v);
+            }
+            Operator::GlobalGet { global_index } => self.global_get(global_index)?,
+            Operator::GlobalSet { global_index } => self.global_set(global_index)?,
+            other => {
+                if !self.memory_op(&other)? && !self.numeric(&other)? {
+                    return Err(format!("unsupported operator {other:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn frame_at(&mut self, depth: u32) -> &mut Frame {
+        let i = self.frames.len() - 1 - depth as usize;
+        let frame = &mut self.frames[i];
+        if !matches!(frame.kind, Kind::Loop { .. }) {
+            frame.next_reached = true;
+        }
+        frame
+    }
+
+    fn br(&mut self, depth: u32) {
+        let (target, n) = self.frame_at(depth).target();
+        let args = self.args(n);
+        self.b.ins().jump(target, &args);
+        self.reachable = false;
+    }
+
+    /// The jump-table entry of a branch to `depth`.
+    fn branch_call(&mut self, depth: u32) -> ir::BlockCall {
+        let (target, n) = self.frame_at(depth).target();
+        let args = self.args(n);
+        self.b.func.dfg.block_call(target, &args)
+    }
+
+    fn else_(&mut self) {
+        let reachable = self.reachable;
+        let frame = self.frames.last_mut().expect("validated: else in a frame");
+        let Kind::If {
+            else_block,
+            params,
+            has_else,
+        } = &mut frame.kind
+        else {
+            unreachable!("validated: else closes an if")
+        };
+        *has_else = true;
+        let (else_block, params, next, height) =
+            (*else_block, params.clone(), frame.next, frame.height);
+        let n = frame.results.len();
+        if reachable {
+            frame.next_reached = true;
+            let args = self.args(n);
+            self.b.ins().jump(next, &args);
+        }
+        self.stack.truncate(height);
+        self.stack.extend(params);
+        self.b.switch_to_block(else_block);
+        self.reachable = true;
+    }
+
+    fn end(&mut self) {
+        let mut frame = self.frames.pop().expect("validated: end closes a frame");
+        if self.reachable {
+            frame.next_reached = true;
+            let args = self.args(frame.results.len());
+            self.b.ins().jump(frame.next, &args);
+        }
+        match &frame.kind {
+            Kind::If {
+                else_block,
+                params,
+                has_else: false,
+            } => {
+                // No else arm: the parameters flow through to the results.
+                self.b.switch_to_block(*else_block);
+                let args: Vec<BlockArg> = params.iter().map(|&v| BlockArg::Value(v)).collect();
+                self.b.ins().jump(frame.next, &args);
+                frame.next_reached = true;
+            }
+            Kind::Loop { header } => self.b.seal_block(*header),
+            _ => {}
+        }
+        self.stack.truncate(frame.height);
+        self.reachable = frame.next_reached;
+        if !frame.next_reached {
+            return;
+        }
+        self.b.switch_to_block(frame.next);
+        self.b.seal_block(frame.next);
+        let results = self.b.block_params(frame.next).to_vec();
+        if frame.kind == Kind::Func {
+            self.epilogue(&results);
+        } else {
+            self.stack.extend(results);
+        }
+    }
+
+    /// Gives back the call depth and returns the results.
+    fn epilogue(&mut self, results: &[Value]) {
+        let depth = self
+            .b
+            .ins()
+            .load(types::I32, trusted(), self.ctx, abi::DEPTH_LEFT);
+        let back = self.b.ins().iadd_imm_s(depth, 1);
+        self.b
+            .ins()
+            .store(trusted(), back, self.ctx, abi::DEPTH_LEFT);
+        let mut rets = vec![self.b.ins().iconst(types::I32, 0)];
+        rets.extend_from_slice(results);
+        self.b.ins().return_(&rets);
+    }
+
+    fn select(&mut self) {
+        let cond = self.pop();
+        let (a, b) = self.pop2();
+        let v = self.b.ins().select(cond, a, b);
+        self.push(v);
+    }
+
+    fn call(&mut self, func: u32) -> Result<(), String> {
+        if func < self.info.num_imported_funcs {
+            return Err("call to an imported function".into());
+        }
+        let ty = self.info.func_type(func);
+        let fref = match self.func_refs.get(&func) {
+            Some(&f) => f,
+            None => {
+                let sig = self.b.import_signature(internal_signature(ty)?);
+                let name = self
+                    .b
+                    .func
+                    .declare_imported_user_function(UserExternalName::new(FUNC_NAMESPACE, func));
+                let f = self.b.import_function(ExtFuncData {
+                    name: ExternalName::user(name),
+                    signature: sig,
+                    colocated: true,
+                    patchable: false,
+                });
+                self.func_refs.insert(func, f);
+                self.callees.push(func);
+                f
+            }
+        };
+        let n = ty.params().len();
+        let mut args = vec![self.ctx];
+        args.extend_from_slice(&self.stack[self.stack.len() - n..]);
+        let len = self.stack.len();
+        self.stack.truncate(len - n);
+        let call = self.b.ins().call(fref, &args);
+        let rets = self.b.inst_results(call).to_vec();
+        let propagate = match self.propagate {
+            Some(b) => b,
+            None => {
+                let b = self.block_with(&[types::I32]);
+                self.b.set_cold_block(b);
+                self.propagate = Some(b);
+                b
+            }
+        };
+        let cont = self.b.create_block();
+        self.b
+            .ins()
+            .brif(rets[0], propagate, &[BlockArg::Value(rets[0])], cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+        self.stack.extend_from_slice(&rets[1..]);
+        Ok(())
+    }
+
+    /// The address of global `index`'s value.
+    fn global_addr(&mut self, index: u32) -> Result<(Value, Type), String> {
+        let g = self
+            .info
+            .globals
+            .get(index as usize)
+            .ok_or("no such global")?;
+        let ty = clif_type(g.content).ok_or("reference-typed global")?;
+        let table = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.ctx,
+            abi::GLOBALS,
+        );
+        let offset = i32::try_from(index as usize * 8).map_err(|_| "too many globals")?;
+        let addr = self
+            .b
+            .ins()
+            .load(types::I64, trusted().with_readonly(), table, offset);
+        Ok((addr, ty))
+    }
+
+    fn global_get(&mut self, index: u32) -> Result<(), String> {
+        let (addr, ty) = self.global_addr(index)?;
+        let v = self.b.ins().load(ty, trusted(), addr, 0);
+        self.push(v);
+        Ok(())
+    }
+
+    fn global_set(&mut self, index: u32) -> Result<(), String> {
+        let (addr, ty) = self.global_addr(index)?;
+        let v = self.pop();
+        // Stored as a whole slot, 32-bit values zero-extended.
+        let wide = match ty {
+            types::I32 => self.b.ins().uextend(types::I64, v),
+            types::F32 => {
+                let bits = self.b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+                self.b.ins().uextend(types::I64, bits)
+            }
+            _ => v,
+        };
+        self.b.ins().store(trusted(), wide, addr, 0);
+        Ok(())
+    }
+}

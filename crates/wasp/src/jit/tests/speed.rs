@@ -1,0 +1,137 @@
+//! Compile speed on a real Go program: how many of its functions the
+//! translator supports, why the others are left out, and how long
+//! translation and code generation take. Ignored by default (it needs the
+//! Go guest that `scripts/` build and is meaningful in release builds):
+//!
+//! ```sh
+//! cargo test -p wasp --release --lib jit::tests::speed -- --ignored --nocapture
+//! ```
+//!
+//! `WASP_JIT_SPEED_MODULE=path.wasm` measures another module.
+
+use crate::jit::{Compiler, JitOptions};
+use crate::{Config, Engine, Module};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// The reason's kind: the operator's name, or the message up to a digit.
+fn kind(reason: &str) -> String {
+    let r = reason
+        .strip_prefix("unsupported operator ")
+        .unwrap_or(reason);
+    r.split(|c: char| c == ' ' || c == '{' || c.is_ascii_digit())
+        .next()
+        .unwrap_or(r)
+        .to_string()
+}
+
+#[test]
+#[ignore = "measurement: needs target/guests/go/hello.wasm, run in release"]
+fn go_hello_compile_speed() {
+    let path = std::env::var("WASP_JIT_SPEED_MODULE").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/guests/go/hello.wasm"
+        )
+        .to_string()
+    });
+    let Ok(bytes) = std::fs::read(&path) else {
+        println!("{path} is missing: build the Go guests first");
+        return;
+    };
+    let engine = Engine::new(&Config::default());
+    let module = Module::new(&engine, &bytes).unwrap();
+    let info = &module.inner.info;
+    let funcs: Vec<u32> = (info.num_imported_funcs..info.funcs.len() as u32).collect();
+    println!(
+        "{path}: {} defined functions, {} bytes of code",
+        funcs.len(),
+        module.code_size()
+    );
+    for optimize in [true, false] {
+        let compiler = Compiler::new(JitOptions {
+            optimize,
+            verify: false,
+        })
+        .unwrap();
+        let batch = compiler.compile(&module.inner, &funcs).unwrap();
+        let s = batch.stats;
+        let per_s = |n: usize, t: std::time::Duration| n as f64 / t.as_secs_f64().max(1e-9);
+        let total = s.translate_time + s.codegen_time + s.link_time;
+        println!(
+            "opt_level={}: {} of {} compiled ({} bytes of machine code); \
+             translate {:.0?} ({:.0} functions/s), codegen {:.0?} ({:.0} compiled functions/s), \
+             link {:.0?}; total {:.0?}",
+            if optimize { "speed" } else { "none" },
+            s.compiled,
+            funcs.len(),
+            s.code_bytes,
+            s.translate_time,
+            per_s(s.translated, s.translate_time),
+            s.codegen_time,
+            per_s(s.compiled, s.codegen_time),
+            s.link_time,
+            total,
+        );
+        if optimize {
+            let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+            let mut direct = 0;
+            for reason in batch.unsupported.values() {
+                if reason.starts_with("calls function") {
+                    continue;
+                }
+                direct += 1;
+                *kinds.entry(kind(reason)).or_default() += 1;
+            }
+            let mut kinds: Vec<_> = kinds.into_iter().collect();
+            kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
+            println!(
+                "left out: {direct} use something unsupported, {} call such a function; by kind: {kinds:?}",
+                batch.unsupported.len() - direct
+            );
+        }
+        assert!(s.compiled > 0);
+    }
+    // Code generation for every function the translator supports, whether
+    // or not its callees are (once compiled code can call interpreted
+    // functions, all of these compile).
+    for optimize in [true, false] {
+        let options = JitOptions {
+            optimize,
+            verify: false,
+        };
+        let compiler = Compiler::new(options).unwrap();
+        let fe = compiler.isa.frontend_config();
+        let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
+        let mut cctx = cranelift_codegen::Context::new();
+        let (mut n, mut bytes, mut failed) = (0, 0, 0);
+        let (mut translate, mut codegen) = (Duration::ZERO, Duration::ZERO);
+        for &f in &funcs {
+            let start = Instant::now();
+            let t = crate::jit::func::translate(info, &module.inner.bytes, f, fe, &mut fctx);
+            translate += start.elapsed();
+            let Ok(t) = t else {
+                fctx = cranelift_frontend::FunctionBuilderContext::new();
+                continue;
+            };
+            let start = Instant::now();
+            cctx.clear();
+            cctx.func = t.func;
+            match compiler.codegen(&mut cctx) {
+                Ok(code) => {
+                    n += 1;
+                    bytes += code.bytes.len();
+                }
+                Err(_) => failed += 1,
+            }
+            codegen += start.elapsed();
+        }
+        println!(
+            "opt_level={}, every supported function: {n} compiled ({failed} refused by codegen), \
+             {bytes} bytes; translate all {} in {translate:.0?}, codegen {codegen:.0?} ({:.0} functions/s)",
+            if optimize { "speed" } else { "none" },
+            funcs.len(),
+            n as f64 / codegen.as_secs_f64().max(1e-9),
+        );
+    }
+}
