@@ -185,8 +185,13 @@ pub struct EngineStats {
     pub translate_time: Duration,
     /// Functions whose translation came from the cache instead.
     pub funcs_from_cache: u64,
-    /// Decoding those.
+    /// Decoding those, on the thread that needed them.
     pub cache_decode_time: Duration,
+    /// Functions decoded from the cache ahead of need, on another thread
+    /// (a hit with many functions).
+    pub funcs_prefetched: u64,
+    /// Decoding those (off the guest's thread).
+    pub prefetch_time: Duration,
     /// Instances created.
     pub instantiations: u64,
     /// Instantiating (imports, entities, segments; not the start function).
@@ -219,6 +224,8 @@ pub(crate) enum Stat {
     TranslateTime,
     FuncsFromCache,
     CacheDecodeTime,
+    FuncsPrefetched,
+    PrefetchTime,
     Instantiations,
     InstantiateTime,
     DataSegments,
@@ -261,6 +268,8 @@ impl Stats {
             translate_time: t(Stat::TranslateTime),
             funcs_from_cache: n(Stat::FuncsFromCache),
             cache_decode_time: t(Stat::CacheDecodeTime),
+            funcs_prefetched: n(Stat::FuncsPrefetched),
+            prefetch_time: t(Stat::PrefetchTime),
             instantiations: n(Stat::Instantiations),
             instantiate_time: t(Stat::InstantiateTime),
             data_segments: n(Stat::DataSegments),

@@ -491,6 +491,7 @@ fn instantiate_timed<T>(
     }
     stats.add_time(Stat::ElemSegmentTime, elem_time + elem_start.elapsed());
     let data_start = std::time::Instant::now();
+    let mut copied = 0;
     for (i, seg) in info.datas.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = &seg.mode {
             let inst = &store.inner.instances[inst_idx as usize];
@@ -508,9 +509,10 @@ fn instantiate_timed<T>(
             }
             m.data[off..end].copy_from_slice(bytes);
             store.inner.instances[inst_idx as usize].dropped_data[i] = true;
-            stats.add(Stat::DataSegments, 1);
+            copied += 1;
         }
     }
+    stats.add(Stat::DataSegments, copied);
     stats.add_time(Stat::DataSegmentTime, data_start.elapsed());
     Ok(Instance(Stored::new(store.inner.id, inst_idx)))
 }

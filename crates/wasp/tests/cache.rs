@@ -356,3 +356,57 @@ fn eager_translation_caches_every_function_at_load() {
     assert_eq!(engine.stats().funcs_translated, 0);
     assert_eq!(engine.stats().funcs_from_cache, 6);
 }
+
+/// 40 functions, each calling the next: `chain(x) = x + 40`.
+fn chain_text() -> String {
+    let mut m = String::from("(module\n");
+    for i in 0..40 {
+        if i == 39 {
+            m.push_str(
+                "(func $f39 (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))\n",
+            );
+        } else {
+            m.push_str(&format!(
+                "(func $f{i} (param i32) (result i32) (call $f{} (i32.add (local.get 0) (i32.const 1))))\n",
+                i + 1
+            ));
+        }
+    }
+    m.push_str("(export \"chain\" (func $f0)))");
+    m
+}
+
+#[test]
+fn a_hit_with_many_functions_decodes_them_ahead_on_another_thread() {
+    let dir = TempDir::new("prefetch");
+    let call = |engine: &Engine| {
+        let module = Module::new(engine, chain_text()).unwrap();
+        let mut store = Store::new(engine, ());
+        let instance = Linker::new(engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let chain = instance
+            .get_typed_func::<i32, i32>(&store, "chain")
+            .unwrap();
+        assert_eq!(chain.call(&mut store, 2).unwrap(), 42);
+        module
+    };
+    let first = Engine::new(&config(&dir.0));
+    call(&first).save_to_cache().unwrap();
+    assert_eq!(first.stats().funcs_translated, 40);
+    let second = Engine::new(&config(&dir.0));
+    let module = call(&second);
+    assert_eq!(module.load_timings().cache, CacheStatus::Hit);
+    let stats = second.stats();
+    assert_eq!(stats.funcs_translated, 0, "{stats:?}");
+    // Every function came from the entry, on one thread or the other (a
+    // function both raced for counts twice).
+    assert!(
+        stats.funcs_from_cache + stats.funcs_prefetched >= 40,
+        "{stats:?}"
+    );
+    // Dropping a module while its functions are being decoded ahead is fine.
+    for _ in 0..20 {
+        drop(Module::new(&second, chain_text()).unwrap());
+    }
+}

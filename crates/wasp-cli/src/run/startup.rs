@@ -93,7 +93,12 @@ impl Session {
             format!("{:.1} MB", module.byte_len() as f64 / 1e6),
         );
         line("hash", t.hash, format!("cache: {cache}"));
-        line("cache load", t.cache_load, String::new());
+        let overlap = if t.overlapped {
+            "hash and cache load ran alongside decode, on another thread"
+        } else {
+            ""
+        };
+        line("cache load", t.cache_load, overlap.to_string());
         line("decode", t.decode, String::new());
         line(
             "validate",
@@ -115,10 +120,12 @@ impl Session {
             "translate",
             stats.translate_time + stats.cache_decode_time,
             format!(
-                "{} functions translated, {} from the cache ({:.2} ms)",
+                "{} functions translated, {} decoded from the cache ({:.2} ms); {} decoded ahead on another thread ({:.2} ms)",
                 stats.funcs_translated,
                 stats.funcs_from_cache,
-                stats.cache_decode_time.as_secs_f64() * 1e3
+                stats.cache_decode_time.as_secs_f64() * 1e3,
+                stats.funcs_prefetched,
+                stats.prefetch_time.as_secs_f64() * 1e3
             ),
         );
         line("execute", exec, "(without translation)".to_string());

@@ -4,6 +4,7 @@
 //! header  magic "waspcode" | format u32 | key [32] | payload length u64 | BLAKE3 of payload [32]
 //! payload flags u8 (bit 0: the module is valid) | function count u32
 //!         | count × (defined-function index u32, blob offset u32, blob length u32), sorted
+//!         | order count u32 | order count × defined-function index u32 (first use first)
 //!         | blobs
 //! blob    params u16 | locals u16 | frame size u32 | instruction count u32 | instructions
 //! ```
@@ -21,7 +22,7 @@ use crate::ir::{CompiledFunc, Instr};
 use std::ops::Range;
 
 /// Bump when the layout above, or the meaning of cached data, changes.
-pub(crate) const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"waspcode";
 const HEADER: usize = 8 + 4 + 32 + 8 + 32;
 const INDEX_ROW: usize = 12;
@@ -35,6 +36,8 @@ pub(crate) struct Entry {
     payload: Vec<u8>,
     /// (defined-function index, blob range in `payload`), sorted by index.
     funcs: Vec<(u32, Range<usize>)>,
+    /// The functions in the order an earlier run first needed them.
+    order: Vec<u32>,
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -79,12 +82,22 @@ impl Entry {
             .and_then(|n| n.checked_add(5))
             .filter(|&n| n <= payload.len())
             .ok_or("truncated index")?;
+        let order_count = u32_at(&payload, index_end).ok_or("truncated order")? as usize;
+        let blobs_start = order_count
+            .checked_mul(4)
+            .and_then(|n| n.checked_add(index_end + 4))
+            .filter(|&n| n <= payload.len())
+            .ok_or("truncated order")?;
+        let order = (index_end + 4..blobs_start)
+            .step_by(4)
+            .map(|at| u32_at(&payload, at).unwrap_or(u32::MAX))
+            .collect();
         let mut funcs = Vec::with_capacity(count);
         for row in (5..index_end).step_by(INDEX_ROW) {
             let def = u32_at(&payload, row).ok_or("truncated index")?;
             let off = u32_at(&payload, row + 4).ok_or("truncated index")? as usize;
             let len = u32_at(&payload, row + 8).ok_or("truncated index")? as usize;
-            if off < index_end || off.checked_add(len).is_none_or(|e| e > payload.len()) {
+            if off < blobs_start || off.checked_add(len).is_none_or(|e| e > payload.len()) {
                 return Err("function blob out of bounds");
             }
             if funcs.last().is_some_and(|(d, _)| *d >= def) {
@@ -96,6 +109,7 @@ impl Entry {
             valid: flags & 1 != 0,
             payload,
             funcs,
+            order,
         })
     }
 
@@ -112,26 +126,41 @@ impl Entry {
             .map(|(d, r)| (*d, &self.payload[r.clone()]))
     }
 
+    /// The functions in the order an earlier run first needed them (not
+    /// necessarily all the entry holds, possibly some it does not).
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+
     /// Number of functions the entry holds.
     pub fn func_count(&self) -> usize {
         self.funcs.len()
     }
 }
 
-/// The bytes of an entry file for `key`: the verdict and function blobs
-/// (sorted by index, each index once).
-pub(crate) fn encode(key: &[u8; 32], valid: bool, funcs: &[(u32, &[u8])]) -> Vec<u8> {
-    let index_end = 5 + funcs.len() * INDEX_ROW;
+/// The bytes of an entry file for `key`: the verdict, function blobs
+/// (sorted by index, each index once) and the order of first use.
+pub(crate) fn encode(
+    key: &[u8; 32],
+    valid: bool,
+    funcs: &[(u32, &[u8])],
+    order: &[u32],
+) -> Vec<u8> {
+    let blobs_start = 5 + funcs.len() * INDEX_ROW + 4 + order.len() * 4;
     let mut payload =
-        Vec::with_capacity(index_end + funcs.iter().map(|f| f.1.len()).sum::<usize>());
+        Vec::with_capacity(blobs_start + funcs.iter().map(|f| f.1.len()).sum::<usize>());
     payload.push(valid as u8);
     payload.extend_from_slice(&(funcs.len() as u32).to_le_bytes());
-    let mut off = index_end;
+    let mut off = blobs_start;
     for (def, blob) in funcs {
         payload.extend_from_slice(&def.to_le_bytes());
         payload.extend_from_slice(&(off as u32).to_le_bytes());
         payload.extend_from_slice(&(blob.len() as u32).to_le_bytes());
         off += blob.len();
+    }
+    payload.extend_from_slice(&(order.len() as u32).to_le_bytes());
+    for def in order {
+        payload.extend_from_slice(&def.to_le_bytes());
     }
     for (_, blob) in funcs {
         payload.extend_from_slice(blob);

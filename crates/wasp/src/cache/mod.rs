@@ -233,9 +233,10 @@ mod tests {
     #[test]
     fn entry_round_trip_and_checks() {
         let key = [7u8; 32];
-        let file = encode(&key, true, &[(1, b"abc"), (5, b"")]);
+        let file = encode(&key, true, &[(1, b"abc"), (5, b"")], &[5, 1]);
         let e = Entry::parse(file.clone(), &key).unwrap();
         assert!(e.valid);
+        assert_eq!(e.order(), &[5, 1]);
         assert_eq!(e.func(1), Some(&b"abc"[..]));
         assert_eq!(e.func(5), Some(&b""[..]));
         assert_eq!(e.func(2), None);

@@ -9,7 +9,7 @@ use crate::ir::CompiledFunc;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// What the code cache did for a module's load.
@@ -49,6 +49,9 @@ pub struct LoadTimings {
     pub cached_funcs: usize,
     /// Why the entry was rejected ([`CacheStatus::Rejected`]), e.g. "checksum mismatch".
     pub rejected: Option<&'static str>,
+    /// Hashing and the cache lookup ran on another thread while the
+    /// sections were decoded (large modules): their times overlap `decode`.
+    pub overlapped: bool,
 }
 
 /// A module's link to its cache entry.
@@ -60,6 +63,28 @@ pub(crate) struct ModuleCache {
     entry: Option<Entry>,
     /// Has the module learned something its entry lacks?
     dirty: AtomicBool,
+    /// Functions translated by this module, in order.
+    translated: Mutex<Vec<u32>>,
+}
+
+/// A hit with at least this many functions decodes them on another thread
+/// ahead of the guest's first calls.
+const PREFETCH_MIN: usize = 16;
+
+thread_local! {
+    /// Is this thread a prefetcher (for the stats)?
+    static PREFETCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Is `bytes` large enough for decoding on one core while hashing on
+/// another to pay for the thread (and are there two cores)?
+fn speculate(bytes: &[u8]) -> bool {
+    bytes.len() >= 256 << 10 && speculate_threads()
+}
+
+/// Is there a second core for work done ahead of need?
+fn speculate_threads() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
 impl Module {
@@ -72,12 +97,39 @@ impl Module {
             ..LoadTimings::default()
         };
         let mut found = None;
+        let mut decoded = None;
+        let mut speculated = false;
         let key = cache.as_ref().map(|c| {
-            let start = Instant::now();
-            let key = cache::key(engine.config(), &bytes);
-            t.hash = start.elapsed();
-            let start = Instant::now();
-            t.cache = match c.load(&key) {
+            let look = || {
+                let start = Instant::now();
+                let key = cache::key(engine.config(), &bytes);
+                let hash = start.elapsed();
+                let start = Instant::now();
+                let lookup = c.load(&key);
+                (key, hash, lookup, start.elapsed())
+            };
+            // Hashing and reading the entry overlap with decoding the
+            // sections as if the entry said "valid" (what it says on every
+            // run after the first); on a miss that decoding is thrown away.
+            let (key, hash, lookup, load) = if speculate(&bytes) {
+                speculated = true;
+                std::thread::scope(|s| {
+                    let looking = s.spawn(look);
+                    let start = Instant::now();
+                    decoded = parse::parse(engine, &bytes, false)
+                        .ok()
+                        .map(|p| (p, start.elapsed()));
+                    looking
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p))
+                })
+            } else {
+                look()
+            };
+            t.hash = hash;
+            t.cache_load = load;
+            t.overlapped = speculated;
+            t.cache = match lookup {
                 Lookup::Hit(e) => {
                     found = Some(e);
                     CacheStatus::Hit
@@ -88,14 +140,24 @@ impl Module {
                     CacheStatus::Rejected
                 }
             };
-            t.cache_load = start.elapsed();
             key
         });
-        let start = Instant::now();
-        let (info, cost) = parse::parse(engine, &bytes, found.is_none())?;
-        let total = start.elapsed();
+        let (info, cost) = match decoded.filter(|_| found.is_some()) {
+            Some((parsed, took)) => {
+                t.decode = took;
+                parsed
+            }
+            None => {
+                let start = Instant::now();
+                // A hit whose speculative decoding failed validates too:
+                // the error it reports is then the validator's.
+                let validate = found.is_none() || speculated;
+                let (info, cost) = parse::parse(engine, &bytes, validate)?;
+                t.decode = start.elapsed().saturating_sub(cost.validate);
+                (info, cost)
+            }
+        };
         t.validate = cost.validate;
-        t.decode = total.saturating_sub(cost.validate);
         t.funcs_validated = cost.funcs_validated;
         t.cached_funcs = found.as_ref().map_or(0, Entry::func_count);
 
@@ -129,6 +191,7 @@ impl Module {
                     key,
                     entry: found,
                     dirty: AtomicBool::new(miss),
+                    translated: Mutex::default(),
                 }),
             }),
         };
@@ -137,6 +200,7 @@ impl Module {
                 module.inner.compiled_func(i as u32)?;
             }
         }
+        module.prefetch();
         if miss {
             // The verdict at least: the next load skips validation. The
             // cache is an optimisation: failing to write it is no error.
@@ -177,6 +241,36 @@ impl Module {
         Ok(true)
     }
 
+    /// On a hit, decodes the entry's functions on another thread, in the
+    /// order an earlier run first called them, so the guest mostly finds
+    /// them ready. The thread holds no strong reference: it stops when
+    /// the module is dropped.
+    fn prefetch(&self) {
+        let Some(entry) = self.inner.cache.as_ref().and_then(|c| c.entry.as_ref()) else {
+            return;
+        };
+        if entry.order().len() < PREFETCH_MIN || !speculate_threads() {
+            return;
+        }
+        let n = entry.order().len();
+        let weak = Arc::downgrade(&self.inner);
+        let _ = std::thread::Builder::new()
+            .name("wasp-cache-prefetch".into())
+            .spawn(move || {
+                PREFETCHING.set(true);
+                for i in 0..n {
+                    let Some(inner) = weak.upgrade() else { return };
+                    let entry = inner.cache.as_ref().and_then(|c| c.entry.as_ref());
+                    let Some(&def) = entry.and_then(|e| e.order().get(i)) else {
+                        return;
+                    };
+                    if (def as usize) < inner.compiled.len() {
+                        let _ = inner.compiled_func(def);
+                    }
+                }
+            });
+    }
+
     fn write_entry(&self, mc: &ModuleCache) -> std::io::Result<()> {
         let inner = &*self.inner;
         // Engine type id -> the module's first type index with that id.
@@ -203,8 +297,22 @@ impl Module {
             }
         }
         let list: Vec<(u32, &[u8])> = blobs.iter().map(|(d, b)| (*d, &**b)).collect();
+        // First use first: what earlier runs recorded, then this run's.
+        let translated = mc
+            .translated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut seen = std::collections::HashSet::new();
+        let order: Vec<u32> = [mc.entry.as_ref(), on_disk.as_ref()]
+            .into_iter()
+            .flatten()
+            .flat_map(|e| e.order().iter().copied())
+            .chain(translated)
+            .filter(|d| blobs.contains_key(d) && seen.insert(*d))
+            .collect();
         mc.cache
-            .store(&mc.key, &cache::encode(&mc.key, true, &list))
+            .store(&mc.key, &cache::encode(&mc.key, true, &list, &order))
     }
 }
 
@@ -227,15 +335,24 @@ impl ModuleInner {
             return None;
         }
         let stats = self.engine.counters();
-        stats.add(Stat::FuncsFromCache, 1);
-        stats.add_time(Stat::CacheDecodeTime, start.elapsed());
+        if PREFETCHING.get() {
+            stats.add(Stat::FuncsPrefetched, 1);
+            stats.add_time(Stat::PrefetchTime, start.elapsed());
+        } else {
+            stats.add(Stat::FuncsFromCache, 1);
+            stats.add_time(Stat::CacheDecodeTime, start.elapsed());
+        }
         Some(code)
     }
 
-    /// Notes that a function was translated: the entry lacks it.
-    pub(super) fn learned(&self) {
+    /// Notes that defined function `def` was translated: the entry lacks it.
+    pub(super) fn learned(&self, def: u32) {
         if let Some(mc) = &self.cache {
             mc.dirty.store(true, Ordering::Release);
+            mc.translated
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(def);
         }
     }
 }

@@ -450,7 +450,7 @@ impl ModuleInner {
         let stats = self.engine.counters();
         stats.add(crate::engine::Stat::FuncsTranslated, 1);
         stats.add_time(crate::engine::Stat::TranslateTime, start.elapsed());
-        self.learned();
+        self.learned(def);
         let _ = cell.set(Arc::new(compiled));
         Ok(cell.get().expect("just set").clone())
     }

@@ -324,6 +324,11 @@ pub(crate) fn parse(
                 }
             }
             Payload::DataSection(reader) => {
+                let r = reader.range();
+                if let Some(datas) = decode_data_fast(bytes, r.start as usize..r.end as usize) {
+                    info.datas = datas;
+                    continue;
+                }
                 for d in reader {
                     let d = d.map_err(|e| ctx.err(e))?;
                     let mode = match d.kind {
@@ -436,6 +441,51 @@ fn validate_bodies(bodies: Vec<PendingBody<'_>>) -> Result<()> {
     results.into_iter().collect()
 }
 
+/// Decodes a data section whose active segments all start at an
+/// `i32.const` offset (Go's tens of thousands do) straight from its bytes,
+/// one pass with no per-segment reader; `None` for anything else, left to
+/// the general path. Only ever given bytes the validator has accepted
+/// (this parse, or the one a cache hit stands for).
+fn decode_data_fast(bytes: &[u8], range: Range<usize>) -> Option<Vec<DataSegment>> {
+    use super::const_expr::ConstOp;
+    let mut r = wasmparser::BinaryReader::new(&bytes[range.clone()], range.start as u64);
+    let count = r.read_var_u32().ok()? as usize;
+    let mut out = Vec::with_capacity(count.min(range.len()));
+    for _ in 0..count {
+        let flags = r.read_var_u32().ok()?;
+        let mode = match flags {
+            1 => SegmentMode::Passive,
+            0 | 2 => {
+                let index = if flags == 2 {
+                    r.read_var_u32().ok()?
+                } else {
+                    0
+                };
+                if r.read_u8().ok()? != 0x41 {
+                    return None;
+                }
+                let offset = r.read_var_i32().ok()? as u32 as u64;
+                if r.read_u8().ok()? != 0x0b {
+                    return None;
+                }
+                SegmentMode::Active {
+                    index,
+                    offset: ConstExpr::One(ConstOp::Value(offset)),
+                }
+            }
+            _ => return None,
+        };
+        let len = r.read_var_u32().ok()? as usize;
+        let start = r.original_position() as usize;
+        r.read_bytes(len).ok()?;
+        out.push(DataSegment {
+            mode,
+            bytes: start..start + len,
+        });
+    }
+    r.eof().then_some(out)
+}
+
 fn section_name(p: &Payload<'_>) -> &'static str {
     match p {
         Payload::Version { .. } => "module header",
@@ -504,4 +554,66 @@ fn check_memory_lebs(bytes: &[u8], range: Range<usize>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast data-section decoder gives what wasmparser's reader gives,
+    /// and declines what it does not handle.
+    fn section(wasm: &[u8]) -> wasmparser::DataSectionReader<'_> {
+        Parser::new(0)
+            .parse_all(wasm)
+            .find_map(|p| match p.unwrap() {
+                Payload::DataSection(r) => Some(r),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn fast_data_decoding_matches_the_reader() {
+        let wat = r#"(module (memory 1) (global i32 (i32.const 0))
+            (data (i32.const 8) "abc") (data "passive") (data (memory 0) (i32.const -1) "")
+            (data (i32.const 0x10000) "xyz"))"#;
+        let wasm = wat::parse_str(wat).unwrap();
+        let with_global = wat::parse_str(
+            r#"(module (memory 1) (global i32 (i32.const 0)) (data (global.get 0) "g"))"#,
+        )
+        .unwrap();
+        let r = section(&wasm);
+        let range = r.range();
+        let fast = decode_data_fast(&wasm, range.start as usize..range.end as usize).unwrap();
+        let base = wasm.as_ptr() as usize;
+        let slow: Vec<(Option<u64>, Range<usize>)> = r
+            .into_iter()
+            .map(|d| {
+                let d = d.unwrap();
+                let start = d.data.as_ptr() as usize - base;
+                let offset = match d.kind {
+                    wasmparser::DataKind::Passive => None,
+                    wasmparser::DataKind::Active { offset_expr, .. } => {
+                        Some(ConstExpr::decode(&offset_expr).unwrap().eval(|_| 0, |_| 0))
+                    }
+                };
+                (offset, start..start + d.data.len())
+            })
+            .collect();
+        let got: Vec<(Option<u64>, Range<usize>)> = fast
+            .iter()
+            .map(|d| match &d.mode {
+                SegmentMode::Active { offset, .. } => {
+                    (Some(offset.eval(|_| 0, |_| 0)), d.bytes.clone())
+                }
+                _ => (None, d.bytes.clone()),
+            })
+            .collect();
+        assert_eq!(got, slow);
+        assert_eq!(&wasm[got[0].1.clone()], b"abc");
+        assert_eq!(got[2].0, Some(u32::MAX as u64));
+        let r = section(&with_global);
+        let range = r.range();
+        assert!(decode_data_fast(&with_global, range.start as usize..range.end as usize).is_none());
+    }
 }
