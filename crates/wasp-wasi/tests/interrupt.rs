@@ -91,8 +91,8 @@ fn assert_stopped(r: wasp::Result<i32>, code: TrapCode, frame: &str, started: In
 fn interrupt_ends_a_clock_wait_in_poll_oneoff() {
     let mut g = Guest::new(WasiCtx::new());
     let sleep = g.func::<i64>("sleep");
-    let t = g.interrupt_after(100);
     let started = Instant::now();
+    let t = g.interrupt_after(100);
     let r = sleep.call(&mut g.store, LONG);
     t.join().unwrap();
     assert_stopped(r, TrapCode::Interrupted, "sleeper", started);
@@ -179,8 +179,8 @@ fn interrupt_ends_a_blocking_accept() {
     b.preopened_listener(listener).unwrap();
     let mut g = Guest::new(b.build());
     let accept = g.func::<()>("accept");
-    let t = g.interrupt_after(100);
     let started = Instant::now();
+    let t = g.interrupt_after(100);
     let r = accept.call(&mut g.store, ());
     t.join().unwrap();
     assert_stopped(r, TrapCode::Interrupted, "acceptor", started);
