@@ -153,7 +153,7 @@ impl Module {
                 // the error it reports is then the validator's.
                 let validate = found.is_none() || speculated;
                 let (info, cost) = parse::parse(engine, &bytes, validate)?;
-                t.decode = start.elapsed().saturating_sub(cost.validate);
+                t.decode = start.elapsed().saturating_sub(cost.tail);
                 (info, cost)
             }
         };

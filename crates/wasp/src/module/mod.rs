@@ -10,6 +10,7 @@ mod const_expr;
 mod load;
 mod names;
 mod parse;
+mod validate;
 
 pub use load::{CacheStatus, LoadTimings};
 

@@ -6,11 +6,14 @@
 //! the code cache knows to be valid (the very same bytes passed before) is
 //! only decoded, without the validator.
 
+use super::validate::{Bodies, PendingBody};
 use super::{ConstExpr, DataSegment, ElemSegment, EntityIndex, Import, ModuleInfo, SegmentMode};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{FuncType, GlobalType, Limits, MemoryType, Mutability, TableType, ValType};
 use std::ops::Range;
+use std::sync::OnceLock;
+use std::time::Instant;
 use wasmparser::{
     BinaryReaderError, CompositeInnerType, ElementItems, ElementKind, ExternalKind, KnownCustom,
     Name, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
@@ -21,13 +24,14 @@ pub(crate) fn features() -> WasmFeatures {
     WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
 }
 
-struct Ctx {
-    section: &'static str,
-    func: Option<u32>,
+/// Where the parse is, for error messages.
+pub(super) struct Ctx {
+    pub section: &'static str,
+    pub func: Option<u32>,
 }
 
 impl Ctx {
-    fn err(&self, e: BinaryReaderError) -> Error {
+    pub fn err(&self, e: BinaryReaderError) -> Error {
         let msg = e.message();
         // wasmparser reports both decoding and validation problems; decoding
         // problems are "malformed", the rest "invalid".
@@ -137,8 +141,12 @@ fn global_type(t: &wasmparser::GlobalType) -> Result<GlobalType> {
 pub(crate) struct ParseCost {
     /// Function bodies validated.
     pub funcs_validated: u64,
-    /// Wall-clock time validating them (the rest of the parse is decoding).
+    /// Wall-clock time from the start of their validation (once the code
+    /// section is read, alongside the decoding of later sections) to its end.
     pub validate: std::time::Duration,
+    /// The part of the parse spent waiting for (and helping) that
+    /// validation at the end of the module: the rest is decoding.
+    pub tail: std::time::Duration,
 }
 
 /// Decodes `bytes`, validating them unless `validate` is false (only for
@@ -148,6 +156,37 @@ pub(crate) fn parse(
     bytes: &[u8],
     validate: bool,
 ) -> Result<(ModuleInfo, ParseCost)> {
+    let queue = OnceLock::new();
+    std::thread::scope(|scope| {
+        let parsed = parse_in(engine, bytes, validate, &queue, scope);
+        if parsed.is_err() {
+            if let Some(q) = queue.get() {
+                q.cancel();
+            }
+        }
+        parsed
+    })
+}
+
+fn parse_in<'scope, 'env>(
+    engine: &Engine,
+    bytes: &'env [u8],
+    validate: bool,
+    queue: &'env OnceLock<Bodies<'env>>,
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+) -> Result<(ModuleInfo, ParseCost)> {
+    let mut helpers = Vec::new();
+    let mut started = None;
+    let mut code_count = None;
+    let start_validation =
+        |pending: &mut Vec<PendingBody<'env>>,
+         helpers: &mut Vec<std::thread::ScopedJoinHandle<'scope, ()>>| {
+            let q = queue.get_or_init(|| Bodies::new(std::mem::take(pending)));
+            for _ in 0..q.helpers() {
+                helpers.push(scope.spawn(move || q.work()));
+            }
+            (q, Instant::now())
+        };
     let mut validator = Validator::new_with_features(features());
     let mut cost = ParseCost::default();
     let mut info = ModuleInfo::default();
@@ -358,7 +397,11 @@ pub(crate) fn parse(
                 if let ValidPayload::Func(f, body) = valid {
                     pending.push((func_index, f, body));
                 }
+                if validate && code_count == Some(code_index) {
+                    started = Some(start_validation(&mut pending, &mut helpers));
+                }
             }
+            Payload::CodeSectionStart { count, .. } => code_count = Some(count),
             Payload::CustomSection(reader) => {
                 info.customs
                     .push((reader.name().to_string(), range_of(reader.data())));
@@ -375,70 +418,26 @@ pub(crate) fn parse(
                 }
             }
             Payload::End(_) if validate => {
-                let start = std::time::Instant::now();
-                cost.funcs_validated = pending.len() as u64;
-                validate_bodies(std::mem::take(&mut pending))?;
-                cost.validate = start.elapsed();
+                let tail = Instant::now();
+                let (q, since) = match started {
+                    Some(s) => s,
+                    None => start_validation(&mut pending, &mut helpers),
+                };
+                q.work();
+                for h in helpers.drain(..) {
+                    if h.join().is_err() {
+                        return Err(Error::msg("validator thread panicked"));
+                    }
+                }
+                cost.funcs_validated = q.len() as u64;
+                cost.validate = since.elapsed();
+                cost.tail = tail.elapsed();
+                q.result()?;
             }
             _ => {}
         }
     }
     Ok((info, cost))
-}
-
-type PendingBody<'a> = (
-    u32,
-    wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
-    wasmparser::FunctionBody<'a>,
-);
-
-/// Validates function bodies, spread over the available cores (a Go binary
-/// has thousands). Reports the error of the lowest-numbered failing function.
-fn validate_bodies(bodies: Vec<PendingBody<'_>>) -> Result<()> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8)
-        .min(bodies.len() / 64 + 1);
-    let validate = |chunk: Vec<PendingBody<'_>>| -> Result<()> {
-        let mut allocs = wasmparser::FuncValidatorAllocations::default();
-        for (index, f, body) in chunk {
-            let ctx = Ctx {
-                section: "code",
-                func: Some(index),
-            };
-            let mut v = f.into_validator(std::mem::take(&mut allocs));
-            v.validate(&body).map_err(|e| ctx.err(e))?;
-            allocs = v.into_allocations();
-        }
-        Ok(())
-    };
-    if threads <= 1 {
-        return validate(bodies);
-    }
-    let per = bodies.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<PendingBody<'_>>> = Vec::with_capacity(threads);
-    let mut rest = bodies.into_iter();
-    loop {
-        let c: Vec<_> = rest.by_ref().take(per).collect();
-        if c.is_empty() {
-            break;
-        }
-        chunks.push(c);
-    }
-    let results: Vec<Result<()>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| s.spawn(move || validate(c)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::msg("validator thread panicked")))
-            })
-            .collect()
-    });
-    results.into_iter().collect()
 }
 
 /// Decodes a data section whose active segments all start at an
