@@ -135,3 +135,40 @@ fn go_hello_compile_speed() {
         );
     }
 }
+
+/// Run speed of compiled code against the interpreter on two small kernels
+/// (recursive calls; a memory loop), as a sanity check of the code quality.
+#[test]
+#[ignore = "measurement: run in release"]
+fn kernels_run_speed() {
+    let wat = r#"(module (memory 1)
+      (func $fib (export "fib") (param i32) (result i32)
+        (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
+          (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                         (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+      (func (export "sum") (param i32) (result i64) (local i32 i64)
+        (loop $l
+          (i32.store (i32.and (local.get 1) (i32.const 0xfffc)) (local.get 1))
+          (local.set 2 (i64.add (local.get 2)
+            (i64.extend_i32_u (i32.load (i32.and (i32.mul (local.get 1) (i32.const 7)) (i32.const 0xfffc))))))
+          (br_if $l (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 1))) (local.get 0))))
+        (local.get 2)))"#;
+    super::with_big_stack(|| {
+        let mut d = super::Diff::new(wat);
+        for (name, arg) in [("fib", 30u64), ("sum", 50_000_000)] {
+            let index = d.export(name);
+            let func = d.func_handle(index);
+            let start = Instant::now();
+            let a = d.interp.interpret(func.0, &[arg]);
+            let interp = start.elapsed();
+            let start = Instant::now();
+            let b = d.jit.run_compiled(&d.batch, index, &[arg], 1);
+            let jit = start.elapsed();
+            assert_eq!(a, b);
+            println!(
+                "{name}({arg}): interpreter {interp:.0?}, compiled {jit:.0?} ({:.1}x)",
+                interp.as_secs_f64() / jit.as_secs_f64()
+            );
+        }
+    });
+}
