@@ -55,8 +55,18 @@ bench() { # title, commands...
   local title="$1"; shift
   echo; echo "## $title"
   echo "### $title" >> "$results"
-  hyperfine -N --warmup 3 --runs "$runs" --style basic --export-markdown "$tmp/t.md" "$@"
-  cat "$tmp/t.md" >> "$results"; echo >> "$results"
+  hyperfine -N --warmup 3 --runs "$runs" --style basic --export-json "$tmp/t.json" "$@"
+  # Median and min: the machine's other load makes means and maxima noisy.
+  python3 - "$tmp/t.json" >> "$results" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))["results"]
+print("| command | median [ms] | min [ms] | mean ± σ [ms] | user+sys CPU [ms] |")
+print("|:---|---:|---:|---:|---:|")
+for r in rows:
+    ms = lambda x: f"{x * 1e3:.1f}"
+    print(f"| `{r['command']}` | {ms(r['median'])} | {ms(r['min'])} | {ms(r['mean'])} ± {ms(r['stddev'] or 0)} | {ms(r['user'] + r['system'])} |")
+PY
+  echo >> "$results"
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results"
