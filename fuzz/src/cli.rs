@@ -24,6 +24,21 @@ pub struct Target {
     pub print: Option<fn(&[u8]) -> String>,
 }
 
+/// Runs half `half` (0 or 1) of target `t`'s CI seed range `0..ci_seeds`, or of
+/// `WASP_FUZZ_SEEDS=A..B` when set: the seed tests split each range in two so
+/// both test threads share the work.
+pub fn run_ci_half(t: Target, ci_seeds: u64, half: u64) {
+    let r = std::env::var("WASP_FUZZ_SEEDS")
+        .ok()
+        .and_then(|s| {
+            let (a, b) = s.split_once("..")?;
+            Some(a.parse().ok()?..b.parse().ok()?)
+        })
+        .unwrap_or(0..ci_seeds);
+    let mid = r.start + (r.end - r.start) / 2;
+    run_range(t, if half == 0 { r.start..mid } else { mid..r.end });
+}
+
 /// Runs `t` on every seed in `seeds`; prints a summary line at the end. With
 /// `WASP_FUZZ_TRACE` set, prints each seed before running it (to find the
 /// seed of a crash that kills the process, such as a host stack overflow).
