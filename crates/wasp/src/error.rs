@@ -3,7 +3,18 @@
 //! [`Error`] is the one error type of the public API. A [`Trap`] carries the
 //! [`TrapCode`] (what went wrong) and a wasm backtrace (where), with function
 //! names from the module's `name` section when it has one.
+//!
+//! Host functions may fail with any error type ([`Error::from_host`]): it
+//! becomes an [`ErrorKind::Host`] error that ends the wasm execution like a
+//! trap and carries the backtrace of the wasm that called the function. An
+//! [`Error`] (a trap, an exit) returned by a host function, directly or inside
+//! an `anyhow::Error` (feature `anyhow`), keeps its kind.
+//!
+//! [`Error`]'s `Display` tells the whole story (message, host error chain,
+//! backtrace) and its `source()` is `None`, so error reporters that walk the
+//! source chain (`anyhow`'s `{:#}` and `{:?}`) print each part once.
 
+use std::any::Any;
 use std::fmt;
 
 /// The kind of a WebAssembly trap.
@@ -129,14 +140,19 @@ impl Trap {
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "wasm trap: {}", self.code)?;
-        if !self.backtrace.is_empty() {
-            write!(f, "\nwasm backtrace:")?;
-            for (i, frame) in self.backtrace.iter().enumerate() {
-                write!(f, "\n  {i:>3}: {frame}")?;
-            }
-        }
-        Ok(())
+        write_backtrace(f, &self.backtrace)
     }
+}
+
+/// Writes `\nwasm backtrace:` and one line per frame (nothing if empty).
+fn write_backtrace(f: &mut fmt::Formatter<'_>, backtrace: &[FrameInfo]) -> fmt::Result {
+    if !backtrace.is_empty() {
+        write!(f, "\nwasm backtrace:")?;
+        for (i, frame) in backtrace.iter().enumerate() {
+            write!(f, "\n  {i:>3}: {frame}")?;
+        }
+    }
+    Ok(())
 }
 
 impl std::error::Error for Trap {}
@@ -157,16 +173,30 @@ pub enum ErrorKind {
     Trap(Trap),
     /// The guest asked to exit the process with this status (WASI `proc_exit`).
     Exit(i32),
-    /// A host-defined error, returned by a host function.
+    /// A host-defined error, returned by a host function (see
+    /// [`Error::from_host`]); [`Error::downcast_ref`] reaches it by type.
     Host(Box<dyn std::error::Error + Send + Sync>),
     /// A misuse of the API (wrong argument types or count, unknown export, ...).
     Usage,
 }
 
 /// The error type of every fallible wasp operation.
+///
+/// `Display` shows everything: the message (for a host error, its whole
+/// `source()` chain joined with `": "`) and, for a trap or a host error
+/// raised under wasm, the wasm backtrace. `source()` is always `None`, so
+/// reporters that also walk the chain (`anyhow`'s `{:#}`, `{:?}`) print the
+/// message and backtrace once. The parts stay reachable: [`Error::kind`],
+/// [`Error::trap`], [`Error::backtrace`], [`Error::downcast_ref`].
+///
+/// Converts from any error a host function may hit with `?`:
+/// [`std::io::Error`], `String`, `&str`, `Box<dyn Error + Send + Sync>` and,
+/// with the `anyhow` feature, `anyhow::Error`.
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    /// For a host error: the frames of the wasm that called the host function.
+    backtrace: Vec<FrameInfo>,
 }
 
 impl Error {
@@ -174,6 +204,7 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            backtrace: Vec::new(),
         }
     }
 
@@ -190,10 +221,78 @@ impl Error {
         )
     }
 
-    /// Wraps any error returned by a host function.
+    /// Wraps any error returned by a host function (kind [`ErrorKind::Host`];
+    /// the message is its `source()` chain joined with `": "`).
     pub fn host(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        let message = err.to_string();
-        Error::new(ErrorKind::Host(Box::new(err)), message)
+        Error::from_boxed(Box::new(err))
+    }
+
+    /// The error of a failed host function, whatever its type: an [`Error`]
+    /// (or one inside an `anyhow::Error` with the `anyhow` feature) as it is,
+    /// so traps and exits keep their meaning; a [`Trap`] as a trap; anything
+    /// else (`std::io::Error`, `String`, `&str`, any `std::error::Error`,
+    /// `anyhow::Error`) as an [`ErrorKind::Host`] error with its message.
+    ///
+    /// This is what happens to the `Err` of a host closure that returns
+    /// `Result<R, E>` ([`IntoFunc`](crate::IntoFunc)).
+    pub fn from_host<E>(err: E) -> Error
+    where
+        E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+    {
+        let mut slot = Some(err);
+        let any: &mut dyn Any = &mut slot;
+        if let Some(e) = any.downcast_mut::<Option<Error>>() {
+            return e.take().expect("just set");
+        }
+        #[cfg(feature = "anyhow")]
+        if let Some(e) = any.downcast_mut::<Option<anyhow::Error>>() {
+            return Error::from(e.take().expect("just set"));
+        }
+        Error::from_boxed(slot.take().expect("just set").into())
+    }
+
+    /// A boxed host error: unboxes an [`Error`] or a [`Trap`], wraps the rest.
+    fn from_boxed(err: Box<dyn std::error::Error + Send + Sync>) -> Error {
+        let err = match err.downcast::<Error>() {
+            Ok(e) => return *e,
+            Err(e) => e,
+        };
+        let err = match err.downcast::<Trap>() {
+            Ok(t) => return Error::from(*t),
+            Err(e) => e,
+        };
+        let mut message = err.to_string();
+        let mut source = err.source();
+        while let Some(s) = source {
+            let part = s.to_string();
+            // Some errors already include their source's message.
+            if !message.ends_with(&part) {
+                message.push_str(": ");
+                message.push_str(&part);
+            }
+            source = s.source();
+        }
+        Error::new(ErrorKind::Host(err), message)
+    }
+
+    /// The host error of type `E` behind this error ([`ErrorKind::Host`]),
+    /// or the [`Trap`] when `E` is `Trap`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match &self.kind {
+            ErrorKind::Host(e) => e.downcast_ref::<E>(),
+            ErrorKind::Trap(t) => (t as &dyn std::error::Error).downcast_ref::<E>(),
+            _ => None,
+        }
+    }
+
+    /// The wasm frames active when the error happened, innermost first: a
+    /// trap's backtrace, or for a host error the wasm that called the host
+    /// function (empty when it was called from the host).
+    pub fn backtrace(&self) -> &[FrameInfo] {
+        match &self.kind {
+            ErrorKind::Trap(t) => t.backtrace(),
+            _ => &self.backtrace,
+        }
     }
 
     /// What kind of error this is.
@@ -227,13 +326,13 @@ impl Error {
         &self.message
     }
 
-    /// Gives a trap that has no backtrace (one a host function returned)
-    /// the backtrace `frames` computes.
+    /// Gives a trap or a host error that has no backtrace (one a host
+    /// function returned) the backtrace `frames` computes.
     pub(crate) fn fill_backtrace(&mut self, frames: impl FnOnce() -> Vec<FrameInfo>) {
-        if let ErrorKind::Trap(t) = &mut self.kind {
-            if t.backtrace.is_empty() {
-                t.backtrace = frames();
-            }
+        match &mut self.kind {
+            ErrorKind::Trap(t) if t.backtrace.is_empty() => t.backtrace = frames(),
+            ErrorKind::Host(_) if self.backtrace.is_empty() => self.backtrace = frames(),
+            _ => {}
         }
     }
 }
@@ -251,11 +350,57 @@ impl From<TrapCode> for Error {
     }
 }
 
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::host(e)
+    }
+}
+
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Error::from_boxed(message.into())
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Self {
+        Error::from_boxed(message.into())
+    }
+}
+
+impl From<Box<dyn std::error::Error + Send + Sync>> for Error {
+    fn from(e: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        Error::from_boxed(e)
+    }
+}
+
+/// An `anyhow::Error` that wraps an [`Error`] or a [`Trap`] gives it back
+/// (its context is lost); any other is a host error whose message is the
+/// whole chain, as `{:#}` prints it.
+#[cfg(feature = "anyhow")]
+impl From<anyhow::Error> for Error {
+    fn from(e: anyhow::Error) -> Self {
+        let e = match e.downcast::<Error>() {
+            Ok(e) => return e,
+            Err(e) => e,
+        };
+        let e = match e.downcast::<Trap>() {
+            Ok(t) => return Error::from(t),
+            Err(e) => e,
+        };
+        let message = format!("{e:#}");
+        Error::new(ErrorKind::Host(e.into()), message)
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ErrorKind::Trap(t) => t.fmt(f),
-            _ => f.write_str(&self.message),
+            _ => {
+                f.write_str(&self.message)?;
+                write_backtrace(f, &self.backtrace)
+            }
         }
     }
 }
@@ -279,15 +424,8 @@ fn kind_name(k: &ErrorKind) -> &'static str {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            ErrorKind::Trap(t) => Some(t),
-            ErrorKind::Host(e) => Some(&**e),
-            _ => None,
-        }
-    }
-}
+/// `source()` is `None`: `Display` already shows the whole chain (see [`Error`]).
+impl std::error::Error for Error {}
 
 /// Result alias used throughout the API.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -3,7 +3,9 @@
 //! Every host function is stored in one shape: a closure over the raw argument
 //! slots (`&mut [u64]`, results written back in place). [`Func::wrap`] and
 //! [`Linker::func_wrap`](crate::Linker::func_wrap) build that shape from
-//! ordinary Rust closures with typed parameters.
+//! ordinary Rust closures with typed parameters, with or without a leading
+//! [`Caller`], returning results or `Result<results, E>` for any error type
+//! `E` ([`WasmRet`]).
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::instance::Extern;
@@ -19,9 +21,10 @@ use std::sync::Arc;
 /// The raw shape of every host function: arguments in, results written back in place.
 pub(crate) type HostFn<T> = dyn Fn(Caller<'_, T>, &mut [u64]) -> Result<()> + Send + Sync;
 
-/// A host function with its type, not yet bound to a store.
+/// A host function with its type, not yet bound to a store. Cloning it is
+/// two reference-count increments (a store keeps one per allocation).
 pub(crate) struct HostFunc<T> {
-    pub ty: FuncType,
+    pub ty: Arc<FuncType>,
     pub func: Arc<HostFn<T>>,
 }
 
@@ -38,6 +41,12 @@ impl<T> HostFunc<T> {
     /// Allocates this host function in `store`.
     pub(crate) fn alloc(self, store: &mut Store<T>) -> Func {
         let ty = store.inner.engine.intern(&self.ty);
+        self.alloc_interned(store, ty)
+    }
+
+    /// Allocates this host function in `store`, its type already interned
+    /// as `ty` in the store's engine.
+    pub(crate) fn alloc_interned(self, store: &mut Store<T>, ty: u32) -> Func {
         let entity = FuncEntity {
             ty,
             params: self.ty.params().len() as u16,
@@ -165,7 +174,7 @@ pub(crate) fn host_func_from_vals<T>(
 ) -> HostFunc<T> {
     let ty2 = ty.clone();
     HostFunc {
-        ty,
+        ty: Arc::new(ty),
         func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
             let id = caller.store.inner.id;
             let params: Vec<Val> = ty2
@@ -398,7 +407,16 @@ tuple_params!(10; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 tuple_params!(11; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
 tuple_params!(12; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
-/// What a host closure may return: results, or `Result<results, Error>`.
+/// What a host closure may return: results, or `Result<results, E>` for an
+/// error type `E` that converts into `Box<dyn Error + Send + Sync>`: any
+/// `std::error::Error + Send + Sync` (`std::io::Error`, [`Error`], [`Trap`](crate::Trap)),
+/// `anyhow::Error`, `String`, `&'static str`. So `?` works inside a host
+/// function on whatever the closure's error type accepts.
+///
+/// An `Err` ends the wasm execution that called the function: the call
+/// returns it as [`Error::from_host`] converts it (a [`Error`] or a trap
+/// keeps its kind; anything else is an [`ErrorKind::Host`] error with the
+/// message), with the backtrace of the calling wasm.
 pub trait WasmRet {
     /// The results on success.
     type Ok: WasmResults;
@@ -413,15 +431,34 @@ impl<R: WasmResults> WasmRet for R {
     }
 }
 
-impl<R: WasmResults> WasmRet for Result<R> {
+impl<R, E> WasmRet for std::result::Result<R, E>
+where
+    R: WasmResults,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
     type Ok = R;
     fn into_result(self) -> Result<R> {
-        self
+        self.map_err(Error::from_host)
     }
 }
 
 /// Closures usable as host functions: `Fn(Caller<'_, T>, A1, ..., An) -> R`
-/// where each `Ai` is a [`WasmTy`] and `R` is a [`WasmRet`]. Up to 12 parameters.
+/// or, when the function needs neither the store nor the calling instance,
+/// `Fn(A1, ..., An) -> R`, where each `Ai` is a [`WasmTy`] and `R` is a
+/// [`WasmRet`]. Up to 12 parameters.
+///
+/// ```
+/// # use wasp::*;
+/// let engine = Engine::default();
+/// let mut linker: Linker<()> = Linker::new(&engine);
+/// linker.func_wrap("env", "add", |a: i32, b: i32| a.wrapping_add(b)).unwrap();
+/// linker
+///     .func_wrap("env", "read", |path_len: i32| -> std::io::Result<i32> {
+///         let meta = std::fs::metadata(".")?; // `?` on an io::Error
+///         Ok(path_len + meta.is_dir() as i32)
+///     })
+///     .unwrap();
+/// ```
 pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
     fn into_host_func(self) -> HostFuncHandle<T>;
@@ -439,7 +476,7 @@ impl<T> HostFuncHandle<T> {
 
 macro_rules! into_func {
     ($($a:ident $i:tt),*) => {
-        impl<T, F, $($a,)* R> IntoFunc<T, ($($a,)*), R> for F
+        impl<T, F, $($a,)* R> IntoFunc<T, (Caller<'_, T>, $($a,)*), R> for F
         where
             F: Fn(Caller<'_, T>, $($a),*) -> R + Send + Sync + 'static,
             $($a: WasmTy,)*
@@ -448,11 +485,32 @@ macro_rules! into_func {
             fn into_host_func(self) -> HostFuncHandle<T> {
                 let ty = FuncType::new(vec![$($a::TY),*], <R::Ok as WasmParams>::types());
                 HostFuncHandle(HostFunc {
-                    ty,
+                    ty: Arc::new(ty),
                     func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
                         let id = caller.store.inner.id;
                         #[allow(unused_variables)]
                         let r = (self)(caller, $($a::from_raw(raw[$i], id)),*).into_result()?;
+                        r.store_raw(raw, id);
+                        Ok(())
+                    }),
+                })
+            }
+        }
+
+        impl<T, F, $($a,)* R> IntoFunc<T, ($($a,)*), R> for F
+        where
+            F: Fn($($a),*) -> R + Send + Sync + 'static,
+            $($a: WasmTy,)*
+            R: WasmRet,
+        {
+            fn into_host_func(self) -> HostFuncHandle<T> {
+                let ty = FuncType::new(vec![$($a::TY),*], <R::Ok as WasmParams>::types());
+                HostFuncHandle(HostFunc {
+                    ty: Arc::new(ty),
+                    func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
+                        let id = caller.store.inner.id;
+                        #[allow(unused_variables)]
+                        let r = (self)($($a::from_raw(raw[$i], id)),*).into_result()?;
                         r.store_raw(raw, id);
                         Ok(())
                     }),

@@ -42,6 +42,7 @@ mod exec;
 mod externs;
 mod func;
 mod instance;
+mod instance_pre;
 mod ir;
 #[cfg(feature = "jit")]
 mod jit;
@@ -60,6 +61,7 @@ pub use func::{
     Caller, Func, HostFuncHandle, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy,
 };
 pub use instance::{Extern, Instance};
+pub use instance_pre::InstancePre;
 pub use linker::Linker;
 pub use module::{CacheStatus, EntityIndex, GlobalInit, LoadTimings, Module, SegmentKind};
 pub use profile::{

@@ -1,9 +1,12 @@
 //! [`Linker`]: resolves a module's imports by name from host functions and
-//! previously defined externs, then instantiates it.
+//! previously defined externs, then instantiates it — at once
+//! ([`Linker::instantiate`]) or, for many instances of one module, once into
+//! an [`InstancePre`] ([`Linker::instantiate_pre`]).
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::func::{host_func_from_vals, Caller, HostFunc, IntoFunc};
 use crate::instance::{instantiate, Extern, Instance};
+use crate::instance_pre::{InstancePre, PreImport};
 use crate::module::Module;
 use crate::store::{AsContext, AsContextMut, Store};
 use crate::types::FuncType;
@@ -28,7 +31,9 @@ impl<T> Clone for Definition<T> {
 /// Defines imports by `(module, name)` and instantiates modules against them.
 ///
 /// Host functions defined here are not tied to a store: each instantiation
-/// allocates them in the store it instantiates into.
+/// allocates them in the store it instantiates into, so one linker (or one
+/// [`InstancePre`] made from it) serves any number of stores. Externs given
+/// to [`Linker::define`] belong to one store and work only in that store.
 pub struct Linker<T> {
     engine: Engine,
     defs: HashMap<(String, String), Definition<T>>,
@@ -97,8 +102,23 @@ impl<T> Linker<T> {
         self.insert(module, name, Definition::Extern(item.into()))
     }
 
-    /// Defines a host function from a closure with typed parameters; the first
-    /// parameter is the [`Caller`].
+    /// Defines a host function from a closure with typed parameters, taking a
+    /// [`Caller`] first or not, returning results or `Result<results, E>`
+    /// for any error type `E` ([`IntoFunc`], [`WasmRet`](crate::WasmRet)).
+    ///
+    /// ```
+    /// # use wasp::*;
+    /// # let engine = Engine::default();
+    /// let mut linker: Linker<u32> = Linker::new(&engine);
+    /// linker.func_wrap("env", "square", |x: i64| x * x)?;
+    /// linker.func_wrap("env", "count", |mut caller: Caller<'_, u32>| {
+    ///     *caller.data_mut() += 1;
+    /// })?;
+    /// linker.func_wrap("env", "parse", |x: i32| -> std::result::Result<i32, std::num::ParseIntError> {
+    ///     Ok(x + "41".parse::<i32>()?)
+    /// })?;
+    /// # Ok::<(), wasp::Error>(())
+    /// ```
     pub fn func_wrap<Params, Results>(
         &mut self,
         module: &str,
@@ -183,6 +203,39 @@ impl<T> Linker<T> {
             out.push(ext);
         }
         Ok(out)
+    }
+
+    /// Resolves and type-checks the imports of `module` once, for
+    /// instantiating it many times ([`InstancePre::instantiate`]), in any
+    /// store of the module's engine, from any thread.
+    ///
+    /// Fails with a link error naming the first import that is not defined
+    /// or whose host function has the wrong type. Externs of a store (from
+    /// [`Linker::define`]) are checked when instantiating, in that store.
+    pub fn instantiate_pre(&self, module: &Module) -> Result<InstancePre<T>> {
+        let mut imports = Vec::with_capacity(module.inner.info.imports.len());
+        for imp in &module.inner.info.imports {
+            let key = (imp.module.clone(), imp.name.clone());
+            imports.push(match self.defs.get(&key) {
+                Some(Definition::Host(h)) => PreImport::Host {
+                    func: h.clone(),
+                    ty: 0,
+                },
+                Some(Definition::Extern(e)) => PreImport::Extern(*e),
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::Link,
+                        format!(
+                            "unknown import: `{}::{}` ({}) has not been defined",
+                            imp.module,
+                            imp.name,
+                            module.inner.info.entity_type(imp.index).kind_name()
+                        ),
+                    ))
+                }
+            });
+        }
+        InstancePre::new(module, imports)
     }
 
     /// Instantiates `module`, resolving its imports here, and runs its start function.
