@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: formatting and lints, every workspace test (spec
-# suite, engine, WASI, CLI with real Go and C guests), the spec suite again on
+# suite, also under --tier jit and first-call tiered (crates/wasp-wast/tests/tiers.rs),
+# engine, WASI, CLI with real Go and C guests), the spec suite again on
 # the loop dispatch backend (release builds use threaded tail-call dispatch),
 # the containerd shim (unit tests and end-to-end runs under a private
 # containerd, scripts/shim-test.sh), and the deterministic fuzz tests (fixed seeds against wasmtime and wasmi, in

@@ -58,6 +58,16 @@ Examples:
 
 Set WASP_TRACE_WASI=1 to print every WASI call and its errno to stderr.
 
+Execution tiers (--tier; the same output in every tier, only the speed differs):
+  tiered  the default (x86_64 and aarch64): start in the interpreter at once; a
+          function called --tier-up-threshold times (default 1000) is compiled to
+          native code on a background thread and runs natively from then on
+  interp  interpret only: the quickest start, the slowest long runs
+  jit     compile every function before the first one runs (in parallel): a slower
+          start, native speed from the first instruction
+  With --fuel everything is interpreted (compiled code does not meter fuel).
+  Hosts without the compiler (other architectures) always interpret.
+
 Code cache: what a run learns (the module is valid, the translated functions)
 is kept in $XDG_CACHE_HOME/wasp (else ~/.cache/wasp) and used by the next run of
 the same binary; --cache-dir DIR or WASP_CACHE_DIR=DIR moves it, --no-cache (or
@@ -152,6 +162,16 @@ pub struct RunArgs {
     /// Use no code cache: validate and translate as if the module were new.
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+
+    /// How functions run: interp, tiered (the default where wasp has a compiler
+    /// for the host) or jit; see "Execution tiers" below.
+    #[arg(long, value_name = "TIER", value_parser = parse_tier)]
+    pub tier: Option<wasp::Tier>,
+
+    /// Under --tier tiered: compile a function at its N-th call (default 1000;
+    /// 1 = the first).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub tier_up_threshold: Option<u32>,
 
     /// The module: a .wasm binary or a .wat text file.
     #[arg(value_name = "MODULE")]
@@ -423,8 +443,24 @@ pub fn main(args: RunArgs) -> i32 {
     code
 }
 
+/// Parses a `--tier` value: `interp`, `tiered` or `jit`.
+pub(crate) fn parse_tier(s: &str) -> Result<wasp::Tier, String> {
+    s.parse()
+}
+
+/// Applies `--tier` and `--tier-up-threshold` to `config`.
+pub(crate) fn apply_tier(config: &mut Config, tier: Option<wasp::Tier>, threshold: Option<u32>) {
+    if let Some(t) = tier {
+        config.tier(t);
+    }
+    if let Some(n) = threshold {
+        config.tier_up_threshold(n);
+    }
+}
+
 fn run_guest(args: RunArgs, session: &mut startup::Session) -> i32 {
     let mut config = Config::new();
+    apply_tier(&mut config, args.tier, args.tier_up_threshold);
     config.cache_dir(startup::cache_dir(args.no_cache, args.cache_dir.as_ref()));
     if let Some(s) = &args.max_memory {
         match parse_size(s) {

@@ -14,6 +14,9 @@ Examples:
   wasp wast -v testsuite/*.wast         run many, with a summary line per file
   wasp wast -q a.wast b.wast            print only the final summary line
   wasp wast -qv testsuite/*.wast        print only the summary lines
+  wasp wast --tier jit i32.wast         run it with every function compiled first
+  wasp wast --tier tiered --tier-up-threshold 1 i32.wast
+                                        compile each function at its first call
 
 Exit status: 0 if every check passed, 1 otherwise.";
 
@@ -32,10 +35,20 @@ pub struct WastArgs {
     /// Do not print the failures (only the summary lines).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// How functions run: interp, tiered or jit (as `wasp run --tier`).
+    #[arg(long, value_name = "TIER", value_parser = crate::run::parse_tier)]
+    pub tier: Option<wasp::Tier>,
+
+    /// Under `--tier tiered`: compile a function at its N-th call (1 = the first).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub tier_up_threshold: Option<u32>,
 }
 
 /// Runs `wasp wast`; returns the exit code.
 pub fn main(args: WastArgs) -> i32 {
+    let mut config = wasp::Config::new();
+    crate::run::apply_tier(&mut config, args.tier, args.tier_up_threshold);
     let (mut passed, mut failed) = (0usize, 0usize);
     // Output goes out after each script; after a failed write the scripts
     // still run, but nothing more is written and the exit code is 1.
@@ -46,7 +59,7 @@ pub fn main(args: WastArgs) -> i32 {
         }
     };
     for path in &args.files {
-        match wasp_wast::run_wast_file(path) {
+        match wasp_wast::run_wast_file_with_config(path, &config) {
             Ok(report) => {
                 let mut text = String::new();
                 if !args.quiet {

@@ -135,7 +135,20 @@ pub fn run_wast_str_with_config(name: &str, text: &str, config: &wasp::Config) -
 /// Fails only if the file cannot be read (or is not UTF-8): problems inside
 /// the script are failures in the report.
 pub fn run_wast_file(path: impl AsRef<Path>) -> std::io::Result<Report> {
+    run_wast_file_with_config(path, &wasp::Config::default())
+}
+
+/// Reads and runs the script at `path` on an engine built from `config`
+/// (e.g. another [`wasp::Tier`]); fails only if the file cannot be read.
+pub fn run_wast_file_with_config(
+    path: impl AsRef<Path>,
+    config: &wasp::Config,
+) -> std::io::Result<Report> {
     let path = path.as_ref();
     let text = std::fs::read_to_string(path)?;
-    Ok(run_wast_str(&path.display().to_string(), &text))
+    Ok(run_wast_str_with_config(
+        &path.display().to_string(),
+        &text,
+        config,
+    ))
 }

@@ -30,7 +30,74 @@ pub struct Config {
     pub(crate) cache_max_bytes: u64,
     /// Stands for wasp's version in cache keys (tests simulate an upgrade).
     pub(crate) cache_version: String,
+    /// How functions run ([`Config::tier`]).
+    pub(crate) tier: Tier,
+    /// Calls of a function before it is queued for compilation (`Tier::Tiered`).
+    pub(crate) tier_up_threshold: u32,
 }
+
+/// How wasm functions run ([`Config::tier`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// Only the interpreter: nothing is ever compiled.
+    Interp,
+    /// Start interpreted; a function called [`Config::tier_up_threshold`]
+    /// times is compiled to native code on a background thread (execution
+    /// never waits for it), and its calls after that run the native code.
+    Tiered,
+    /// Compile every function of a module before the first of them runs
+    /// (in parallel on the available cores), then run native code wherever
+    /// the compiler supports the function.
+    Jit,
+}
+
+impl Tier {
+    /// The default: [`Tier::Tiered`] where the compiling tier is built in and
+    /// supports the host (x86_64 and aarch64 Unix, cargo feature `jit`),
+    /// else [`Tier::Interp`].
+    pub const fn default_for_host() -> Tier {
+        if JIT_AVAILABLE {
+            Tier::Tiered
+        } else {
+            Tier::Interp
+        }
+    }
+
+    /// The name the CLI uses: `interp`, `tiered` or `jit`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Interp => "interp",
+            Tier::Tiered => "tiered",
+            Tier::Jit => "jit",
+        }
+    }
+}
+
+impl std::str::FromStr for Tier {
+    type Err = String;
+
+    /// Parses `interp`, `tiered` or `jit`.
+    fn from_str(s: &str) -> Result<Tier, String> {
+        match s {
+            "interp" => Ok(Tier::Interp),
+            "tiered" => Ok(Tier::Tiered),
+            "jit" => Ok(Tier::Jit),
+            _ => Err(format!(
+                "unknown tier `{s}` (expected interp, tiered or jit)"
+            )),
+        }
+    }
+}
+
+/// Is the compiling tier built in for this host?
+pub(crate) const JIT_AVAILABLE: bool = cfg!(all(
+    feature = "jit",
+    unix,
+    any(target_arch = "x86_64", target_arch = "aarch64")
+));
+
+/// Default [`Config::tier_up_threshold`]: calls before a function is compiled.
+pub const DEFAULT_TIER_UP_THRESHOLD: u32 = 1000;
 
 /// Default bound of the code cache's size: 512 MiB.
 pub const DEFAULT_CACHE_MAX_BYTES: u64 = 512 << 20;
@@ -50,6 +117,8 @@ impl Default for Config {
             cache_dir: None,
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             cache_version: env!("CARGO_PKG_VERSION").to_string(),
+            tier: Tier::default_for_host(),
+            tier_up_threshold: DEFAULT_TIER_UP_THRESHOLD,
         }
     }
 }
@@ -137,6 +206,39 @@ impl Config {
         self
     }
 
+    /// How functions run: [`Tier::Interp`], [`Tier::Tiered`] (the default
+    /// where the compiling tier supports the host) or [`Tier::Jit`]. Asking
+    /// for a compiling tier where there is none (another architecture, or a
+    /// build without the `jit` feature) runs the interpreter. With fuel
+    /// ([`Config::consume_fuel`]) everything is interpreted: compiled code
+    /// does not meter fuel.
+    ///
+    /// Compiled and interpreted functions call each other freely; results,
+    /// traps, memory and globals are the same in every tier.
+    pub fn tier(&mut self, tier: Tier) -> &mut Self {
+        self.tier = tier;
+        self
+    }
+
+    /// Under [`Tier::Tiered`], a function is queued for compilation at its
+    /// `calls`-th call (at least 1: 1 compiles on the first call; default
+    /// [`DEFAULT_TIER_UP_THRESHOLD`]). Calls before its code is installed run
+    /// in the interpreter.
+    pub fn tier_up_threshold(&mut self, calls: u32) -> &mut Self {
+        self.tier_up_threshold = calls.max(1);
+        self
+    }
+
+    /// The tier functions really run in: [`Config::tier`], unless the host
+    /// has no compiling tier or fuel is metered ([`Tier::Interp`] then).
+    pub fn effective_tier(&self) -> Tier {
+        if !JIT_AVAILABLE || self.fuel {
+            Tier::Interp
+        } else {
+            self.tier
+        }
+    }
+
     /// The per-user cache directory `wasp run` uses: `$XDG_CACHE_HOME/wasp`,
     /// else `$HOME/.cache/wasp` (`None` when neither variable is set to an
     /// absolute path).
@@ -204,6 +306,13 @@ pub struct EngineStats {
     pub elem_segments: u64,
     /// Evaluating and copying them (part of `instantiate_time`).
     pub elem_segment_time: Duration,
+    /// Functions compiled to native code (and installed).
+    pub funcs_compiled: u64,
+    /// Functions the compiler was asked for but does not support (they
+    /// stay interpreted).
+    pub funcs_not_compilable: u64,
+    /// Compiling (summed over the threads that compile).
+    pub compile_time: Duration,
 }
 
 /// An [`EngineStats`] counter (see `Stats::add`).
@@ -232,9 +341,12 @@ pub(crate) enum Stat {
     DataSegmentTime,
     ElemSegments,
     ElemSegmentTime,
+    JitCompiled,
+    JitUnsupported,
+    JitCompileTime,
 }
 
-const STAT_COUNT: usize = Stat::ElemSegmentTime as usize + 1;
+const STAT_COUNT: usize = Stat::JitCompileTime as usize + 1;
 
 /// The engine's counters: counts, and times in nanoseconds.
 #[derive(Debug, Default)]
@@ -276,6 +388,9 @@ impl Stats {
             data_segment_time: t(Stat::DataSegmentTime),
             elem_segments: n(Stat::ElemSegments),
             elem_segment_time: t(Stat::ElemSegmentTime),
+            funcs_compiled: n(Stat::JitCompiled),
+            funcs_not_compilable: n(Stat::JitUnsupported),
+            compile_time: t(Stat::JitCompileTime),
         }
     }
 }
@@ -291,6 +406,13 @@ struct EngineInner {
     config: Config,
     types: Mutex<TypeRegistry>,
     stats: Stats,
+    /// The queue of the engine's compiling thread (started on first use).
+    #[cfg(all(
+        feature = "jit",
+        unix,
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    tier_queue: crate::jit::tier::Queue,
 }
 
 #[derive(Debug, Default)]
@@ -307,12 +429,28 @@ impl Engine {
                 config: config.clone(),
                 types: Mutex::default(),
                 stats: Stats::default(),
+                #[cfg(all(
+                    feature = "jit",
+                    unix,
+                    any(target_arch = "x86_64", target_arch = "aarch64")
+                ))]
+                tier_queue: Default::default(),
             }),
         }
     }
 
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The queue of the engine's compiling thread.
+    #[cfg(all(
+        feature = "jit",
+        unix,
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    pub(crate) fn tier_queue(&self) -> &crate::jit::tier::Queue {
+        &self.inner.tier_queue
     }
 
     /// The engine's counters (crate-internal side of [`Engine::stats`]).

@@ -54,7 +54,10 @@ mod translate;
 mod types;
 mod value;
 
-pub use engine::{Config, Engine, EngineStats, DEFAULT_CACHE_MAX_BYTES, DEFAULT_MAX_STACK_BYTES};
+pub use engine::{
+    Config, Engine, EngineStats, Tier, DEFAULT_CACHE_MAX_BYTES, DEFAULT_MAX_STACK_BYTES,
+    DEFAULT_TIER_UP_THRESHOLD,
+};
 pub use error::{Error, ErrorKind, FrameInfo, Result, Trap, TrapCode};
 pub use externs::{Global, Memory, Table};
 pub use func::{

@@ -11,6 +11,14 @@ mod attention;
 mod handlers;
 pub(crate) mod num;
 pub(crate) mod run;
+#[cfg(all(
+    test,
+    feature = "jit",
+    unix,
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod tier_tests;
+mod tiering;
 mod timer;
 
 use crate::engine::Config;
@@ -19,6 +27,7 @@ use crate::func::Caller;
 use crate::store::{FuncKind, Store, StoreInner};
 pub(crate) use attention::{to_ns, Attention, INTERRUPT, SAMPLE};
 pub(crate) use run::{op_of, Op};
+pub(crate) use tiering::TierState;
 pub(crate) use timer::schedule as schedule_deadline;
 
 /// A record of an active wasm call: where to return and whose frame it is.
@@ -104,6 +113,16 @@ pub(crate) enum Exit {
         results: usize,
         instance: u32,
     },
+    /// A function with native code must be called: `func` is its index in
+    /// the module of store instance `instance`, its arguments start at slot
+    /// `base`, its results go there.
+    Native {
+        func: u32,
+        instance: u32,
+        base: usize,
+        params: usize,
+        results: usize,
+    },
     /// A trap.
     Trap(TrapCode),
     /// A non-trap failure (e.g. a function that cannot be translated).
@@ -148,10 +167,23 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result
 fn call_in<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result<()> {
     let entity = &store.inner.funcs[func as usize];
     let (params, results) = (entity.params as usize, entity.results as usize);
-    if let FuncKind::Host(h) = entity.kind {
-        return call_host(store, h, None, io);
-    }
+    let (instance, def) = match entity.kind {
+        FuncKind::Host(h) => return call_host(store, h, None, io),
+        FuncKind::Wasm { instance, def, .. } => (instance, def),
+    };
     let base = store.inner.stack.top;
+    let module = &store.inner.instances[instance as usize].module.inner;
+    if module.tier.on_call(module, def) == tiering::Verdict::Native {
+        let index = module.info.num_imported_funcs + def;
+        let n = params.max(results);
+        if base + n > store.inner.stack.slots.len() {
+            store.inner.stack.grow(base + n).map_err(Error::from)?;
+        }
+        store.inner.stack.slots[base..base + params].copy_from_slice(&io[..params]);
+        run_native(store, instance, index, base, n)?;
+        io[..results].copy_from_slice(&store.inner.stack.slots[base..base + results]);
+        return Ok(());
+    }
     let depth = store.inner.stack.frames.len();
     let needed = base + params.max(results);
     if needed > store.inner.stack.slots.len() {
@@ -210,6 +242,22 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                     crate::profile::sample(&mut store.inner, Some(state.base));
                 }
             }
+            Exit::Native {
+                func,
+                instance,
+                base,
+                params,
+                results,
+            } => {
+                run_native(store, instance, func, base, params.max(results)).map_err(|mut e| {
+                    e.fill_backtrace(|| backtrace(&store.inner, Some(state.base)));
+                    e
+                })?;
+                if store.inner.stack.attention.pending() && store.inner.stack.attention.take(SAMPLE)
+                {
+                    crate::profile::sample(&mut store.inner, Some(state.base));
+                }
+            }
             other => return finish(store, other, Some(state.base)),
         }
     }
@@ -221,8 +269,27 @@ fn finish<T>(store: &mut Store<T>, exit: Exit, base: Option<usize>) -> Result<()
         Exit::Return => Ok(()),
         Exit::Trap(code) => Err(Trap::with_backtrace(code, backtrace(&store.inner, base)).into()),
         Exit::Error(e) => Err(e),
-        Exit::Host { .. } => unreachable!("host calls are handled by the caller"),
+        Exit::Host { .. } | Exit::Native { .. } => {
+            unreachable!("host and native calls are handled by the caller")
+        }
     }
+}
+
+/// Runs native function `func` (an index in the module of store instance
+/// `instance`) on the `n` slots at `base` (arguments in, results out);
+/// executions it starts (calls out of native code) use the slots above.
+fn run_native<T>(
+    store: &mut Store<T>,
+    instance: u32,
+    func: u32,
+    base: usize,
+    n: usize,
+) -> Result<()> {
+    let saved_top = store.inner.stack.top;
+    store.inner.stack.top = base + n;
+    let r = tiering::invoke(store, instance, func, base);
+    store.inner.stack.top = saved_top;
+    r
 }
 
 fn call_host<T>(

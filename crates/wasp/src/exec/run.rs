@@ -20,10 +20,12 @@
 //! sure `base + frame_size` slots exist.
 
 use super::num::*;
+use super::tiering::Verdict;
 use super::{ExecState, Exit, Frame};
 use crate::error::{Error, TrapCode};
 use crate::ir::{for_each_numeric, CompiledFunc, Instr};
 use crate::store::{FuncKind, GlobalPtr, StoreInner};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 /// An instruction handler.
@@ -51,6 +53,8 @@ pub(crate) enum Signal {
     Resume,
     Return,
     Host,
+    /// A call of a function with native code (`State::native`).
+    Native,
     Trap,
     Error,
 }
@@ -60,6 +64,17 @@ pub(crate) enum Signal {
 struct Ctx {
     funcs: *const u32,
     globals: *const GlobalPtr,
+    /// The instance's module's call counters (`TierState::counters`).
+    counters: *const AtomicU32,
+}
+
+/// A call `run` hands to the executor to run natively.
+struct NativeCall {
+    func: u32,
+    instance: u32,
+    base: usize,
+    params: usize,
+    results: usize,
 }
 
 struct HostCall {
@@ -90,6 +105,7 @@ pub(crate) struct State {
     pub(super) fuel: u64,
     trap: TrapCode,
     host: Option<HostCall>,
+    native: Option<NativeCall>,
     error: Option<Error>,
 }
 
@@ -104,6 +120,7 @@ impl State {
         self.ctx = Ctx {
             funcs: i.funcs.as_ptr(),
             globals: i.global_ptrs.as_ptr(),
+            counters: i.module.inner.tier.counters.as_ptr(),
         };
         self.cur_inst = inst;
         self.reload_memory();
@@ -202,6 +219,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         ctx: Ctx {
             funcs: std::ptr::null(),
             globals: std::ptr::null(),
+            counters: std::ptr::null(),
         },
         cur_inst: es.instance,
         base: es.base,
@@ -214,6 +232,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         fuel: inner.stack.fuel,
         trap: TrapCode::Unreachable,
         host: None,
+        native: None,
         error: None,
     };
     st.load_instance(es.instance);
@@ -255,6 +274,19 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
                 params: h.params,
                 results: h.results,
                 instance: st.cur_inst,
+            }
+        }
+        Signal::Native => {
+            let n = st.native.take().expect("native signal carries a call");
+            es.ip = st.ip;
+            es.base = st.base;
+            es.instance = st.cur_inst;
+            Exit::Native {
+                func: n.func,
+                instance: n.instance,
+                base: n.base,
+                params: n.params,
+                results: n.results,
             }
         }
         Signal::Resume => unreachable!(),
@@ -565,6 +597,20 @@ pub(super) fn do_call(
     let inner = unsafe { &mut *st.inner };
     // SAFETY: `callee` comes from an instance's function table or a checked table entry.
     let ent = unsafe { inner.funcs.get_unchecked(callee as usize) };
+    if let FuncKind::Wasm { instance, def, .. } = ent.kind {
+        let module = &inner.instances[instance as usize].module.inner;
+        if module.tier.on_call(module, def) == Verdict::Native {
+            st.native = Some(NativeCall {
+                func: module.info.num_imported_funcs + def,
+                instance,
+                base: new_base,
+                params: ent.params as usize,
+                results: ent.results as usize,
+            });
+            st.ip = ret;
+            return Err(Signal::Native);
+        }
+    }
     let (code, instance): (*const CompiledFunc, u32) = match &ent.kind {
         FuncKind::Wasm {
             instance,
@@ -661,8 +707,8 @@ pub(super) fn fast_call(
     let ent = unsafe { inner.funcs.get_unchecked(callee as usize) };
     let FuncKind::Wasm {
         instance,
+        def,
         code: Some(code),
-        ..
     } = &ent.kind
     else {
         return None;
@@ -677,6 +723,17 @@ pub(super) fn fast_call(
     {
         return None;
     }
+    // Tier-up: count the call down; at 0 the slow path decides (queue the
+    // function for compilation, or run its native code). A plain load and
+    // store: a lost count only delays the decision.
+    // SAFETY: `def` is a defined function of the current instance's module,
+    // whose counters `ctx.counters` points at (one per defined function).
+    let counter = unsafe { &*st.ctx.counters.add(*def as usize) };
+    let left = counter.load(Ordering::Relaxed);
+    if left == 0 {
+        return None;
+    }
+    counter.store(left - 1, Ordering::Relaxed);
     // SAFETY: `depth < capacity` was checked, so the write stays in the
     // allocation and the new length is initialised.
     unsafe {

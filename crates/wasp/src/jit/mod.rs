@@ -25,6 +25,7 @@ mod code;
 mod func;
 mod memory;
 mod ops;
+pub(crate) mod tier;
 #[cfg(test)]
 mod tests;
 

@@ -182,6 +182,11 @@ impl Module {
         let module = Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
+                tier: crate::exec::TierState::new(
+                    info.funcs.len(),
+                    info.num_imported_funcs,
+                    engine.config(),
+                ),
                 info,
                 bytes,
                 compiled,

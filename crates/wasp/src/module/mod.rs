@@ -159,6 +159,8 @@ pub(crate) struct ModuleInner {
     pub load: LoadTimings,
     /// The module's code cache entry, when the engine has a cache.
     pub cache: Option<load::ModuleCache>,
+    /// Tiered execution: call counters and installed native code.
+    pub tier: crate::exec::TierState,
 }
 
 /// A validated WebAssembly module. Cheap to clone; shareable across threads and stores.

@@ -1,0 +1,291 @@
+//! Tiered execution: which functions of a module have native code, when the
+//! interpreter asks for it, and the background thread that compiles it.
+//!
+//! Every module carries a [`TierState`]:
+//! - `code`: one word per function index (imports included, always 0): 0
+//!   while the function is interpreted, else the address of its native code
+//!   (the internal signature of `abi.rs`). Compiled code reads it through
+//!   `JitCtx::funcs` to call compiled callees directly; the interpreter reads
+//!   it to divert a call to native code. A word is written once, with
+//!   `Release`, after the batch that owns the code is published and kept.
+//! - `counters`: one per defined function, the calls left before the
+//!   interpreter takes its slow path for it (`exec/run.rs` counts down on
+//!   its fast call path; a plain load and store, no locked instruction).
+//!   At 0 the slow path decides ([`TierState::on_call`]): queue the function
+//!   for compilation, or run its native code. The compiling thread sets a
+//!   counter to 0 when it installs the function's code (the next call
+//!   diverts) and to `u32::MAX` when the function cannot be compiled.
+//!
+//! One compiling thread per [`Engine`](crate::Engine), started on first use,
+//! takes queued functions in batches (whatever is queued when it wakes up,
+//! per module); execution never waits for it. [`Tier::Jit`] instead compiles
+//! every defined function of a module the first time one of them is called,
+//! in parallel on the available cores, before running it.
+
+use super::{Batch, Compiler, JitOptions};
+use crate::engine::{Config, Stat, Tier};
+use crate::module::ModuleInner;
+use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Instant;
+
+/// Not queued yet.
+const IDLE: u8 = 0;
+/// In the compiling thread's queue.
+const QUEUED: u8 = 1;
+/// Native code installed.
+const NATIVE: u8 = 2;
+/// Cannot be compiled (stays interpreted).
+const FAILED: u8 = 3;
+
+/// Calls between two looks at a queued function's state (a counter the
+/// compiling thread's store raced with still comes back this soon).
+const RECHECK: u32 = 4096;
+
+/// The tier state of one module (see the file header).
+pub(crate) struct TierState {
+    /// Native code address per function index (0 = interpreted).
+    pub code: Box<[AtomicUsize]>,
+    /// Calls left before the slow path, per defined function.
+    pub counters: Box<[AtomicU32]>,
+    /// `IDLE`/`QUEUED`/`NATIVE`/`FAILED` per defined function.
+    state: Box<[AtomicU8]>,
+    /// The batches that own installed code (kept for the module's lifetime).
+    batches: Mutex<Vec<Arc<Batch>>>,
+    /// `Tier::Jit`: the whole module compiled (once).
+    all: OnceLock<()>,
+    tier: Tier,
+    imported: u32,
+}
+
+/// What the slow path of a call should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Interpret it.
+    Interpret,
+    /// Run its native code.
+    Native,
+}
+
+impl TierState {
+    /// The state of a module with `funcs` functions, `imported` of them imports.
+    pub fn new(funcs: usize, imported: u32, config: &Config) -> TierState {
+        let tier = config.effective_tier();
+        let defined = funcs.saturating_sub(imported as usize);
+        let start = match tier {
+            Tier::Interp => u32::MAX,
+            Tier::Tiered => config.tier_up_threshold.saturating_sub(1),
+            Tier::Jit => 0,
+        };
+        TierState {
+            code: (0..funcs).map(|_| AtomicUsize::new(0)).collect(),
+            counters: (0..defined).map(|_| AtomicU32::new(start)).collect(),
+            state: (0..defined).map(|_| AtomicU8::new(IDLE)).collect(),
+            batches: Mutex::default(),
+            all: OnceLock::new(),
+            tier,
+            imported,
+        }
+    }
+
+    /// Does defined function `def` have native code?
+    #[inline]
+    pub fn is_native(&self, def: u32) -> bool {
+        self.code[(self.imported + def) as usize].load(Ordering::Acquire) != 0
+    }
+
+    /// The slow path of a call of defined function `def` of `module`: counts
+    /// the call and decides whether to run native code; queues the function
+    /// when it became hot (or, under `Tier::Jit`, compiles the module first).
+    pub fn on_call(&self, module: &Arc<ModuleInner>, def: u32) -> Verdict {
+        let d = def as usize;
+        if self.is_native(def) {
+            self.counters[d].store(0, Ordering::Relaxed);
+            return Verdict::Native;
+        }
+        let counter = &self.counters[d];
+        let c = counter.load(Ordering::Relaxed);
+        if c != 0 {
+            counter.store(c - 1, Ordering::Relaxed);
+            return Verdict::Interpret;
+        }
+        match self.tier {
+            Tier::Interp => {
+                counter.store(u32::MAX, Ordering::Relaxed);
+                return Verdict::Interpret;
+            }
+            Tier::Jit => {
+                self.compile_all(module);
+                if self.is_native(def) {
+                    return Verdict::Native;
+                }
+                counter.store(u32::MAX, Ordering::Relaxed);
+                return Verdict::Interpret;
+            }
+            Tier::Tiered => {}
+        }
+        match self.state[d].load(Ordering::Acquire) {
+            IDLE => {
+                // The counter first: the compiling thread's store of 0 on
+                // install must come after it.
+                counter.store(RECHECK, Ordering::Relaxed);
+                if self.state[d]
+                    .compare_exchange(IDLE, QUEUED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    enqueue(module, self.imported + def);
+                }
+            }
+            QUEUED => counter.store(RECHECK, Ordering::Relaxed),
+            _ => counter.store(u32::MAX, Ordering::Relaxed),
+        }
+        Verdict::Interpret
+    }
+
+    /// Compiles every defined function (`Tier::Jit`), once per module, in
+    /// parallel on the available cores; returns when all are installed.
+    pub fn compile_all(&self, module: &Arc<ModuleInner>) {
+        self.all.get_or_init(|| {
+            let defined = self.counters.len() as u32;
+            let all: Vec<u32> = (0..defined).map(|d| self.imported + d).collect();
+            let threads = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .clamp(1, 8)
+                .min(all.len().max(1));
+            let chunk = all.len().div_ceil(threads).max(1);
+            std::thread::scope(|s| {
+                for part in all.chunks(chunk) {
+                    s.spawn(move || compile_and_install(module, part));
+                }
+            });
+        });
+    }
+
+    /// Installs the compiled functions of `batch` and marks the rest of
+    /// `funcs` as not compilable.
+    fn install(&self, module: &ModuleInner, batch: Batch, funcs: &[u32]) {
+        let stats = module.engine.counters();
+        stats.add(Stat::JitCompiled, batch.stats.compiled as u64);
+        stats.add(Stat::JitUnsupported, batch.unsupported.len() as u64);
+        let batch = Arc::new(batch);
+        self.batches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(batch.clone());
+        for &f in funcs {
+            let d = (f - self.imported) as usize;
+            match native_addr(&batch, f) {
+                Some(addr) => {
+                    self.code[f as usize].store(addr, Ordering::Release);
+                    self.state[d].store(NATIVE, Ordering::Release);
+                    self.counters[d].store(0, Ordering::Relaxed);
+                }
+                None => self.fail(f),
+            }
+        }
+    }
+
+    /// Marks function `f` as staying interpreted.
+    fn fail(&self, f: u32) {
+        let d = (f - self.imported) as usize;
+        self.state[d].store(FAILED, Ordering::Release);
+        self.counters[d].store(u32::MAX, Ordering::Relaxed);
+    }
+
+    /// How many functions have native code (tests).
+    #[cfg(test)]
+    pub fn native_count(&self) -> usize {
+        self.code
+            .iter()
+            .filter(|c| c.load(Ordering::Acquire) != 0)
+            .count()
+    }
+}
+
+/// The address `code[f]` gets for a compiled function of `batch`.
+fn native_addr(batch: &Batch, f: u32) -> Option<usize> {
+    batch.code_addr(f)
+}
+
+/// Compiles `funcs` of `module` in one batch and installs the result.
+fn compile_and_install(module: &ModuleInner, funcs: &[u32]) {
+    let tier = &module.tier;
+    let start = Instant::now();
+    let compiled = compiler().and_then(|c| c.compile(module, funcs));
+    module
+        .engine
+        .counters()
+        .add_time(Stat::JitCompileTime, start.elapsed());
+    match compiled {
+        Ok(batch) => tier.install(module, batch, funcs),
+        Err(_) => funcs.iter().for_each(|&f| tier.fail(f)),
+    }
+}
+
+/// The process's code generator (created on first use). A `Compiler` holds
+/// only the target ISA (immutable, `Sync`): one serves every thread.
+fn compiler() -> Result<&'static Compiler, String> {
+    static SHARED: OnceLock<Result<Compiler, String>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| Compiler::new(JitOptions::default()))
+        .as_ref()
+        .map_err(|e| e.clone())
+}
+
+/// A function index of a module, queued for compilation.
+#[derive(Debug)]
+pub(crate) struct Job {
+    module: Weak<ModuleInner>,
+    func: u32,
+}
+
+/// Sends function index `func` of `module` to its engine's compiling
+/// thread (started on first use).
+fn enqueue(module: &Arc<ModuleInner>, func: u32) {
+    let job = Job {
+        module: Arc::downgrade(module),
+        func,
+    };
+    let queue = module.engine.tier_queue().get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("wasp-jit".into())
+            .spawn(move || compile_loop(rx));
+        if spawned.is_err() {
+            // No thread: nothing is ever compiled; the receiver is gone,
+            // so every send below fails and the functions stay interpreted.
+        }
+        tx
+    });
+    if let Err(e) = queue.send(job) {
+        if let Some(m) = e.0.module.upgrade() {
+            m.tier.fail(e.0.func);
+        }
+    }
+}
+
+/// The compiling thread: takes what is queued, per module, compiles it in
+/// one batch, installs it; ends when the engine (the sender) is gone.
+fn compile_loop(rx: Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        jobs.extend(rx.try_iter());
+        while !jobs.is_empty() {
+            let module = jobs[0].module.clone();
+            let (mine, rest): (Vec<Job>, Vec<Job>) = jobs
+                .into_iter()
+                .partition(|j| Weak::ptr_eq(&j.module, &module));
+            jobs = rest;
+            let Some(module) = module.upgrade() else {
+                continue;
+            };
+            let funcs: Vec<u32> = mine.iter().map(|j| j.func).collect();
+            compile_and_install(&module, &funcs);
+        }
+    }
+}
+
+/// The queue of an engine's compiling thread.
+pub(crate) type Queue = OnceLock<Sender<Job>>;
