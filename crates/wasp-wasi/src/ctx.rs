@@ -1,10 +1,13 @@
 //! [`WasiCtx`], the state of one WASI guest, and [`WasiCtxBuilder`].
 //!
 //! The context owns the arguments, the environment, the fd table (stdio,
-//! preopened directories and listeners, everything the guest opens) and the
-//! set of denied functions.
+//! preopened directories and listeners, everything the guest opens), the
+//! set of denied functions, and the clocks and random source the embedder
+//! injected, if any.
 
+use crate::clock::Clock;
 use crate::errno::Errno;
+use crate::random::RandomSource;
 use crate::stdio::Stream;
 use crate::table::{DirDesc, Entry, FdTable, Kind};
 use crate::WASI_FUNCTIONS;
@@ -53,6 +56,11 @@ pub struct WasiCtx {
     /// The calling store's waker, for the duration of a call through the
     /// linker: blocking waits end when it fires (`wake.rs`).
     pub(crate) waker: Option<wasp::InterruptWaker>,
+    /// Injected clocks (`None`: the host's).
+    pub(crate) realtime: Option<Box<dyn Clock>>,
+    pub(crate) monotonic: Option<Box<dyn Clock>>,
+    /// Injected random source (`None`: `getrandom(2)`).
+    pub(crate) random: Option<Box<dyn RandomSource>>,
 }
 
 impl std::fmt::Debug for WasiCtx {
@@ -66,8 +74,9 @@ impl std::fmt::Debug for WasiCtx {
 }
 
 impl WasiCtx {
-    /// A context with no arguments, no environment, empty stdin, discarded
-    /// output and no preopens.
+    /// A context with the arguments `["main"]` (see [`DEFAULT_ARGV0`]), no
+    /// environment, empty stdin, discarded output, no preopens, and the
+    /// host's clocks and random generator.
     pub fn new() -> WasiCtx {
         WasiCtxBuilder::new().build()
     }
@@ -97,11 +106,33 @@ pub(crate) fn function_index(name: &str) -> Option<usize> {
     WASI_FUNCTIONS.iter().position(|n| *n == name)
 }
 
+/// The `argv[0]` a guest gets when the builder was given no arguments:
+/// `"main"`.
+///
+/// Go's runtime panics when `argv` is empty (`os.Args[0]` is read at start),
+/// and wasi-libc programs expect a program name too. A context does not know
+/// its module, and a fixed name keeps output reproducible; embedders that
+/// want another name give it with [`WasiCtxBuilder::arg`].
+pub const DEFAULT_ARGV0: &str = "main";
+
 /// Builds a [`WasiCtx`].
 ///
-/// By default the guest gets no arguments, no environment, an empty stdin,
-/// stdout and stderr that discard everything, and no filesystem or network
-/// access at all.
+/// By default the guest gets the arguments `["main"]` ([`DEFAULT_ARGV0`]),
+/// no environment, an empty stdin, stdout and stderr that discard
+/// everything, no filesystem or network access at all, and the host's
+/// clocks and random generator.
+///
+/// ```
+/// use wasp_wasi::{MemoryOutput, SeededRandom, WasiCtxBuilder};
+/// let out = MemoryOutput::bounded(64 * 1024);
+/// let mut b = WasiCtxBuilder::new();
+/// b.arg("handler")
+///     .envs(&[("METHOD", "GET"), ("PATH", "/")])
+///     .stdout(out.clone())
+///     .realtime_clock(|| 1_700_000_000_000_000_000)
+///     .random_source(SeededRandom::new(7));
+/// let ctx = b.build();
+/// ```
 ///
 /// ```no_run
 /// use wasp_wasi::{DirPerms, WasiCtxBuilder};
@@ -120,6 +151,9 @@ pub struct WasiCtxBuilder {
     listeners: Vec<TcpListener>,
     denied: u64,
     trace: bool,
+    realtime: Option<Box<dyn Clock>>,
+    monotonic: Option<Box<dyn Clock>>,
+    random: Option<Box<dyn RandomSource>>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -141,10 +175,14 @@ impl WasiCtxBuilder {
             listeners: Vec::new(),
             denied: 0,
             trace: false,
+            realtime: None,
+            monotonic: None,
+            random: None,
         }
     }
 
-    /// Appends one argument (the first is the program name, `argv[0]`).
+    /// Appends one argument (the first is the program name, `argv[0]`;
+    /// without any, the guest gets [`DEFAULT_ARGV0`]).
     pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Self {
         self.args.push(arg.as_ref().as_bytes().to_vec());
         self
@@ -174,6 +212,40 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Sets several environment variables ([`env`](Self::env) for each, in order).
+    pub fn envs<K: AsRef<OsStr>, V: AsRef<OsStr>>(&mut self, vars: &[(K, V)]) -> &mut Self {
+        for (k, v) in vars {
+            self.env(k, v);
+        }
+        self
+    }
+
+    /// Gives the guest `clock` as its realtime clock (`clock_time_get(0)`,
+    /// Go's `time.Now()`): nanoseconds since the Unix epoch. Absolute
+    /// realtime waits in `poll_oneoff` are measured against it.
+    pub fn realtime_clock(&mut self, clock: impl Clock + 'static) -> &mut Self {
+        self.realtime = Some(Box::new(clock));
+        self
+    }
+
+    /// Gives the guest `clock` as its monotonic clock (`clock_time_get(1)`,
+    /// Go's `time.Since`, timers). It must never go backwards and should
+    /// advance (see [`Clock`]). Relative waits in `poll_oneoff` (a Go
+    /// `time.Sleep`) still last their host duration; absolute monotonic
+    /// waits are measured against this clock.
+    pub fn monotonic_clock(&mut self, clock: impl Clock + 'static) -> &mut Self {
+        self.monotonic = Some(Box::new(clock));
+        self
+    }
+
+    /// Gives the guest's `random_get` its bytes from `source` (e.g. a
+    /// [`SeededRandom`](crate::SeededRandom) for reproducible runs) instead
+    /// of the host's secure generator.
+    pub fn random_source(&mut self, source: impl RandomSource + 'static) -> &mut Self {
+        self.random = Some(Box::new(source));
+        self
+    }
+
     /// Copies every environment variable of the host process.
     pub fn inherit_env(&mut self) -> &mut Self {
         for (k, v) in std::env::vars_os() {
@@ -188,7 +260,10 @@ impl WasiCtxBuilder {
         self
     }
 
-    /// Sends stdout to `writer`.
+    /// Sends stdout to `writer` (e.g. a [`MemoryOutput`](crate::MemoryOutput)
+    /// the embedder reads afterwards). A write error (such as a full
+    /// [`MemoryOutput::bounded`](crate::MemoryOutput::bounded)) is the
+    /// guest's errno, after the bytes written before it are reported.
     pub fn stdout(&mut self, writer: impl Write + Send + 'static) -> &mut Self {
         self.stdout = Stream::Writer(Box::new(writer));
         self
@@ -313,13 +388,20 @@ impl WasiCtxBuilder {
         for l in b.listeners {
             push(Kind::Listener(l), crate::types::FDFLAGS_NONBLOCK);
         }
+        let mut args = b.args;
+        if args.is_empty() {
+            args.push(DEFAULT_ARGV0.as_bytes().to_vec());
+        }
         WasiCtx {
-            args: b.args,
+            args,
             env: b.env,
             table,
             denied: b.denied,
             trace: b.trace,
             waker: None,
+            realtime: b.realtime,
+            monotonic: b.monotonic,
+            random: b.random,
         }
     }
 }

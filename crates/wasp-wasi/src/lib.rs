@@ -37,14 +37,14 @@
 //!
 //! | group | functions | notes |
 //! |---|---|---|
-//! | args | `args_get`, `args_sizes_get` | `argv[0]` is the program name |
+//! | args | `args_get`, `args_sizes_get` | `argv[0]` is the program name ([`DEFAULT_ARGV0`] when none is given) |
 //! | environ | `environ_get`, `environ_sizes_get` | only what the builder grants |
-//! | clock | `clock_res_get`, `clock_time_get` | realtime, monotonic, process and thread CPU time |
+//! | clock | `clock_res_get`, `clock_time_get` | realtime, monotonic (host or injected, [`Clock`]), process and thread CPU time |
 //! | fd | `fd_advise`, `fd_allocate`, `fd_close`, `fd_datasync`, `fd_fdstat_get`, `fd_fdstat_set_flags`, `fd_fdstat_set_rights`, `fd_filestat_get`, `fd_filestat_set_size`, `fd_filestat_set_times`, `fd_pread`, `fd_prestat_dir_name`, `fd_prestat_get`, `fd_pwrite`, `fd_read`, `fd_readdir`, `fd_renumber`, `fd_seek`, `fd_sync`, `fd_tell`, `fd_write` | files, directories, stdio streams, sockets; stdio never reaches the host file behind it |
 //! | path | `path_create_directory`, `path_filestat_get`, `path_filestat_set_times`, `path_link`, `path_open`, `path_readlink`, `path_remove_directory`, `path_rename`, `path_symlink`, `path_unlink_file` | resolved by cap-std beneath a preopen (escapes are `ENOTCAPABLE`); read-only preopens refuse mutations with `EROFS` |
 //! | poll | `poll_oneoff` | clocks and fd readiness in one `poll(2)`; per-subscription errors in the events |
 //! | proc | `proc_exit`, `proc_raise` | `proc_exit` accepts statuses 0 to 125 (126 and above fail the call, not an exit); `proc_raise` is `ENOSYS` |
-//! | random | `random_get` | the host's CSPRNG |
+//! | random | `random_get` | the host's CSPRNG, or an injected [`RandomSource`] |
 //! | sched | `sched_yield` | a no-op |
 //! | sock | `sock_accept`, `sock_recv`, `sock_send`, `sock_shutdown` | on preopened TCP listeners and the connections they accept |
 //!
@@ -86,10 +86,12 @@ mod table;
 pub mod types;
 mod wake;
 
-pub use ctx::{DirPerms, UnknownFunction, WasiCtx, WasiCtxBuilder};
+pub use clock::Clock;
+pub use ctx::{DirPerms, UnknownFunction, WasiCtx, WasiCtxBuilder, DEFAULT_ARGV0};
 pub use errno::Errno;
 pub use funcs::{WasiFunction, FUNCTIONS, MODULE, WASI_FUNCTIONS};
 pub use profile::{Profile, ProfileError};
+pub use random::{RandomSource, SeededRandom};
 pub use stdio::MemoryOutput;
 
 /// Defines all 46 `wasi_snapshot_preview1` functions in `linker`.

@@ -17,7 +17,9 @@
 //!   call returns gets an event, in subscription order (so `nsubscriptions`
 //!   subscriptions on one pipe give `nsubscriptions` events).
 //! - Clocks: `realtime` and `monotonic`, relative or absolute (an absolute
-//!   realtime deadline is converted to the monotonic clock once, at entry).
+//!   deadline is converted to the host's monotonic clock once, at entry,
+//!   from the guest's view of its clock: an injected clock if the embedder
+//!   gave one, else the host's). Relative timeouts last their host duration.
 //!   A clock event has `error` 0 and `nbytes` 0. CPU-time clocks give an
 //!   immediate event with `error = ENOTSUP`; unknown clock ids or flags give
 //!   `error = EINVAL`. `precision` is ignored.
@@ -133,10 +135,13 @@ enum Readiness<'t> {
     Wait(BorrowedFd<'t>),
 }
 
-/// The clocks read once at entry, so both passes compute the same deadlines.
+/// The clocks read once at entry, so both passes compute the same deadlines:
+/// the host's monotonic clock (what the wait is measured on) and the guest's
+/// view of its two clocks (the same, unless the embedder injected clocks).
 struct Clocks {
     monotonic: u64,
-    realtime: u64,
+    guest_monotonic: u64,
+    guest_realtime: u64,
 }
 
 fn readiness<'t>(table: &'t FdTable, clocks: &Clocks, sub: &Sub) -> Readiness<'t> {
@@ -152,10 +157,12 @@ fn readiness<'t>(table: &'t FdTable, clocks: &Clocks, sub: &Sub) -> Readiness<'t
                 (CLOCK_REALTIME | CLOCK_MONOTONIC, false) => {
                     Readiness::At(start.saturating_add(timeout))
                 }
-                (CLOCK_MONOTONIC, true) => Readiness::At(timeout),
-                (CLOCK_REALTIME, true) => {
-                    Readiness::At(start.saturating_add(timeout.saturating_sub(clocks.realtime)))
-                }
+                (CLOCK_MONOTONIC, true) => Readiness::At(
+                    start.saturating_add(timeout.saturating_sub(clocks.guest_monotonic)),
+                ),
+                (CLOCK_REALTIME, true) => Readiness::At(
+                    start.saturating_add(timeout.saturating_sub(clocks.guest_realtime)),
+                ),
                 (CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME, _) => now(Errno::NOTSUP),
                 _ => now(Errno::INVAL),
             }
@@ -275,9 +282,14 @@ pub fn poll_oneoff(
     }
 
     let table = &ctx.table;
+    let monotonic = now(ClockId::Monotonic);
     let clocks = Clocks {
-        monotonic: now(ClockId::Monotonic),
-        realtime: now(ClockId::Realtime),
+        monotonic,
+        guest_monotonic: match &ctx.monotonic {
+            Some(c) => c.now(),
+            None => monotonic,
+        },
+        guest_realtime: ctx.clock_now(CLOCK_REALTIME)?,
     };
     let mut buf = vec![0u8; (CHUNK.min(n) * SUB_SIZE) as usize];
 

@@ -90,8 +90,25 @@ impl Stream {
         let total: usize = data.iter().map(|d| d.len()).sum();
         match self {
             Stream::Writer(w) => {
+                // Like a file on a full disk: the bytes written before an
+                // error are reported; the error is reported when nothing
+                // could be written.
+                let mut written = 0;
                 for d in data {
-                    w.write_all(d)?;
+                    let mut d: &[u8] = d;
+                    while !d.is_empty() {
+                        match w.write(d) {
+                            Ok(0) if written > 0 => return Ok(written),
+                            Ok(0) => return Err(Errno::NOSPC),
+                            Ok(n) => {
+                                written += n;
+                                d = &d[n..];
+                            }
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                            Err(_) if written > 0 => return Ok(written),
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
                 }
                 w.flush()?;
                 Ok(total)
@@ -191,39 +208,111 @@ pub(crate) fn write_all_fd(
 /// An in-memory capture of a guest's output, cloneable so the embedder keeps
 /// a handle while the [`WasiCtx`](crate::WasiCtx) owns the other.
 ///
+/// [`MemoryOutput::new`] grows without limit; [`MemoryOutput::bounded`]
+/// holds at most `capacity` bytes and then behaves like a full disk: a write
+/// stores what fits and reports it (a short write), the next one fails with
+/// `ENOSPC` (`std::io::ErrorKind::StorageFull` for a host writer), and host
+/// memory never grows past the capacity, whatever the guest writes.
+///
 /// ```
-/// let out = wasp_wasi::MemoryOutput::new();
+/// use std::io::Write;
+/// let out = wasp_wasi::MemoryOutput::bounded(4);
 /// let mut b = wasp_wasi::WasiCtxBuilder::new();
 /// b.stdout(out.clone());
-/// assert!(out.contents().is_empty());
+/// let mut w = out.clone();
+/// assert_eq!(w.write(b"hello").unwrap(), 4);
+/// assert_eq!(w.write(b"!").unwrap_err().kind(), std::io::ErrorKind::StorageFull);
+/// assert_eq!(out.contents(), b"hell");
+/// assert!(out.is_full());
 /// ```
-#[derive(Clone, Default, Debug)]
-pub struct MemoryOutput(Arc<Mutex<Vec<u8>>>);
+#[derive(Clone, Debug)]
+pub struct MemoryOutput(Arc<Mutex<Pipe>>);
+
+#[derive(Debug, Default)]
+struct Pipe {
+    bytes: Vec<u8>,
+    capacity: Option<usize>,
+}
+
+impl Default for MemoryOutput {
+    fn default() -> Self {
+        MemoryOutput(Arc::new(Mutex::new(Pipe::default())))
+    }
+}
 
 impl MemoryOutput {
-    /// An empty capture.
+    /// An empty capture without a size limit.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// An empty capture that holds at most `capacity` bytes (see above).
+    /// Host memory for it is allocated as output arrives, never past the
+    /// capacity.
+    pub fn bounded(capacity: usize) -> Self {
+        MemoryOutput(Arc::new(Mutex::new(Pipe {
+            bytes: Vec::new(),
+            capacity: Some(capacity),
+        })))
+    }
+
+    fn pipe(&self) -> std::sync::MutexGuard<'_, Pipe> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The capacity given to [`bounded`](Self::bounded), if any.
+    pub fn capacity(&self) -> Option<usize> {
+        self.pipe().capacity
+    }
+
+    /// Whether a bounded capture is full (the next write fails).
+    pub fn is_full(&self) -> bool {
+        let p = self.pipe();
+        p.capacity.is_some_and(|c| p.bytes.len() >= c)
+    }
+
     /// Everything written so far.
     pub fn contents(&self) -> Vec<u8> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.pipe().bytes.clone()
     }
 
     /// Everything written so far, as (lossy) UTF-8.
     pub fn contents_string(&self) -> String {
-        String::from_utf8_lossy(&self.contents()).into_owned()
+        String::from_utf8_lossy(&self.pipe().bytes).into_owned()
+    }
+
+    /// Takes everything written so far, leaving the capture empty (and a
+    /// bounded one with its whole capacity free again).
+    pub fn take_contents(&self) -> Vec<u8> {
+        std::mem::take(&mut self.pipe().bytes)
     }
 }
 
 impl Write for MemoryOutput {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
+        let mut p = self.pipe();
+        let room = match p.capacity {
+            Some(c) => c.saturating_sub(p.bytes.len()),
+            None => usize::MAX,
+        };
+        if room == 0 && !buf.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "memory output is full",
+            ));
+        }
+        let n = buf.len().min(room);
+        if let Some(c) = p.capacity {
+            // Grow geometrically, but never allocate past the capacity.
+            let need = p.bytes.len() + n;
+            if need > p.bytes.capacity() {
+                let target = need.max(p.bytes.capacity() * 2).min(c);
+                let extra = target - p.bytes.len();
+                p.bytes.reserve_exact(extra);
+            }
+        }
+        p.bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

@@ -107,13 +107,16 @@ impl<T> InstancePre<T> {
                     ExternType::Func(expected) if expected == *func.ty => {
                         *ty = engine.intern(&func.ty);
                     }
-                    ExternType::Func(expected) => return Err(Error::new(
-                        ErrorKind::Link,
-                        format!(
-                            "incompatible import `{}::{}`: expected function {expected}, found {}",
-                            imp.module, imp.name, func.ty
-                        ),
-                    )),
+                    ExternType::Func(expected) => {
+                        let found = &func.ty;
+                        return Err(Error::new(
+                            ErrorKind::Link,
+                            format!(
+                                "incompatible import `{}::{}`: expected function {expected}, found {found}",
+                                imp.module, imp.name
+                            ),
+                        ));
+                    }
                     other => {
                         return Err(Error::new(
                             ErrorKind::Link,

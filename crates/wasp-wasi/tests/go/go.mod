@@ -1,0 +1,3 @@
+module wasiembed
+
+go 1.21
