@@ -106,6 +106,11 @@ impl Attention {
         self.word.load(Ordering::Relaxed) != 0
     }
 
+    /// The word itself, for compiled code to poll (`jit/runtime.rs`).
+    pub fn word(&self) -> &AtomicU32 {
+        &self.word
+    }
+
     /// The raised bits.
     pub fn bits(&self) -> u32 {
         self.word.load(Ordering::Relaxed)

@@ -26,6 +26,30 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use std::mem::offset_of;
+use std::sync::atomic::{AtomicU32, AtomicUsize};
+
+/// Entries of [`JitCtx::trace`] (the compiled frames a trap unwinds through).
+pub(crate) const TRACE_CAP: usize = 64;
+
+/// `JitCtx::call_out`: calls function `func` (module index) of the instance
+/// with arguments in `args[..params]`, results to `args[..results]`;
+/// returns a status.
+pub(crate) type CallOut = unsafe extern "C" fn(*mut JitCtx, u32, *mut u64) -> u32;
+/// `JitCtx::call_indirect`: `(ctx, table, engine type id, element, args)`;
+/// checks the element like the interpreter, then returns the native code
+/// address of a compiled callee of the same instance (> [`MAX_STATUS`];
+/// compiled code calls it with the arguments itself), or 0 after making the
+/// call itself (results in `args`), or a non-zero status.
+pub(crate) type CallIndirect = unsafe extern "C" fn(*mut JitCtx, u32, u32, u32, *mut u64) -> usize;
+/// `JitCtx::runtime_op`: `(ctx, op, immediate, args)`: one of the
+/// operators compiled code leaves to the runtime ([`RtOp`]), its operands in
+/// `args`, its result (if any) to `args[0]`; returns a status.
+pub(crate) type RuntimeOp = unsafe extern "C" fn(*mut JitCtx, u32, u64, *mut u64) -> u32;
+/// `JitCtx::attend`: serves a raised attention word; returns a status.
+pub(crate) type Attend = unsafe extern "C" fn(*mut JitCtx) -> u32;
+
+/// Statuses are below this; code addresses above.
+pub(crate) const MAX_STATUS: usize = 0xffff;
 
 /// The state compiled code reads and writes, passed as its first argument.
 /// Compiled code addresses the fields by the offsets below, so the layout
@@ -44,12 +68,33 @@ pub(crate) struct JitCtx {
     pub stack_limit: usize,
     /// Wasm calls that may still nest; a prologue at 0 traps.
     pub depth_left: u32,
-    _pad: u32,
+    /// Entries written to `trace` (may exceed [`TRACE_CAP`]; the excess
+    /// entries all land in the last, spare element).
+    pub trace_len: u32,
     /// The memory `memory.grow` grows (only the libcall touches it).
     pub memory: *mut MemoryEntity,
     /// The `memory.grow` libcall: grows by `delta` pages, refreshes
     /// `mem_base`/`mem_len`, returns the old size in pages or `u32::MAX`.
     pub memory_grow: unsafe extern "C" fn(*mut JitCtx, u32) -> u32,
+    /// The module's code table: per function index, 0 or the address of the
+    /// function's native code (internal signature).
+    pub funcs: *const AtomicUsize,
+    /// The store's attention word (`exec/attention.rs`), checked at function
+    /// entries and loop headers.
+    pub attention: *const AtomicU32,
+    /// See [`Attend`].
+    pub attend: Attend,
+    /// See [`CallOut`].
+    pub call_out: CallOut,
+    /// See [`CallIndirect`].
+    pub call_indirect: CallIndirect,
+    /// See [`RuntimeOp`].
+    pub runtime_op: RuntimeOp,
+    /// The runtime's state for the call-outs (`runtime.rs`).
+    pub rt: *mut (),
+    /// Function indices of the compiled frames a trap unwound, innermost
+    /// first (the trap path appends, see `func.rs`).
+    pub trace: [u32; TRACE_CAP + 1],
 }
 
 /// Field offsets, as compiled code addresses them.
@@ -58,10 +103,89 @@ pub(super) const MEM_LEN: i32 = offset_of!(JitCtx, mem_len) as i32;
 pub(super) const GLOBALS: i32 = offset_of!(JitCtx, globals) as i32;
 pub(super) const STACK_LIMIT: i32 = offset_of!(JitCtx, stack_limit) as i32;
 pub(super) const DEPTH_LEFT: i32 = offset_of!(JitCtx, depth_left) as i32;
+pub(super) const TRACE_LEN: i32 = offset_of!(JitCtx, trace_len) as i32;
 pub(super) const MEMORY_GROW: i32 = offset_of!(JitCtx, memory_grow) as i32;
+pub(super) const FUNCS: i32 = offset_of!(JitCtx, funcs) as i32;
+pub(super) const ATTENTION: i32 = offset_of!(JitCtx, attention) as i32;
+pub(super) const ATTEND: i32 = offset_of!(JitCtx, attend) as i32;
+pub(super) const CALL_OUT: i32 = offset_of!(JitCtx, call_out) as i32;
+pub(super) const CALL_INDIRECT: i32 = offset_of!(JitCtx, call_indirect) as i32;
+pub(super) const RUNTIME_OP: i32 = offset_of!(JitCtx, runtime_op) as i32;
+pub(super) const TRACE: i32 = offset_of!(JitCtx, trace) as i32;
+
+/// The operators compiled code leaves to [`JitCtx::runtime_op`]. Operands
+/// in `args` in wasm order; immediates packed into `imm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum RtOp {
+    /// `memory.fill`: dst, val, len.
+    MemoryFill = 1,
+    /// `memory.copy`: dst, src, len.
+    MemoryCopy,
+    /// `memory.init seg`: dst, src, len.
+    MemoryInit,
+    /// `data.drop seg`.
+    DataDrop,
+    /// `table.get t`: index → ref.
+    TableGet,
+    /// `table.set t`: index, ref.
+    TableSet,
+    /// `table.size t` → size.
+    TableSize,
+    /// `table.grow t`: init, delta → old size or -1.
+    TableGrow,
+    /// `table.fill t`: dst, ref, len.
+    TableFill,
+    /// `table.copy dst src` (imm = dst | src << 32): dst, src, len.
+    TableCopy,
+    /// `table.init seg t` (imm = t | seg << 32): dst, src, len.
+    TableInit,
+    /// `elem.drop seg`.
+    ElemDrop,
+    /// `ref.func f` → ref.
+    RefFunc,
+}
+
+impl RtOp {
+    /// The operator numbered `n`.
+    pub fn from_u32(n: u32) -> Option<RtOp> {
+        use RtOp::*;
+        [
+            MemoryFill, MemoryCopy, MemoryInit, DataDrop, TableGet, TableSet, TableSize, TableGrow,
+            TableFill, TableCopy, TableInit, ElemDrop, RefFunc,
+        ]
+        .into_iter()
+        .find(|op| *op as u32 == n)
+    }
+}
+
+/// Call-outs of a context without a runtime (tests of code that makes
+/// none): every one traps with `Unreachable`.
+unsafe extern "C" fn no_call_out(_: *mut JitCtx, _: u32, _: *mut u64) -> u32 {
+    Status::Unreachable as u32
+}
+unsafe extern "C" fn no_call_indirect(
+    _: *mut JitCtx,
+    _: u32,
+    _: u32,
+    _: u32,
+    _: *mut u64,
+) -> usize {
+    Status::Unreachable as usize
+}
+unsafe extern "C" fn no_runtime_op(_: *mut JitCtx, _: u32, _: u64, _: *mut u64) -> u32 {
+    Status::Unreachable as u32
+}
+unsafe extern "C" fn no_attend(_: *mut JitCtx) -> u32 {
+    0
+}
+
+/// A word that is never raised.
+static CALM: AtomicU32 = AtomicU32::new(0);
 
 impl JitCtx {
-    /// A context without memory or globals, allowing `depth` nested calls.
+    /// A context without memory, globals, code table or runtime, allowing
+    /// `depth` nested calls.
     pub fn new(depth: u32) -> JitCtx {
         JitCtx {
             mem_base: std::ptr::NonNull::dangling().as_ptr(),
@@ -69,9 +193,17 @@ impl JitCtx {
             globals: std::ptr::null(),
             stack_limit: 0,
             depth_left: depth,
-            _pad: 0,
+            trace_len: 0,
             memory: std::ptr::null_mut(),
             memory_grow: memory_grow_libcall,
+            funcs: std::ptr::null(),
+            attention: &CALM,
+            attend: no_attend,
+            call_out: no_call_out,
+            call_indirect: no_call_indirect,
+            runtime_op: no_runtime_op,
+            rt: std::ptr::null_mut(),
+            trace: [0; TRACE_CAP + 1],
         }
     }
 
@@ -80,6 +212,11 @@ impl JitCtx {
         self.mem_base = memory.data.as_mut_ptr();
         self.mem_len = memory.data.len() as u64;
         self.memory = memory;
+    }
+
+    /// The compiled frames recorded by the last trap, innermost first.
+    pub fn traced(&self) -> &[u32] {
+        &self.trace[..(self.trace_len as usize).min(TRACE_CAP)]
     }
 }
 
@@ -106,17 +243,49 @@ unsafe extern "C" fn memory_grow_libcall(ctx: *mut JitCtx, delta: u32) -> u32 {
 /// The status word compiled code returns: 0 for success, else a trap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u32)]
-pub(super) enum Status {
+pub(crate) enum Status {
     Unreachable = 1,
     MemoryOutOfBounds = 2,
     IntegerDivideByZero = 3,
     IntegerOverflow = 4,
     BadConversionToInteger = 5,
     StackExhausted = 6,
+    TableOutOfBounds = 7,
+    IndirectCallToNull = 8,
+    BadSignature = 9,
+    UndefinedElement = 10,
+    Interrupted = 11,
+    DeadlineExceeded = 12,
+    NullReference = 13,
+    /// The runtime holds an error (a trap from a call-out with its
+    /// backtrace so far, or a non-trap error such as a WASI exit).
+    Pending = 255,
+}
+
+impl Status {
+    /// The status of trap `code` (`None`: compiled code never raises it).
+    pub fn of_trap(code: TrapCode) -> Option<Status> {
+        Some(match code {
+            TrapCode::Unreachable => Status::Unreachable,
+            TrapCode::MemoryOutOfBounds => Status::MemoryOutOfBounds,
+            TrapCode::IntegerDivideByZero => Status::IntegerDivideByZero,
+            TrapCode::IntegerOverflow => Status::IntegerOverflow,
+            TrapCode::BadConversionToInteger => Status::BadConversionToInteger,
+            TrapCode::StackExhausted => Status::StackExhausted,
+            TrapCode::TableOutOfBounds => Status::TableOutOfBounds,
+            TrapCode::IndirectCallToNull => Status::IndirectCallToNull,
+            TrapCode::BadSignature => Status::BadSignature,
+            TrapCode::UndefinedElement => Status::UndefinedElement,
+            TrapCode::Interrupted => Status::Interrupted,
+            TrapCode::DeadlineExceeded => Status::DeadlineExceeded,
+            TrapCode::NullReference => Status::NullReference,
+            TrapCode::OutOfFuel => return None,
+        })
+    }
 }
 
 /// The trap a non-zero status word stands for.
-pub(super) fn trap_of_status(status: u32) -> TrapCode {
+pub(crate) fn trap_of_status(status: u32) -> TrapCode {
     match status {
         1 => TrapCode::Unreachable,
         2 => TrapCode::MemoryOutOfBounds,
@@ -124,19 +293,27 @@ pub(super) fn trap_of_status(status: u32) -> TrapCode {
         4 => TrapCode::IntegerOverflow,
         5 => TrapCode::BadConversionToInteger,
         6 => TrapCode::StackExhausted,
-        // Compiled code returns no other status; report the impossible loudly.
+        7 => TrapCode::TableOutOfBounds,
+        8 => TrapCode::IndirectCallToNull,
+        9 => TrapCode::BadSignature,
+        10 => TrapCode::UndefinedElement,
+        11 => TrapCode::Interrupted,
+        12 => TrapCode::DeadlineExceeded,
+        13 => TrapCode::NullReference,
+        // Compiled code returns no other trap status (`Pending` is the
+        // runtime's); report the impossible loudly.
         _ => panic!("wasp jit: unknown status word {status}"),
     }
 }
 
-/// The Cranelift type of a numeric wasm value type (`None` for references).
+/// The Cranelift type of a wasm value type. References are their raw u64
+/// (store index + 1, 0 for null), as in the interpreter's slots.
 pub(super) fn clif_type(t: ValType) -> Option<Type> {
     Some(match t {
         ValType::I32 => types::I32,
-        ValType::I64 => types::I64,
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef => types::I64,
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
-        ValType::FuncRef | ValType::ExternRef => return None,
     })
 }
 
@@ -250,11 +427,8 @@ mod tests {
 
     #[test]
     fn memory_grow_libcall_refreshes_the_context() {
-        let mut mem = MemoryEntity {
-            data: vec![0; 65536],
-            ty: crate::types::MemoryType::new(1, Some(3)),
-            max_pages: 3,
-        };
+        let ty = crate::types::MemoryType::new(1, Some(3));
+        let mut mem = MemoryEntity::new(ty, 3, None, Default::default()).unwrap();
         let mut ctx = JitCtx::new(10);
         ctx.set_memory(&mut mem);
         // SAFETY: `ctx` and `mem` are live locals, used by nothing else.

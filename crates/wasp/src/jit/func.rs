@@ -16,18 +16,17 @@ use super::abi::{self, clif_type, internal_signature, trusted, Status};
 use crate::module::ModuleInfo;
 use crate::types::{FuncType, ValType};
 use cranelift_codegen::ir::{
-    self, condcodes::IntCC, types, BlockArg, ExtFuncData, ExternalName, InstBuilder, MemFlagsData,
-    Type, UserExternalName, Value,
+    self, condcodes::IntCC, types, AbiParam, BlockArg, InstBuilder, MemFlagsData, Signature, Type,
+    Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::BTreeMap;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator};
 
-/// A translated function: its CLIF and the functions it calls directly.
+/// A translated function: its CLIF.
 pub(super) struct Translated {
     pub func: ir::Function,
-    pub callees: Vec<u32>,
 }
 
 /// The namespace of `UserExternalName`s that name wasm functions.
@@ -70,6 +69,11 @@ impl Frame {
     }
 }
 
+/// The byte offset of slot `i` of a call buffer.
+fn slot_offset(i: usize) -> Result<i32, String> {
+    i32::try_from(i * 8).map_err(|_| "too many parameters or results".to_string())
+}
+
 /// Translation state of one function (shared with `ops.rs` and `memory.rs`).
 pub(super) struct FuncTranslator<'a, 'b> {
     pub b: FunctionBuilder<'b>,
@@ -89,8 +93,14 @@ pub(super) struct FuncTranslator<'a, 'b> {
     /// The block that returns a callee's non-zero status (param: status).
     propagate: Option<ir::Block>,
     results: Vec<Type>,
-    callees: Vec<u32>,
-    func_refs: BTreeMap<u32, ir::FuncRef>,
+    /// This function's index (what the trap path records).
+    func_index: u32,
+    /// The argument buffer of call-outs (one per function, as large as the
+    /// largest use; sized in `finish`).
+    buf: Option<(ir::StackSlot, u32)>,
+    /// The prologue's `StackExhausted` exit (records no frame: the
+    /// interpreter's backtrace does not show a callee it could not enter).
+    exhausted: Option<ir::Block>,
 }
 
 /// Translates defined function `func_index` of the module.
@@ -113,6 +123,7 @@ pub(super) fn translate(
     let name = ir::UserFuncName::user(FUNC_NAMESPACE, func_index);
     let mut func = ir::Function::with_name_signature(name, sig);
     let mut t = FuncTranslator::new(&mut func, fctx, info, fe, ty)?;
+    t.func_index = func_index;
     let mut locals = body.get_locals_reader().map_err(|e| e.to_string())?;
     for _ in 0..locals.get_count() {
         let (count, vt) = locals.read().map_err(|e| e.to_string())?;
@@ -124,8 +135,8 @@ pub(super) fn translate(
         let op = ops.read().map_err(|e| e.to_string())?;
         t.op(op)?;
     }
-    let callees = t.finish();
-    Ok(Translated { func, callees })
+    t.finish();
+    Ok(Translated { func })
 }
 
 impl<'a, 'b> FuncTranslator<'a, 'b> {
@@ -167,8 +178,9 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
             trap_blocks: BTreeMap::new(),
             propagate: None,
             results,
-            callees: Vec::new(),
-            func_refs: BTreeMap::new(),
+            func_index: 0,
+            buf: None,
+            exhausted: None,
         };
         t.prologue();
         for (&p, &v) in ty.params().iter().zip(&params[1..]) {
@@ -194,11 +206,54 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
             .load(types::I32, trusted(), self.ctx, abi::DEPTH_LEFT);
         let none_left = self.b.ins().icmp_imm_s(IntCC::Equal, depth, 0);
         let exhausted = self.b.ins().bor(low, none_left);
-        self.trap_if(exhausted, Status::StackExhausted);
+        let trap = self.b.create_block();
+        self.b.set_cold_block(trap);
+        self.exhausted = Some(trap);
+        let cont = self.b.create_block();
+        self.b.ins().brif(exhausted, trap, &[], cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
         let left = self.b.ins().iadd_imm_s(depth, -1);
         self.b
             .ins()
             .store(trusted(), left, self.ctx, abi::DEPTH_LEFT);
+        self.attention_check();
+    }
+
+    /// Calls `ctx.attend` when the attention word is raised (function
+    /// entries and loop headers): one load and a branch on the hot path.
+    /// The word is read with an atomic load, which Cranelift never merges
+    /// with an earlier read (a plain load could be, in a loop without
+    /// stores, and the loop would never see an interrupt).
+    fn attention_check(&mut self) {
+        let word = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.ctx,
+            abi::ATTENTION,
+        );
+        let bits = self.b.ins().atomic_load(types::I32, trusted(), word);
+        let (slow, cont) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(bits, slow, &[], cont, &[]);
+        self.b.seal_block(slow);
+        self.b.switch_to_block(slow);
+        let mut sig = Signature::new(self.host_call_conv());
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I32));
+        let sig = self.b.import_signature(sig);
+        let f = self
+            .b
+            .ins()
+            .load(types::I64, trusted().with_readonly(), self.ctx, abi::ATTEND);
+        let call = self.b.ins().call_indirect(sig, f, &[self.ctx]);
+        let status = self.b.inst_results(call)[0];
+        let propagate = self.propagate_block();
+        self.b
+            .ins()
+            .brif(status, propagate, &[BlockArg::Value(status)], cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
     }
 
     fn declare_locals(&mut self, count: u32, vt: ValType) -> Result<(), String> {
@@ -282,23 +337,127 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
         self.b.ins().return_(&rets);
     }
 
-    /// Fills the trap and propagation blocks; returns the callees.
-    fn finish(mut self) -> Vec<u32> {
+    /// Records this function in `ctx.trace` (the trap path): the entry at
+    /// `min(trace_len, TRACE_CAP)` (the last one is a spare that overflow
+    /// overwrites), and `trace_len + 1`.
+    fn record_frame(&mut self) {
+        let len = self
+            .b
+            .ins()
+            .load(types::I32, trusted(), self.ctx, abi::TRACE_LEN);
+        let cap = self.b.ins().iconst(types::I32, abi::TRACE_CAP as i64);
+        let i = self.b.ins().umin(len, cap);
+        let i = self.b.ins().uextend(types::I64, i);
+        let off = self.b.ins().ishl_imm_u(i, 2);
+        let at = self.b.ins().iadd(self.ctx, off);
+        let me = self.b.ins().iconst(types::I32, self.func_index as i64);
+        self.b.ins().store(trusted(), me, at, abi::TRACE);
+        let next = self.b.ins().iadd_imm_s(len, 1);
+        self.b
+            .ins()
+            .store(trusted(), next, self.ctx, abi::TRACE_LEN);
+    }
+
+    /// Fills the trap and propagation blocks and sizes the call buffer.
+    fn finish(mut self) {
         for (status, block) in std::mem::take(&mut self.trap_blocks) {
             self.b.switch_to_block(block);
             self.b.seal_block(block);
+            self.record_frame();
             let s = self.b.ins().iconst(types::I32, status as i64);
             self.return_status(s);
         }
         if let Some(block) = self.propagate {
             self.b.switch_to_block(block);
             self.b.seal_block(block);
+            self.record_frame();
             let s = self.b.block_params(block)[0];
             self.return_status(s);
         }
+        if let Some(block) = self.exhausted {
+            self.b.switch_to_block(block);
+            self.b.seal_block(block);
+            let s = self
+                .b
+                .ins()
+                .iconst(types::I32, Status::StackExhausted as i64);
+            self.return_status(s);
+        }
+        if let Some((slot, size)) = self.buf {
+            self.b.func.sized_stack_slots[slot].size = size;
+        }
         self.b.seal_all_blocks();
         self.b.finalize(self.fe);
-        self.callees
+    }
+
+    /// The block that records this frame and returns a callee's non-zero
+    /// status (its parameter).
+    pub fn propagate_block(&mut self) -> ir::Block {
+        match self.propagate {
+            Some(b) => b,
+            None => {
+                let b = self.block_with(&[types::I32]);
+                self.b.set_cold_block(b);
+                self.propagate = Some(b);
+                b
+            }
+        }
+    }
+
+    /// The address of the call-out buffer, at least `slots` u64s long.
+    pub fn call_buffer(&mut self, slots: usize) -> Result<Value, String> {
+        let bytes = u32::try_from(slots.max(1) * 8).map_err(|_| "call buffer too large")?;
+        let slot = match &mut self.buf {
+            Some((slot, size)) => {
+                *size = (*size).max(bytes);
+                *slot
+            }
+            None => {
+                let data = ir::StackSlotData::new(ir::StackSlotKind::ExplicitSlot, bytes, 3);
+                let slot = self.b.create_sized_stack_slot(data);
+                self.buf = Some((slot, bytes));
+                slot
+            }
+        };
+        Ok(self.b.ins().stack_addr(types::I64, slot, 0))
+    }
+
+    /// Stores `vals` to `buf` in the interpreter's slot layout (32-bit
+    /// values zero-extended).
+    pub fn store_slots(&mut self, buf: Value, vals: &[Value]) -> Result<(), String> {
+        for (i, &v) in vals.iter().enumerate() {
+            let wide = match self.b.func.dfg.value_type(v) {
+                types::I32 => self.b.ins().uextend(types::I64, v),
+                types::F32 => {
+                    let bits = self.b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+                    self.b.ins().uextend(types::I64, bits)
+                }
+                types::F64 => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+                _ => v,
+            };
+            self.b.ins().store(trusted(), wide, buf, slot_offset(i)?);
+        }
+        Ok(())
+    }
+
+    /// Loads values of `tys` from `buf` (slot layout).
+    pub fn load_slots(&mut self, buf: Value, tys: &[Type]) -> Result<Vec<Value>, String> {
+        let mut out = Vec::with_capacity(tys.len());
+        for (i, &t) in tys.iter().enumerate() {
+            out.push(self.b.ins().load(t, trusted(), buf, slot_offset(i)?));
+        }
+        Ok(out)
+    }
+
+    /// Continues when `status` is 0, else returns it (recording this frame).
+    pub fn check_status(&mut self, status: Value) {
+        let propagate = self.propagate_block();
+        let cont = self.b.create_block();
+        self.b
+            .ins()
+            .brif(status, propagate, &[BlockArg::Value(status)], cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
     }
 
     /// The parameter and result types of a block type.
@@ -389,6 +548,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
                 self.stack.truncate(len - n);
                 let params = self.b.block_params(header).to_vec();
                 self.stack.extend(params);
+                self.attention_check();
             }
             Operator::If { blockty } => {
                 let sig = self.block_sig(blockty)?;
@@ -435,6 +595,10 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
             }
             Operator::Return => self.br(self.frames.len() as u32 - 1),
             Operator::Call { function_index } => self.call(function_index)?,
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index)?,
             Operator::Drop => {
                 self.pop();
             }
@@ -442,7 +606,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
             Operator::TypedSelect { ty } => {
                 ValType::from_wasmparser(ty)
                     .and_then(clif_type)
-                    .ok_or("select of references")?;
+                    .ok_or("select of an unsupported type")?;
                 self.select();
             }
             Operator::LocalGet { local_index } => {
@@ -460,7 +624,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
             Operator::GlobalGet { global_index } => self.global_get(global_index)?,
             Operator::GlobalSet { global_index } => self.global_set(global_index)?,
             other => {
-                if !self.memory_op(&other)? && !self.numeric(&other)? {
+                if !self.memory_op(&other)? && !self.numeric(&other)? && !self.runtime_op(&other)? {
                     return Err(format!("unsupported operator {other:?}"));
                 }
             }
@@ -576,53 +740,166 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
         self.push(v);
     }
 
-    fn call(&mut self, func: u32) -> Result<(), String> {
-        if func < self.info.num_imported_funcs {
-            return Err("call to an imported function".into());
-        }
-        let ty = self.info.func_type(func);
-        let fref = match self.func_refs.get(&func) {
-            Some(&f) => f,
-            None => {
-                let sig = self.b.import_signature(internal_signature(ty)?);
-                let name = self
-                    .b
-                    .func
-                    .declare_imported_user_function(UserExternalName::new(FUNC_NAMESPACE, func));
-                let f = self.b.import_function(ExtFuncData {
-                    name: ExternalName::user(name),
-                    signature: sig,
-                    colocated: true,
-                    patchable: false,
-                });
-                self.func_refs.insert(func, f);
-                self.callees.push(func);
-                f
-            }
-        };
-        let n = ty.params().len();
-        let mut args = vec![self.ctx];
-        args.extend_from_slice(&self.stack[self.stack.len() - n..]);
+    /// The CLIF types of a function type's parameters and results.
+    fn clif_types(ty: &FuncType) -> (Vec<Type>, Vec<Type>) {
+        let conv = |ts: &[ValType]| ts.iter().filter_map(|&t| clif_type(t)).collect();
+        (conv(ty.params()), conv(ty.results()))
+    }
+
+    /// Pops a call's `n` arguments.
+    fn pop_args(&mut self, n: usize) -> Vec<Value> {
         let len = self.stack.len();
-        self.stack.truncate(len - n);
-        let call = self.b.ins().call(fref, &args);
-        let rets = self.b.inst_results(call).to_vec();
-        let propagate = match self.propagate {
-            Some(b) => b,
-            None => {
-                let b = self.block_with(&[types::I32]);
-                self.b.set_cold_block(b);
-                self.propagate = Some(b);
-                b
-            }
-        };
-        let cont = self.b.create_block();
-        self.b
+        self.stack.split_off(len - n)
+    }
+
+    /// Calls native code at `addr` (internal signature of `ty`) and jumps
+    /// to `join` with its status and results.
+    fn call_native(
+        &mut self,
+        ty: &FuncType,
+        addr: Value,
+        args: &[Value],
+        join: ir::Block,
+    ) -> Result<(), String> {
+        let sig = self.b.import_signature(internal_signature(ty)?);
+        let mut all = vec![self.ctx];
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, addr, &all);
+        let rets: Vec<BlockArg> = self
+            .b
+            .inst_results(call)
+            .iter()
+            .map(|&v| BlockArg::Value(v))
+            .collect();
+        self.b.ins().jump(join, &rets);
+        Ok(())
+    }
+
+    /// Reads the status and results of a call-out from `buf` and jumps to
+    /// `join`.
+    fn join_from_buffer(
+        &mut self,
+        status: Value,
+        buf: Value,
+        results: &[Type],
+        join: ir::Block,
+    ) -> Result<(), String> {
+        let mut rets = vec![BlockArg::Value(status)];
+        // On a non-zero status the results are placeholders (never used).
+        for v in self.load_slots(buf, results)? {
+            rets.push(BlockArg::Value(v));
+        }
+        self.b.ins().jump(join, &rets);
+        Ok(())
+    }
+
+    /// After a call: checks the joined status and pushes the results.
+    fn after_call(&mut self, join: ir::Block) {
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        let vals = self.b.block_params(join).to_vec();
+        self.check_status(vals[0]);
+        self.stack.extend_from_slice(&vals[1..]);
+    }
+
+    /// `call func`: a defined function through the code table (native code
+    /// if installed, else the call-out), an import through the call-out.
+    fn call(&mut self, func: u32) -> Result<(), String> {
+        let ty = self.info.func_type(func).clone();
+        let (params, results) = Self::clif_types(&ty);
+        let args = self.pop_args(params.len());
+        let mut join_types = vec![types::I32];
+        join_types.extend_from_slice(&results);
+        let join = self.block_with(&join_types);
+        let out = self.b.create_block();
+        if func >= self.info.num_imported_funcs {
+            let table =
+                self.b
+                    .ins()
+                    .load(types::I64, trusted().with_readonly(), self.ctx, abi::FUNCS);
+            let offset = i32::try_from(func as usize * 8).map_err(|_| "too many functions")?;
+            let addr = self.b.ins().load(types::I64, trusted(), table, offset);
+            let native = self.b.create_block();
+            self.b.ins().brif(addr, native, &[], out, &[]);
+            self.b.seal_block(native);
+            self.b.switch_to_block(native);
+            self.call_native(&ty, addr, &args, join)?;
+        } else {
+            self.b.ins().jump(out, &[]);
+        }
+        self.b.seal_block(out);
+        self.b.switch_to_block(out);
+        let buf = self.call_buffer(params.len().max(results.len()))?;
+        self.store_slots(buf, &args)?;
+        let mut sig = Signature::new(self.host_call_conv());
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params.push(AbiParam::new(types::I32));
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I32));
+        let sig = self.b.import_signature(sig);
+        let f = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.ctx,
+            abi::CALL_OUT,
+        );
+        let index = self.b.ins().iconst(types::I32, func as i64);
+        let call = self.b.ins().call_indirect(sig, f, &[self.ctx, index, buf]);
+        let status = self.b.inst_results(call)[0];
+        self.join_from_buffer(status, buf, &results, join)?;
+        self.after_call(join);
+        Ok(())
+    }
+
+    /// `call_indirect`: the runtime checks the element (bounds, null,
+    /// signature) and either hands back a native callee of this instance
+    /// or makes the call itself.
+    fn call_indirect(&mut self, type_index: u32, table: u32) -> Result<(), String> {
+        let ty = self.info.types[type_index as usize].clone();
+        let type_id = self.info.type_ids[type_index as usize];
+        let (params, results) = Self::clif_types(&ty);
+        let index = self.pop();
+        let args = self.pop_args(params.len());
+        let buf = self.call_buffer(params.len().max(results.len()))?;
+        self.store_slots(buf, &args)?;
+        let mut sig = Signature::new(self.host_call_conv());
+        sig.params.push(AbiParam::new(types::I64));
+        for _ in 0..3 {
+            sig.params.push(AbiParam::new(types::I32));
+        }
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I64));
+        let sig = self.b.import_signature(sig);
+        let f = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.ctx,
+            abi::CALL_INDIRECT,
+        );
+        let t = self.b.ins().iconst(types::I32, table as i64);
+        let id = self.b.ins().iconst(types::I32, type_id as i64);
+        let call = self
+            .b
             .ins()
-            .brif(rets[0], propagate, &[BlockArg::Value(rets[0])], cont, &[]);
-        self.b.seal_block(cont);
-        self.b.switch_to_block(cont);
-        self.stack.extend_from_slice(&rets[1..]);
+            .call_indirect(sig, f, &[self.ctx, t, id, index, buf]);
+        let r = self.b.inst_results(call)[0];
+        let mut join_types = vec![types::I32];
+        join_types.extend_from_slice(&results);
+        let join = self.block_with(&join_types);
+        let (native, done) = (self.b.create_block(), self.b.create_block());
+        let is_code =
+            self.b
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedGreaterThan, r, abi::MAX_STATUS as i64);
+        self.b.ins().brif(is_code, native, &[], done, &[]);
+        self.b.seal_block(native);
+        self.b.seal_block(done);
+        self.b.switch_to_block(native);
+        self.call_native(&ty, r, &args, join)?;
+        self.b.switch_to_block(done);
+        let status = self.b.ins().ireduce(types::I32, r);
+        self.join_from_buffer(status, buf, &results, join)?;
+        self.after_call(join);
         Ok(())
     }
 

@@ -25,11 +25,16 @@ mod code;
 mod func;
 mod memory;
 mod ops;
-pub(crate) mod tier;
+mod rtops;
+mod runtime;
 #[cfg(test)]
 mod tests;
+pub(crate) mod tier;
 
 pub(crate) use abi::JitCtx;
+pub(crate) use runtime::invoke;
+#[cfg(test)]
+use runtime::invoke_with;
 
 use crate::error::TrapCode;
 use crate::module::ModuleInner;
@@ -41,7 +46,7 @@ use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{control::ControlPlane, FinalizedRelocTarget};
 use cranelift_frontend::FunctionBuilderContext;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 /// Stack kept free below the limit that prologues check: room for the
@@ -134,6 +139,21 @@ impl Batch {
     /// Is `func_index` compiled in this batch?
     pub fn contains(&self, func_index: u32) -> bool {
         self.funcs.contains_key(&func_index)
+    }
+
+    /// The address of compiled function `func_index`'s native code (the
+    /// internal signature of `abi.rs`), to install in the module's code
+    /// table; valid while the batch lives.
+    pub fn code_addr(&self, func_index: u32) -> Option<usize> {
+        let &(code, ..) = self.funcs.get(&func_index)?;
+        Some(self.code.as_ref()?.addr(code) as usize)
+    }
+
+    /// The compiled functions' indices, ascending.
+    pub fn funcs(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut v: Vec<u32> = self.funcs.keys().copied().collect();
+        v.sort_unstable();
+        v.into_iter()
     }
 }
 
@@ -252,31 +272,18 @@ impl Compiler {
         let start = Instant::now();
         let mut codes: BTreeMap<u32, Code> = BTreeMap::new();
         let mut cctx = cranelift_codegen::Context::new();
-        loop {
-            prune(&mut clif, &mut unsupported);
-            let mut failed = false;
-            for (&f, t) in clif.iter_mut() {
-                if codes.contains_key(&f) {
-                    continue;
+        for (f, t) in clif {
+            cctx.clear();
+            cctx.func = t.func;
+            match self.codegen(&mut cctx) {
+                Ok(code) => {
+                    codes.insert(f, code);
                 }
-                cctx.clear();
-                cctx.func = std::mem::replace(&mut t.func, cranelift_codegen::ir::Function::new());
-                match self.codegen(&mut cctx) {
-                    Ok(code) => {
-                        codes.insert(f, code);
-                    }
-                    Err(e) => {
-                        unsupported.insert(f, e);
-                        failed = true;
-                    }
+                Err(e) => {
+                    unsupported.insert(f, e);
                 }
             }
-            if !failed {
-                break;
-            }
-            clif.retain(|f, _| !unsupported.contains_key(f));
         }
-        codes.retain(|f, _| clif.contains_key(f));
 
         // One trampoline per function type.
         let mut tramp_of_type: HashMap<FuncType, usize> = HashMap::new();
@@ -342,27 +349,6 @@ impl Compiler {
     }
 }
 
-/// Drops every function that calls one that is not (or no longer) compiled.
-fn prune(clif: &mut BTreeMap<u32, func::Translated>, unsupported: &mut BTreeMap<u32, String>) {
-    loop {
-        let bad: BTreeSet<u32> = clif
-            .iter()
-            .filter_map(|(&f, t)| {
-                let missing = t.callees.iter().find(|c| !clif.contains_key(c))?;
-                unsupported.insert(
-                    f,
-                    format!("calls function {missing}, which is not compiled"),
-                );
-                Some(f)
-            })
-            .collect();
-        if bad.is_empty() {
-            return;
-        }
-        clif.retain(|f, _| !bad.contains(f));
-    }
-}
-
 /// Lays out the functions and trampolines in one mapping, patches the
 /// relocations and publishes the code.
 fn link(
@@ -378,6 +364,8 @@ fn link(
     let mut offset = 0;
     let mut func_at = HashMap::new();
     for (&f, c) in &codes {
+        // A header before the code: the address of its type's trampoline.
+        offset += HEADER;
         func_at.insert(f, offset);
         offset = align(offset + c.bytes.len());
     }
@@ -400,6 +388,11 @@ fn link(
     let mut mem = CodeMemory::new(offset).map_err(|e| format!("code memory: {e}"))?;
     let base = mem.addr(0) as usize;
     let bytes = mem.bytes_mut().expect("fresh code memory is writable");
+    for &f in codes.keys() {
+        let t = tramp_at[tramp_of_type[info.func_type(f)]];
+        let at = func_at[&f] - HEADER;
+        bytes[at..at + 8].copy_from_slice(&((base + t) as u64).to_le_bytes());
+    }
     let placed = codes
         .iter()
         .map(|(f, c)| (func_at[f], c))
@@ -432,6 +425,9 @@ fn link(
         stats,
     })
 }
+
+/// Bytes before each function's code holding its trampoline's address.
+pub(super) const HEADER: usize = 16;
 
 /// Applies one relocation at `bytes[at..]`, whose address is `pc`.
 fn patch(

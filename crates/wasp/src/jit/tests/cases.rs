@@ -495,8 +495,10 @@ fn the_depth_limit_and_the_stack_limit_both_trap_cleanly() {
           (else (i32.add (i32.const 1) (call $f (i32.sub (local.get 0) (i32.const 1))))))))"#;
     let d = Diff::new(wat);
     let entry = d.batch.entry(0).unwrap();
+    let table = super::code_table(&d.batch, 1);
     let run = |depth: u32, budget: usize, n: u64| {
         let mut ctx = JitCtx::new(depth);
+        ctx.funcs = table.as_ptr();
         let mut slots = [n];
         // SAFETY: the function touches no memory or globals; the budget is
         // below what the test thread has left (2 MiB default stacks).
@@ -531,7 +533,7 @@ fn globals_agree() {
 }
 
 #[test]
-fn unsupported_operators_leave_functions_out_with_a_reason() {
+fn only_defined_functions_are_compiled_and_calls_need_no_compiled_callees() {
     let wat = r#"(module (import "m" "host" (func $host)) (table 1 funcref) (memory 1)
       (type $t (func (result i32)))
       (func $ind (export "ind") (result i32) (call_indirect (type $t) (i32.const 0)))
@@ -542,18 +544,22 @@ fn unsupported_operators_leave_functions_out_with_a_reason() {
     let engine = crate::Engine::new(&crate::Config::default());
     let module = crate::Module::new(&engine, wat).unwrap();
     let compiler = Compiler::new(JitOptions::default()).unwrap();
+    // $caller without $ind in the batch: it calls through the code table.
     let batch = compiler
-        .compile(&module.inner, &[0, 1, 2, 3, 4, 5, 99])
+        .compile(&module.inner, &[0, 2, 3, 4, 5, 99])
         .unwrap();
     let why = |f: u32| batch.unsupported.get(&f).cloned().unwrap_or_default();
     assert!(why(0).contains("not a defined function"), "{}", why(0));
-    assert!(why(1).contains("CallIndirect"), "{}", why(1));
-    assert!(why(2).contains("calls function 1"), "{}", why(2));
-    assert!(why(3).contains("MemoryFill"), "{}", why(3));
-    assert!(why(4).contains("imported"), "{}", why(4));
     assert!(why(99).contains("not a defined function"));
-    assert!(batch.contains(5) && batch.unsupported.len() == 6);
-    assert_eq!(batch.stats.compiled, 1);
+    assert_eq!(batch.unsupported.len(), 2, "{:?}", batch.unsupported);
+    assert_eq!(batch.funcs().collect::<Vec<_>>(), [2, 3, 4, 5]);
+    assert_eq!(batch.stats.compiled, 4);
+    let addrs: Vec<usize> = batch.funcs().map(|f| batch.code_addr(f).unwrap()).collect();
+    assert!(
+        addrs.windows(2).all(|w| w[0] < w[1]),
+        "distinct code: {addrs:x?}"
+    );
+    assert_eq!(batch.code_addr(1), None);
 }
 
 /// Without SSE4.1, Cranelift calls libcalls for rounding: they must follow

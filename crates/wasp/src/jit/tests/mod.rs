@@ -2,7 +2,7 @@
 //!
 //! A module is instantiated twice, in two stores: the interpreter runs a call
 //! in one (through the public API, `Func::call`), compiled code runs it in
-//! the other (through a [`JitCtx`] bound to that store's instance). Results
+//! the other (through the runtime, `jit::invoke_with`, on that store). Results
 //! (bit patterns), trap codes, memory bytes and global values must be equal
 //! after every call. `cases.rs` holds hand-written edge cases, `spec.rs`
 //! replays the spec scripts' invocations, `speed.rs` measures compilation.
@@ -11,29 +11,21 @@ mod cases;
 mod spec;
 mod speed;
 
-use super::{Batch, Compiler, JitCtx, JitOptions};
+use super::{Batch, Compiler, JitOptions};
 use crate::error::TrapCode;
 use crate::types::ValType;
 use crate::{Config, Engine, Func, Instance, Linker, Module, Store, Val};
+use std::sync::atomic::AtomicUsize;
 
 /// Native stack of the threads `with_big_stack` starts.
 const STACK: usize = 256 << 20;
-
-thread_local! {
-    /// What compiled code may use of this thread's stack: 1 MiB on test
-    /// threads (2 MiB stacks), most of `STACK` on `with_big_stack`'s.
-    static BUDGET: std::cell::Cell<usize> = const { std::cell::Cell::new(1 << 20) };
-}
 
 /// Runs `f` on a thread with a `STACK`-byte stack (deep recursion).
 pub(super) fn with_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .stack_size(STACK)
-            .spawn_scoped(s, || {
-                BUDGET.with(|b| b.set(STACK - (8 << 20)));
-                f()
-            })
+            .spawn_scoped(s, f)
             .expect("spawn a test thread")
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
@@ -105,7 +97,9 @@ impl Side {
         }
     }
 
-    /// Runs compiled function `index` of the instance's module.
+    /// Runs compiled function `index` of the instance's module through
+    /// the runtime (`jit::invoke_with`), on the interpreter's slots, with
+    /// `batch`'s code as the module's code table.
     pub fn run_compiled(
         &mut self,
         batch: &Batch,
@@ -113,25 +107,25 @@ impl Side {
         args: &[u64],
         results: usize,
     ) -> Outcome {
-        let entry = batch.entry(index).expect("function is compiled");
+        let table = code_table(batch, self.instance.module_funcs(&self.store));
         let inner = &mut self.store.inner;
-        let inst = &inner.instances[self.instance.idx(inner)];
-        let globals: Vec<*mut u64> = inst.global_ptrs.iter().map(|g| g.0).collect();
-        let memory = inst.memories.first().copied();
-        let mut ctx = JitCtx::new(inner.stack.max_frames.min(u32::MAX as usize) as u32);
-        ctx.globals = globals.as_ptr();
-        if let Some(m) = memory {
-            ctx.set_memory(&mut inner.memories[m as usize]);
+        let instance = self.instance.idx(inner) as u32;
+        let base = inner.stack.top;
+        let n = args.len().max(results);
+        if inner.stack.slots.len() < base + n {
+            inner.stack.grow(base + n).expect("room for the arguments");
         }
-        let mut slots = vec![0u64; args.len().max(results).max(1)];
-        slots[..args.len()].copy_from_slice(args);
-        // SAFETY: `ctx` describes this side's instance (its memory entity and
-        // one pointer per global, all owned by `self.store`, which nothing
-        // else touches during the call), and the budget fits the stack of
-        // the test thread (see `BUDGET`).
-        match unsafe { entry.call(&mut ctx, &mut slots, BUDGET.with(|b| b.get())) } {
-            Ok(()) => Outcome::Values(slots[..results].to_vec()),
-            Err(code) => Outcome::Trap(code),
+        inner.stack.slots[base..base + args.len()].copy_from_slice(args);
+        inner.stack.top = base + n;
+        let r = super::invoke_with(&mut self.store, instance, index, base, table.as_ptr());
+        let inner = &mut self.store.inner;
+        inner.stack.top = base;
+        match r {
+            Ok(()) => Outcome::Values(inner.stack.slots[base..base + results].to_vec()),
+            Err(e) => match e.trap_code() {
+                Some(code) => Outcome::Trap(code),
+                None => Outcome::Error(e.to_string()),
+            },
         }
     }
 
@@ -142,7 +136,7 @@ impl Side {
         let memory = inst
             .memories
             .first()
-            .map(|&m| inner.memories[m as usize].data.clone())
+            .map(|&m| inner.memories[m as usize].data.to_vec())
             .unwrap_or_default();
         let globals = inst
             .globals
@@ -159,12 +153,41 @@ impl Side {
     }
 }
 
+/// A code table (`TierState::code`) with `batch`'s functions installed.
+pub(super) fn code_table(batch: &Batch, funcs: usize) -> Vec<AtomicUsize> {
+    (0..funcs as u32)
+        .map(|f| AtomicUsize::new(batch.code_addr(f).unwrap_or(0)))
+        .collect()
+}
+
+impl Instance {
+    /// The number of functions of the instance's module.
+    fn module_funcs(&self, store: &Store<()>) -> usize {
+        let inner = &store.inner;
+        inner.instances[self.idx(inner)]
+            .module
+            .inner
+            .info
+            .funcs
+            .len()
+    }
+}
+
 /// A module instantiated for both tiers, with its compiled batch.
 pub(super) struct Diff {
     pub module: Module,
     pub interp: Side,
     pub jit: Side,
     pub batch: Batch,
+}
+
+/// An engine that never tiers up by itself: the reference side stays
+/// interpreted, and the compiled side runs exactly the batch under test
+/// (its call-outs into uncompiled functions are interpreted).
+pub(super) fn interp_engine() -> Engine {
+    let mut config = Config::default();
+    config.tier(crate::Tier::Interp);
+    Engine::new(&config)
 }
 
 /// A linker with nothing defined.
@@ -191,7 +214,7 @@ impl Diff {
         linker: impl Fn(&mut Store<()>) -> Linker<()>,
         options: JitOptions,
     ) -> Result<Diff, String> {
-        let engine = Engine::new(&Config::default());
+        let engine = interp_engine();
         let module = Module::new(&engine, bytes).map_err(|e| e.to_string())?;
         let info = &module.inner.info;
         let funcs: Vec<u32> = (info.num_imported_funcs..info.funcs.len() as u32).collect();
