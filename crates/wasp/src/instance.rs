@@ -284,6 +284,18 @@ fn instantiate_timed<T>(
 
     // Check and bind imports.
     for (imp, ext) in info.imports.iter().zip(imports) {
+        // A function of this store whose interned type is the import's (as
+        // `InstancePre` hands over): no type to build and compare.
+        if let (EntityIndex::Func(i), Extern::Func(f)) = (imp.index, ext) {
+            let idx = f.0.raw();
+            if f.0.belongs_to_id(store.inner.id)
+                && store.inner.funcs[idx as usize].ty
+                    == info.type_ids[info.funcs[i as usize] as usize]
+            {
+                funcs.push(idx);
+                continue;
+            }
+        }
         if !ext.belongs_to(&store.inner) {
             return Err(link_error(
                 &imp.module,

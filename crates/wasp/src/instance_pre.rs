@@ -164,6 +164,7 @@ impl<T> InstancePre<T> {
                 "the store and the module use different engines",
             ));
         }
+        store.host_funcs.reserve(self.inner.imports.len());
         let imports: Vec<Extern> = self
             .inner
             .imports
