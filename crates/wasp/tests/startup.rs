@@ -129,3 +129,39 @@ fn function_names_decode_on_first_use() {
         .unwrap_err();
     assert!(e.to_string().contains("third"), "{e}");
 }
+
+/// Data sections of the one-pass shape are checked by wasp instead of the
+/// validator (parse.rs `data_valid`): what the validator rejects is still
+/// rejected, with its message, and the limit on segments holds.
+#[test]
+fn one_pass_data_sections_are_still_validated() {
+    let engine = Engine::default();
+    for (wat, want) in [
+        (r#"(module (data (i32.const 0) "a"))"#, "unknown memory"),
+        (
+            r#"(module (memory 1) (data (memory 1) (i32.const 0) "a"))"#,
+            "unknown memory",
+        ),
+        (
+            r#"(module (memory 1) (data (memory 0) (i64.const 0) "a"))"#,
+            "type mismatch",
+        ),
+    ] {
+        let e = Module::new(&engine, wat).unwrap_err();
+        assert!(e.to_string().contains(want), "{wat}: {e}");
+    }
+    // Passive segments need no memory.
+    assert!(Module::new(&engine, r#"(module (data "p"))"#).is_ok());
+    // 100,000 segments are allowed, 100,001 are not.
+    let many = |n: usize| {
+        let mut m = String::from("(module (memory 1)");
+        for i in 0..n {
+            m.push_str(&format!(" (data (i32.const {}) \"x\")", i % 65536));
+        }
+        m.push(')');
+        wat::parse_str(&m).unwrap()
+    };
+    assert!(Module::new(&engine, many(100_000)).is_ok());
+    let e = Module::new(&engine, many(100_001)).unwrap_err();
+    assert!(e.to_string().contains("data segments"), "{e}");
+}

@@ -55,8 +55,37 @@ fn build_fingerprint() -> &'static [u8; 32] {
     })
 }
 
-/// The key of `bytes` under `config`.
-pub(crate) fn key(config: &Config, bytes: &[u8]) -> [u8; 32] {
+/// Bytes per block of [`content_hash`].
+pub(crate) const HASH_BLOCK: usize = 1 << 20;
+
+/// The hash of one block of a module's bytes (see [`content_hash`]).
+pub(crate) fn block_hash(block: &[u8]) -> [u8; 32] {
+    *blake3::hash(block).as_bytes()
+}
+
+/// The content hash of `len` bytes whose [`HASH_BLOCK`]-sized blocks hash
+/// (with [`block_hash`]) to `blocks`, in order.
+pub(crate) fn combine_blocks(len: usize, blocks: &[[u8; 32]]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(b"wasp module blocks\0");
+    h.update(&(len as u64).to_le_bytes());
+    for b in blocks {
+        h.update(b);
+    }
+    *h.finalize().as_bytes()
+}
+
+/// A module's content hash: BLAKE3 over its length and the BLAKE3 hashes
+/// of its 1 MiB blocks, so that the blocks can be hashed on several threads,
+/// each right after it is read (`Module::from_file`), and still give the
+/// one hash the same bytes give from memory.
+pub(crate) fn content_hash(bytes: &[u8]) -> [u8; 32] {
+    let blocks: Vec<[u8; 32]> = bytes.chunks(HASH_BLOCK).map(block_hash).collect();
+    combine_blocks(bytes.len(), &blocks)
+}
+
+/// The key of a module with content hash `content` ([`content_hash`]) under `config`.
+pub(crate) fn key(config: &Config, content: &[u8; 32]) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
     h.update(b"wasp code cache\0");
     h.update(&(config.cache_version.len() as u64).to_le_bytes());
@@ -65,8 +94,7 @@ pub(crate) fn key(config: &Config, bytes: &[u8]) -> [u8; 32] {
     h.update(build_fingerprint());
     // The settings that change translated code.
     h.update(&[config.fuel as u8]);
-    h.update(&(bytes.len() as u64).to_le_bytes());
-    h.update(bytes);
+    h.update(content);
     *h.finalize().as_bytes()
 }
 
@@ -264,7 +292,7 @@ mod tests {
 
     #[test]
     fn settings_that_change_translation_change_the_key() {
-        let bytes = b"\0asm\x01\0\0\0";
+        let bytes = &content_hash(b"\0asm\x01\0\0\0");
         let plain = Config::new();
         let mut fuel = Config::new();
         fuel.consume_fuel(true);
@@ -275,6 +303,30 @@ mod tests {
         assert_ne!(key(&plain, bytes), key(&fuel, bytes));
         assert_ne!(key(&plain, bytes), key(&upgraded, bytes));
         assert_eq!(key(&plain, bytes), key(&bounded, bytes));
-        assert_ne!(key(&plain, bytes), key(&plain, b"\0asm\x01\0\0\0\0"));
+        let longer = content_hash(b"\0asm\x01\0\0\0\0");
+        assert_ne!(key(&plain, bytes), key(&plain, &longer));
+    }
+
+    /// The block-wise content hash: any change of a byte, of the length or
+    /// of the order of blocks changes it.
+    #[test]
+    fn content_hash_covers_every_byte_and_the_length() {
+        let a: Vec<u8> = (0..3 * HASH_BLOCK + 7)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let h = content_hash(&a);
+        let blocks: Vec<[u8; 32]> = a.chunks(HASH_BLOCK).map(block_hash).collect();
+        assert_eq!(combine_blocks(a.len(), &blocks), h);
+        for at in [0, HASH_BLOCK - 1, HASH_BLOCK, a.len() - 1] {
+            let mut b = a.clone();
+            b[at] ^= 1;
+            assert_ne!(content_hash(&b), h, "byte {at}");
+        }
+        assert_ne!(content_hash(&a[..a.len() - 1]), h);
+        let mut swapped = a[HASH_BLOCK..2 * HASH_BLOCK].to_vec();
+        swapped.extend_from_slice(&a[..HASH_BLOCK]);
+        swapped.extend_from_slice(&a[2 * HASH_BLOCK..]);
+        assert_ne!(content_hash(&swapped), h);
+        assert_ne!(content_hash(&[]), content_hash(&[0]));
     }
 }

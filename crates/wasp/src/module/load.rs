@@ -31,9 +31,11 @@ pub enum CacheStatus {
 /// What loading one module cost ([`Module::load_timings`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LoadTimings {
-    /// Reading the file ([`Module::from_file`] only).
+    /// Reading the file ([`Module::from_file`] only; with a cache, this
+    /// includes hashing it, done block by block as it is read).
     pub read: Duration,
-    /// Hashing the bytes for the cache key (zero without a cache).
+    /// Hashing the bytes for the cache key (zero without a cache); for a
+    /// file, the part of `read` spent hashing on the busiest thread.
     pub hash: Duration,
     /// Reading and checking the cache entry.
     pub cache_load: Duration,
@@ -87,9 +89,103 @@ fn speculate_threads() -> bool {
     std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
+/// A file read by [`read_file`].
+pub(super) struct FileRead {
+    pub bytes: Vec<u8>,
+    /// The content hash ([`cache::content_hash`]) when asked for, and the
+    /// time spent hashing (on the thread that hashed the most).
+    pub hash: Option<([u8; 32], Duration)>,
+}
+
+/// Reads the file at `path`, and computes its content hash if `hash`.
+///
+/// A large regular file is read in two halves by two threads, each hashing
+/// its 1 MiB blocks right after reading them (while they are in the CPU's
+/// cache): the page faults of the fresh buffer, the copy out of the page
+/// cache and the hash are shared by both cores. Anything else (a pipe, a
+/// file that changes size while read) is read the ordinary way.
+pub(super) fn read_file(path: &std::path::Path, hash: bool) -> std::io::Result<FileRead> {
+    #[cfg(unix)]
+    if let Some(read) = read_in_blocks(path, hash)? {
+        return Ok(read);
+    }
+    let bytes = std::fs::read(path)?;
+    let hash = hash.then(|| {
+        let start = Instant::now();
+        (cache::content_hash(&bytes), start.elapsed())
+    });
+    Ok(FileRead { bytes, hash })
+}
+
+/// [`read_file`] of a regular file, `None` when it is none (or it changed size).
+#[cfg(unix)]
+fn read_in_blocks(path: &std::path::Path, hash: bool) -> std::io::Result<Option<FileRead>> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let Ok(len) = usize::try_from(meta.len()) else {
+        return Ok(None);
+    };
+    if !meta.is_file() || len == 0 {
+        return Ok(None);
+    }
+    // Zeroed, but untouched: the kernel's zero pages until read into.
+    let mut bytes = vec![0u8; len];
+    let mut hashes = vec![[0u8; 32]; len.div_ceil(cache::HASH_BLOCK)];
+    // Blocks of `part` from byte `offset` on, each hashed as read.
+    let read_part = |part: &mut [u8], sums: &mut [[u8; 32]], offset: usize| {
+        let mut hashing = Duration::ZERO;
+        for (i, block) in part.chunks_mut(cache::HASH_BLOCK).enumerate() {
+            file.read_exact_at(block, (offset + i * cache::HASH_BLOCK) as u64)?;
+            if hash {
+                let start = Instant::now();
+                sums[i] = cache::block_hash(block);
+                hashing += start.elapsed();
+            }
+        }
+        Ok::<_, std::io::Error>(hashing)
+    };
+    let blocks = hashes.len();
+    let read = if blocks >= 4 && speculate_threads() {
+        let mid = blocks / 2;
+        let (a, b) = bytes.split_at_mut(mid * cache::HASH_BLOCK);
+        let (ha, hb) = hashes.split_at_mut(mid);
+        std::thread::scope(|s| {
+            let read_part = &read_part;
+            let second = s.spawn(move || read_part(b, hb, mid * cache::HASH_BLOCK));
+            let first = read_part(a, ha, 0);
+            let second = second
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            Ok::<_, std::io::Error>(first?.max(second?))
+        })
+    } else {
+        read_part(&mut bytes, &mut hashes, 0)
+    };
+    let hashing = match read {
+        Ok(t) => t,
+        // Shorter than it said: it changed while read.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    // Longer than it said: the same.
+    if file.read_at(&mut [0u8], len as u64)? != 0 {
+        return Ok(None);
+    }
+    let hash = hash.then(|| (cache::combine_blocks(len, &hashes), hashing));
+    Ok(Some(FileRead { bytes, hash }))
+}
+
 impl Module {
     /// Decodes (through the cache) and validates `bytes`, a binary module.
-    pub(super) fn load(engine: &Engine, bytes: Vec<u8>, read: Duration) -> Result<Module> {
+    /// `content` is its content hash with the time taken, when the reader
+    /// already computed it.
+    pub(super) fn load(
+        engine: &Engine,
+        bytes: Vec<u8>,
+        read: Duration,
+        content: Option<([u8; 32], Duration)>,
+    ) -> Result<Module> {
         let stats = engine.counters();
         let cache = Cache::of(engine.config());
         let mut t = LoadTimings {
@@ -102,8 +198,9 @@ impl Module {
         let key = cache.as_ref().map(|c| {
             let look = || {
                 let start = Instant::now();
-                let key = cache::key(engine.config(), &bytes);
-                let hash = start.elapsed();
+                let (content, hash) =
+                    content.unwrap_or_else(|| (cache::content_hash(&bytes), start.elapsed()));
+                let key = cache::key(engine.config(), &content);
                 let start = Instant::now();
                 let lookup = c.load(&key);
                 (key, hash, lookup, start.elapsed())
@@ -198,6 +295,7 @@ impl Module {
                     dirty: AtomicBool::new(miss),
                     translated: Mutex::default(),
                 }),
+                images: Default::default(),
             }),
         };
         if !engine.config().lazy {

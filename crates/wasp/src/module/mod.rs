@@ -159,6 +159,8 @@ pub(crate) struct ModuleInner {
     pub load: LoadTimings,
     /// The module's code cache entry, when the engine has a cache.
     pub cache: Option<load::ModuleCache>,
+    /// Initial memory and table contents prepared on first instantiation.
+    pub images: crate::memory::image::ModuleImages,
     /// Tiered execution: call counters and installed native code.
     pub tier: crate::exec::TierState,
 }
@@ -185,7 +187,7 @@ impl Module {
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
         if bytes.starts_with(b"\0asm") {
-            return Self::load(engine, bytes.to_vec(), std::time::Duration::ZERO);
+            return Self::load(engine, bytes.to_vec(), std::time::Duration::ZERO, None);
         }
         Self::new_read(engine, bytes, std::time::Duration::ZERO)
     }
@@ -199,19 +201,20 @@ impl Module {
                 .map_err(|e| Error::new(ErrorKind::Malformed, e.to_string()))?
                 .into_owned()
         };
-        Self::load(engine, binary, read)
+        Self::load(engine, binary, read, None)
     }
 
     /// Decodes and validates a module from binary bytes only.
     pub fn from_binary(engine: &Engine, bytes: Vec<u8>) -> Result<Module> {
-        Self::load(engine, bytes, std::time::Duration::ZERO)
+        Self::load(engine, bytes, std::time::Duration::ZERO, None)
     }
 
     /// Reads a module from a file (binary or text).
     pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
         let path = path.as_ref();
         let start = std::time::Instant::now();
-        let bytes = std::fs::read(path).map_err(|e| {
+        let cached = engine.config().cache_dir.is_some();
+        let load::FileRead { bytes, hash } = load::read_file(path, cached).map_err(|e| {
             Error::new(
                 ErrorKind::Usage,
                 format!("cannot read {}: {e}", path.display()),
@@ -219,7 +222,7 @@ impl Module {
         })?;
         let read = start.elapsed();
         if bytes.starts_with(b"\0asm") {
-            return Self::load(engine, bytes, read);
+            return Self::load(engine, bytes, read, hash);
         }
         Self::new_read(engine, &bytes, read)
     }

@@ -211,7 +211,17 @@ fn parse_in<'scope, 'env>(
         let payload = payload.map_err(|e| ctx.err(e))?;
         ctx.section = section_name(&payload);
         ctx.func = None;
-        let valid = if validate {
+        // A data section of the common shape is decoded and checked here,
+        // in one pass, instead of by the validator and then again by us.
+        let mut fast_data = match &payload {
+            Payload::DataSection(reader) => {
+                let r = reader.range();
+                decode_data_fast(bytes, r.start as usize..r.end as usize)
+                    .filter(|d| data_valid(d, info.memories.len()))
+            }
+            _ => None,
+        };
+        let valid = if validate && fast_data.is_none() {
             validator.payload(&payload).map_err(|e| ctx.err(e))?
         } else {
             ValidPayload::Ok
@@ -363,8 +373,7 @@ fn parse_in<'scope, 'env>(
                 }
             }
             Payload::DataSection(reader) => {
-                let r = reader.range();
-                if let Some(datas) = decode_data_fast(bytes, r.start as usize..r.end as usize) {
+                if let Some(datas) = fast_data.take() {
                     info.datas = datas;
                     continue;
                 }
@@ -484,6 +493,21 @@ fn decode_data_fast(bytes: &[u8], range: Range<usize>) -> Option<Vec<DataSegment
     }
     r.eof().then_some(out)
 }
+
+/// What the validator checks of a data section that [`decode_data_fast`]
+/// decoded (every active offset is an `i32.const`, every memory 32-bit):
+/// at most [`MAX_DATA_SEGMENTS`] segments, each active one naming a memory
+/// that exists. On `false` the validator runs and reports the error.
+fn data_valid(datas: &[DataSegment], memories: usize) -> bool {
+    datas.len() <= MAX_DATA_SEGMENTS
+        && datas.iter().all(|d| match d.mode {
+            SegmentMode::Active { index, .. } => (index as usize) < memories,
+            _ => true,
+        })
+}
+
+/// wasmparser's limit on data segments in a module.
+const MAX_DATA_SEGMENTS: usize = 100_000;
 
 fn section_name(p: &Payload<'_>) -> &'static str {
     match p {

@@ -41,10 +41,36 @@ enum Operand {
 
 type LabelId = usize;
 
-#[derive(Debug, Default)]
+/// A branch target: where it is once bound, and until then the branches
+/// waiting for it (a list threaded through [`Translator::fixups`]).
+#[derive(Debug, Clone, Copy)]
 struct Label {
     pos: Option<usize>,
-    fixups: Vec<usize>,
+    /// The last fixup waiting for this label ([`NO_FIXUP`]: none).
+    fixups: u32,
+}
+
+/// The end of a label's fixup list.
+const NO_FIXUP: u32 = u32::MAX;
+
+/// `branch_labels` entry of an instruction that is no branch.
+const NO_LABEL: u32 = u32::MAX;
+
+/// The translator's growable buffers, kept per thread between translations
+/// (a run translates hundreds of functions; allocating them afresh for each
+/// was a tenth of the translation time).
+#[derive(Default)]
+struct Scratch {
+    instrs: Vec<Instr>,
+    stack: Vec<Operand>,
+    ctrls: Vec<Ctrl>,
+    labels: Vec<Label>,
+    fixups: Vec<(usize, u32)>,
+    branch_labels: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Scratch>> = const { std::cell::Cell::new(None) };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +124,8 @@ struct Translator<'a> {
     stack: Vec<Operand>,
     ctrls: Vec<Ctrl>,
     labels: Vec<Label>,
+    /// Branches waiting for a label: `(instruction index, next in the list)`.
+    fixups: Vec<(usize, u32)>,
     /// Parameters + declared locals: the first temporary slot.
     locals: usize,
     max_height: usize,
@@ -110,8 +138,10 @@ struct Translator<'a> {
     skip: usize,
     /// Instruction index where a label was last bound.
     label_at: Option<usize>,
-    /// The label each branch emitted by `emit_branch` targets, by instruction index.
-    branch_labels: std::collections::HashMap<usize, LabelId>,
+    /// The label each branch emitted by `emit_branch` targets, by
+    /// instruction index ([`NO_LABEL`] for others; entries of instructions
+    /// removed since are left, as harmless as they were in a map).
+    branch_labels: Vec<u32>,
     /// Emit fuel regions (`fuel.rs`; the engine's `Config::consume_fuel`).
     fuel: bool,
     /// Index of the current fuel region's `Fuel` instruction.
@@ -143,13 +173,23 @@ pub(crate) fn translate(
             "function has {locals} locals; at most 65,535 are supported"
         ));
     }
+    let mut scratch = SCRATCH.take().unwrap_or_default();
+    scratch.instrs.clear();
+    scratch.stack.clear();
+    scratch.ctrls.clear();
+    scratch.labels.clear();
+    scratch.fixups.clear();
+    scratch.branch_labels.clear();
+    // About one instruction for every three bytes of a Go body.
+    scratch.instrs.reserve(range.len() / 3);
     let mut t = Translator {
         info,
         type_ids: &info.type_ids,
-        instrs: Vec::new(),
-        stack: Vec::new(),
-        ctrls: Vec::new(),
-        labels: Vec::new(),
+        instrs: scratch.instrs,
+        stack: scratch.stack,
+        ctrls: scratch.ctrls,
+        labels: scratch.labels,
+        fixups: scratch.fixups,
         locals,
         max_height: 0,
         results: ty.results().len(),
@@ -157,7 +197,7 @@ pub(crate) fn translate(
         last_const_set: None,
         skip: 0,
         label_at: None,
-        branch_labels: std::collections::HashMap::new(),
+        branch_labels: scratch.branch_labels,
         fuel: module.engine.config().fuel,
         fuel_at: None,
     };
@@ -174,26 +214,42 @@ pub(crate) fn translate(
         start: 0,
         dispatch: None,
     });
-    let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
-    while !ops.eof() {
-        let op = ops.read().map_err(|e| e.to_string())?;
-        t.op(op)?;
-        if t.ctrls.is_empty() {
-            break;
+    let translated = t.body(body, params);
+    SCRATCH.set(Some(Scratch {
+        instrs: t.instrs,
+        stack: t.stack,
+        ctrls: t.ctrls,
+        labels: t.labels,
+        fixups: t.fixups,
+        branch_labels: t.branch_labels,
+    }));
+    translated
+}
+
+impl Translator<'_> {
+    /// Translates the operators of `body` (whose locals were counted).
+    fn body(&mut self, body: FunctionBody<'_>, params: usize) -> Result<CompiledFunc, String> {
+        let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
+        while !ops.eof() {
+            let op = ops.read().map_err(|e| e.to_string())?;
+            self.op(op)?;
+            if self.ctrls.is_empty() {
+                break;
+            }
         }
+        let frame_size = self.locals + self.max_height.max(self.results) + 1;
+        if frame_size > Slot::MAX as usize {
+            return Err(format!(
+                "function needs {frame_size} slots; at most 65,535 are supported"
+            ));
+        }
+        Ok(CompiledFunc {
+            instrs: self.instrs.drain(..).map(crate::exec::op_of).collect(),
+            params: params as u16,
+            locals: (self.locals - params) as u16,
+            frame_size: frame_size as u32,
+        })
     }
-    let frame_size = t.locals + t.max_height.max(t.results) + 1;
-    if frame_size > Slot::MAX as usize {
-        return Err(format!(
-            "function needs {frame_size} slots; at most 65,535 are supported"
-        ));
-    }
-    Ok(CompiledFunc {
-        instrs: t.instrs.into_iter().map(crate::exec::op_of).collect(),
-        params: params as u16,
-        locals: (locals - params) as u16,
-        frame_size: frame_size as u32,
-    })
 }
 
 impl Translator<'_> {
@@ -344,15 +400,20 @@ impl Translator<'_> {
     }
 
     fn new_label(&mut self) -> LabelId {
-        self.labels.push(Label::default());
+        self.labels.push(Label {
+            pos: None,
+            fixups: NO_FIXUP,
+        });
         self.labels.len() - 1
     }
 
     fn bind(&mut self, label: LabelId) {
         let pos = self.fuel_label_pos();
-        let fixups = std::mem::take(&mut self.labels[label].fixups);
-        for f in fixups {
+        let mut next = std::mem::replace(&mut self.labels[label].fixups, NO_FIXUP);
+        while next != NO_FIXUP {
+            let (f, after) = self.fixups[next as usize];
             ops::set_offset(&mut self.instrs[f], (pos as isize - f as isize) as i32);
+            next = after;
         }
         self.labels[label].pos = Some(pos);
         self.label_at = Some(pos);
@@ -373,7 +434,11 @@ impl Translator<'_> {
     fn emit_branch(&mut self, label: LabelId, i: Instr) {
         if let (Instr::Br { .. }, Some(pos)) = (i, self.labels[label].pos) {
             let head = self.instrs.get(pos).copied();
-            let head_label = self.branch_labels.get(&pos).copied();
+            let head_label = self
+                .branch_labels
+                .get(pos)
+                .filter(|&&l| l != NO_LABEL)
+                .map(|&l| l as LabelId);
             if let (Some(mut neg), Some(exit)) = (head.and_then(ops::negate_branch), head_label) {
                 let at = self.instrs.len();
                 ops::set_offset(&mut neg, (pos as isize + 1 - at as isize) as i32);
@@ -389,10 +454,17 @@ impl Translator<'_> {
     /// entries of a `br_table` rely on it).
     fn emit_plain_branch(&mut self, label: LabelId, mut i: Instr) {
         let at = self.instrs.len();
-        self.branch_labels.insert(at, label);
+        if self.branch_labels.len() <= at {
+            self.branch_labels.resize(at + 1, NO_LABEL);
+        }
+        self.branch_labels[at] = label as u32;
         match self.labels[label].pos {
             Some(pos) => ops::set_offset(&mut i, (pos as isize - at as isize) as i32),
-            None => self.labels[label].fixups.push(at),
+            None => {
+                let head = self.labels[label].fixups;
+                self.fixups.push((at, head));
+                self.labels[label].fixups = (self.fixups.len() - 1) as u32;
+            }
         }
         self.emit(i);
     }
