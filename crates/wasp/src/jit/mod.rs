@@ -2,18 +2,20 @@
 //!
 //! A second consumer of the validated module (a sibling of `translate/` +
 //! `exec/`): [`Compiler::compile`] takes a batch of defined functions of one
-//! module, translates each body to CLIF (`func.rs`, `ops.rs`, `memory.rs`),
-//! drops the functions that use something not supported yet (and, in turn,
-//! those that call them), generates machine code, and links the batch into
-//! one W^X mapping (`code.rs`): direct calls inside the batch are patched
-//! PC-relative calls. The result is a [`Batch`]; its [`Entry`]s run a
-//! function on the interpreter's frame slots through the calling convention
-//! of `abi.rs`.
+//! module, translates each body to CLIF (`func.rs`, `calls.rs`, `ops.rs`,
+//! `memory.rs`, `rtops.rs`), drops the functions that use something not
+//! supported, generates machine code, and links the batch into one W^X
+//! mapping (`code.rs`). Each function's code is preceded by a header holding
+//! its type's entry trampoline. The result is a [`Batch`]; `jit/tier.rs`
+//! installs its code addresses ([`Batch::code_addr`]) in the module's code
+//! table, and [`invoke`] (`runtime.rs`) runs them in a store.
 //!
-//! Supported: all numeric operators, locals, globals, control flow, direct
-//! calls within the batch, bounds-checked memory access, `memory.size` and
-//! `memory.grow`. Not yet (the function stays interpreted): `call_indirect`,
-//! tables, bulk memory, reference types, calls to imported functions.
+//! Compiled code calls every other function through the code table (native
+//! if installed) or the runtime's call-out, so a batch needs none of its
+//! callees. Supported: every operator the interpreter runs (numeric,
+//! control, calls, `call_indirect`, memory, tables, bulk memory, segments,
+//! references). Not compiled: functions whose native frame would exceed
+//! `MAX_FRAME`. With fuel metering nothing is compiled.
 
 #![cfg(all(unix, any(target_arch = "x86_64", target_arch = "aarch64")))]
 // The executor does not call into this tier yet (issue 9: tier-up is the
@@ -21,12 +23,13 @@
 #![cfg_attr(not(test), allow(dead_code))]
 
 mod abi;
+mod calls;
 mod code;
 mod func;
 mod memory;
 mod ops;
 mod rtops;
-mod runtime;
+pub(crate) mod runtime;
 #[cfg(test)]
 mod tests;
 pub(crate) mod tier;

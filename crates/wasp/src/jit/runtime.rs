@@ -66,6 +66,8 @@ pub(crate) fn invoke<T>(
     func: u32,
     slots_base: usize,
 ) -> Result<()> {
+    #[cfg(test)]
+    INVOKES.with(|n| n.set(n.get() + 1));
     let code = store.inner.instances[instance as usize]
         .module
         .inner
@@ -73,6 +75,12 @@ pub(crate) fn invoke<T>(
         .code
         .as_ptr();
     invoke_with(store, instance, func, slots_base, code)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Calls of [`invoke`] on this thread (tests check the tier hook uses it).
+    pub(super) static INVOKES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// [`invoke`] with the code table given (tests bind their own batches).

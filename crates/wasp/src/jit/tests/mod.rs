@@ -8,6 +8,7 @@
 //! replays the spec scripts' invocations, `speed.rs` measures compilation.
 
 mod cases;
+mod runtime;
 mod spec;
 mod speed;
 
@@ -40,6 +41,17 @@ pub(super) enum Outcome {
     Trap(TrapCode),
     /// A non-trap error (the interpreter only).
     Error(String),
+}
+
+/// The outcome of a call's result.
+fn outcome(r: Result<Vec<u64>, crate::Error>) -> Outcome {
+    match r {
+        Ok(v) => Outcome::Values(v),
+        Err(e) => match e.trap_code() {
+            Some(code) => Outcome::Trap(code),
+            None => Outcome::Error(e.to_string()),
+        },
+    }
 }
 
 /// The raw bits of a value (a reference: its store index + 1, equal in both
@@ -81,6 +93,11 @@ impl Side {
 
     /// Runs `func` in the interpreter.
     pub fn interpret(&mut self, func: Func, args: &[u64]) -> Outcome {
+        outcome(self.interpret_raw(func, args))
+    }
+
+    /// Runs `func` in the interpreter, with the error as it is.
+    pub fn interpret_raw(&mut self, func: Func, args: &[u64]) -> Result<Vec<u64>, crate::Error> {
         let ty = func.ty(&self.store);
         let params: Vec<Val> = args
             .iter()
@@ -88,13 +105,8 @@ impl Side {
             .map(|(&a, &t)| val(a, t))
             .collect();
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
-        match func.call(&mut self.store, &params, &mut results) {
-            Ok(()) => Outcome::Values(results.into_iter().map(raw).collect()),
-            Err(e) => match e.trap_code() {
-                Some(code) => Outcome::Trap(code),
-                None => Outcome::Error(e.to_string()),
-            },
-        }
+        func.call(&mut self.store, &params, &mut results)?;
+        Ok(results.into_iter().map(raw).collect())
     }
 
     /// Runs compiled function `index` of the instance's module through
@@ -107,6 +119,17 @@ impl Side {
         args: &[u64],
         results: usize,
     ) -> Outcome {
+        outcome(self.run_compiled_raw(batch, index, args, results))
+    }
+
+    /// `run_compiled` with the error as it is.
+    pub fn run_compiled_raw(
+        &mut self,
+        batch: &Batch,
+        index: u32,
+        args: &[u64],
+        results: usize,
+    ) -> Result<Vec<u64>, crate::Error> {
         let table = code_table(batch, self.instance.module_funcs(&self.store));
         let inner = &mut self.store.inner;
         let instance = self.instance.idx(inner) as u32;
@@ -120,13 +143,8 @@ impl Side {
         let r = super::invoke_with(&mut self.store, instance, index, base, table.as_ptr());
         let inner = &mut self.store.inner;
         inner.stack.top = base;
-        match r {
-            Ok(()) => Outcome::Values(inner.stack.slots[base..base + results].to_vec()),
-            Err(e) => match e.trap_code() {
-                Some(code) => Outcome::Trap(code),
-                None => Outcome::Error(e.to_string()),
-            },
-        }
+        r?;
+        Ok(inner.stack.slots[base..base + results].to_vec())
     }
 
     /// The instance's memory bytes and global values (raw, typed width).
@@ -282,7 +300,7 @@ impl Diff {
     }
 
     /// Handles for function `index` in each store, and its result count.
-    fn func_handle(&self, index: u32) -> (Func, usize, Func) {
+    pub fn func_handle(&self, index: u32) -> (Func, usize, Func) {
         let get = |side: &Side| {
             let inner = &side.store.inner;
             let store_index = inner.instances[side.instance.idx(inner)].funcs[index as usize];

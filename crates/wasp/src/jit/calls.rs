@@ -1,0 +1,183 @@
+//! Calls in compiled code: `call` and `call_indirect`.
+//!
+//! `call f` of a defined function loads `funcs[f]` from the module's code
+//! table (`JitCtx::funcs`): non-zero is native code, called indirectly with
+//! the internal signature (tail convention); zero, or an imported `f`, goes
+//! to `ctx.call_out` with the arguments in the call buffer (slot layout).
+//! `call_indirect` stores the arguments, then asks `ctx.call_indirect`,
+//! which checks the element like the interpreter and either returns native
+//! code of this instance to call with the arguments, or makes the call.
+//! Every path joins in one block carrying the status and the results; a
+//! non-zero status records this frame and returns.
+
+use super::abi::{self, clif_type, internal_signature, trusted};
+use super::func::FuncTranslator;
+use crate::types::{FuncType, ValType};
+use cranelift_codegen::ir::{
+    self, condcodes::IntCC, types, AbiParam, BlockArg, InstBuilder, Signature, Type, Value,
+};
+
+impl FuncTranslator<'_, '_> {
+    /// The CLIF types of a function type's parameters and results.
+    fn clif_types(ty: &FuncType) -> (Vec<Type>, Vec<Type>) {
+        let conv = |ts: &[ValType]| ts.iter().filter_map(|&t| clif_type(t)).collect();
+        (conv(ty.params()), conv(ty.results()))
+    }
+
+    /// Pops a call's `n` arguments.
+    fn pop_args(&mut self, n: usize) -> Vec<Value> {
+        let len = self.stack.len();
+        self.stack.split_off(len - n)
+    }
+
+    /// Calls native code at `addr` (internal signature of `ty`) and jumps
+    /// to `join` with its status and results.
+    fn call_native(
+        &mut self,
+        ty: &FuncType,
+        addr: Value,
+        args: &[Value],
+        join: ir::Block,
+    ) -> Result<(), String> {
+        let sig = self.b.import_signature(internal_signature(ty)?);
+        let mut all = vec![self.ctx];
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, addr, &all);
+        let rets: Vec<BlockArg> = self
+            .b
+            .inst_results(call)
+            .iter()
+            .map(|&v| BlockArg::Value(v))
+            .collect();
+        self.b.ins().jump(join, &rets);
+        Ok(())
+    }
+
+    /// Reads the status and results of a call-out from `buf` and jumps to
+    /// `join`.
+    fn join_from_buffer(
+        &mut self,
+        status: Value,
+        buf: Value,
+        results: &[Type],
+        join: ir::Block,
+    ) -> Result<(), String> {
+        let mut rets = vec![BlockArg::Value(status)];
+        // On a non-zero status the results are placeholders (never used).
+        for v in self.load_slots(buf, results)? {
+            rets.push(BlockArg::Value(v));
+        }
+        self.b.ins().jump(join, &rets);
+        Ok(())
+    }
+
+    /// After a call: checks the joined status and pushes the results.
+    fn after_call(&mut self, join: ir::Block) {
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        let vals = self.b.block_params(join).to_vec();
+        self.check_status(vals[0]);
+        self.stack.extend_from_slice(&vals[1..]);
+    }
+
+    /// `call func`: a defined function through the code table (native code
+    /// if installed, else the call-out), an import through the call-out.
+    pub(super) fn call(&mut self, func: u32) -> Result<(), String> {
+        let ty = self.info.func_type(func).clone();
+        let (params, results) = Self::clif_types(&ty);
+        let args = self.pop_args(params.len());
+        let mut join_types = vec![types::I32];
+        join_types.extend_from_slice(&results);
+        let join = self.block_with(&join_types);
+        let out = self.b.create_block();
+        if func >= self.info.num_imported_funcs {
+            let table =
+                self.b
+                    .ins()
+                    .load(types::I64, trusted().with_readonly(), self.ctx, abi::FUNCS);
+            let offset = i32::try_from(func as usize * 8).map_err(|_| "too many functions")?;
+            let addr = self.b.ins().load(types::I64, trusted(), table, offset);
+            let native = self.b.create_block();
+            self.b.ins().brif(addr, native, &[], out, &[]);
+            self.b.seal_block(native);
+            self.b.switch_to_block(native);
+            self.call_native(&ty, addr, &args, join)?;
+        } else {
+            self.b.ins().jump(out, &[]);
+        }
+        self.b.seal_block(out);
+        self.b.switch_to_block(out);
+        let buf = self.call_buffer(params.len().max(results.len()))?;
+        self.store_slots(buf, &args)?;
+        let mut sig = Signature::new(self.host_call_conv());
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params.push(AbiParam::new(types::I32));
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I32));
+        let sig = self.b.import_signature(sig);
+        let f = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.ctx,
+            abi::CALL_OUT,
+        );
+        let index = self.b.ins().iconst(types::I32, func as i64);
+        let call = self.b.ins().call_indirect(sig, f, &[self.ctx, index, buf]);
+        let status = self.b.inst_results(call)[0];
+        self.join_from_buffer(status, buf, &results, join)?;
+        self.after_call(join);
+        Ok(())
+    }
+
+    /// `call_indirect`: the runtime checks the element (bounds, null,
+    /// signature) and either hands back a native callee of this instance
+    /// or makes the call itself.
+    pub(super) fn call_indirect(&mut self, type_index: u32, table: u32) -> Result<(), String> {
+        let ty = self.info.types[type_index as usize].clone();
+        let type_id = self.info.type_ids[type_index as usize];
+        let (params, results) = Self::clif_types(&ty);
+        let index = self.pop();
+        let args = self.pop_args(params.len());
+        let buf = self.call_buffer(params.len().max(results.len()))?;
+        self.store_slots(buf, &args)?;
+        let mut sig = Signature::new(self.host_call_conv());
+        sig.params.push(AbiParam::new(types::I64));
+        for _ in 0..3 {
+            sig.params.push(AbiParam::new(types::I32));
+        }
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I64));
+        let sig = self.b.import_signature(sig);
+        let f = self.b.ins().load(
+            types::I64,
+            trusted().with_readonly(),
+            self.ctx,
+            abi::CALL_INDIRECT,
+        );
+        let t = self.b.ins().iconst(types::I32, table as i64);
+        let id = self.b.ins().iconst(types::I32, type_id as i64);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(sig, f, &[self.ctx, t, id, index, buf]);
+        let r = self.b.inst_results(call)[0];
+        let mut join_types = vec![types::I32];
+        join_types.extend_from_slice(&results);
+        let join = self.block_with(&join_types);
+        let (native, done) = (self.b.create_block(), self.b.create_block());
+        let is_code =
+            self.b
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedGreaterThan, r, abi::MAX_STATUS as i64);
+        self.b.ins().brif(is_code, native, &[], done, &[]);
+        self.b.seal_block(native);
+        self.b.seal_block(done);
+        self.b.switch_to_block(native);
+        self.call_native(&ty, r, &args, join)?;
+        self.b.switch_to_block(done);
+        let status = self.b.ins().ireduce(types::I32, r);
+        self.join_from_buffer(status, buf, &results, join)?;
+        self.after_call(join);
+        Ok(())
+    }
+}
