@@ -29,11 +29,19 @@ impl Memory {
                 "memory size exceeds the limit",
             ));
         }
-        inner.memories.push(MemoryEntity {
-            data: vec![0; ty.limits.min as usize * 65536],
-            ty,
-            max_pages: ty.limits.max.unwrap_or(65536).min(cap),
-        });
+        inner.check_counts(0, 1, 0)?;
+        let bytes = ty.limits.min as usize * 65536;
+        let max = ty.limits.max.map(|m| m as usize * 65536);
+        if !inner.limiter_allows(|l| l.memory_growing(0, bytes, max))? {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "resource limit exceeded: memory refused by the store's limiter",
+            ));
+        }
+        let max_pages = ty.limits.max.unwrap_or(65536).min(cap);
+        let entity = MemoryEntity::new(ty, max_pages, None, inner.limiter.get())
+            .ok_or_else(|| Error::new(ErrorKind::Usage, "cannot allocate the memory"))?;
+        inner.memories.push(entity);
         Ok(Memory(Stored::new(
             inner.id,
             inner.memories.len() as u32 - 1,
@@ -89,7 +97,7 @@ impl Memory {
         let inner = &mut ctx.0.inner;
         let i = self.idx(inner);
         inner.memories[i]
-            .grow(delta)
+            .try_grow(delta)?
             .ok_or_else(|| Error::new(ErrorKind::Usage, "failed to grow memory"))
     }
 
@@ -189,9 +197,23 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
         let inner = &mut store.as_context_mut().0.inner;
         init.check(ty.element, inner, "table initialiser")?;
+        inner.check_counts(0, 0, 1)?;
+        let (min, max) = (ty.limits.min as usize, ty.limits.max.map(|m| m as usize));
+        if !inner.limiter_allows(|l| l.table_growing(0, min, max))? {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "resource limit exceeded: table refused by the store's limiter",
+            ));
+        }
+        let mut elems = Vec::new();
+        elems
+            .try_reserve_exact(min)
+            .map_err(|_| Error::new(ErrorKind::Usage, "cannot allocate the table"))?;
+        elems.resize(min, init.to_raw());
         inner.tables.push(TableEntity {
-            elems: vec![init.to_raw(); ty.limits.min as usize],
+            elems,
             ty,
+            limiter: inner.limiter.get(),
         });
         Ok(Table(Stored::new(inner.id, inner.tables.len() as u32 - 1)))
     }
@@ -238,7 +260,7 @@ impl Table {
         let i = self.idx(inner);
         init.check(inner.tables[i].ty.element, inner, "table element")?;
         let t = &mut inner.tables[i];
-        t.grow(delta, init.to_raw())
+        t.try_grow(delta, init.to_raw())?
             .ok_or_else(|| Error::new(ErrorKind::Usage, "failed to grow table"))
     }
 }

@@ -360,6 +360,12 @@ fn instantiate_timed<T>(
         }
     }
 
+    let defined_memories = info.memories.len() - info.num_imported_memories as usize;
+    let defined_tables = info.tables.len() - info.num_imported_tables as usize;
+    store
+        .inner
+        .check_counts(1, defined_memories, defined_tables)?;
+
     // Defined functions.
     for def in 0..info.bodies.len() as u32 {
         let func_index = info.num_imported_funcs + def;
@@ -379,7 +385,16 @@ fn instantiate_timed<T>(
     }
 
     let cap = store.inner.engine.config().max_memory_pages;
-    for ty in &info.memories[info.num_imported_memories as usize..] {
+    // Memory 0's prepared image (a copy-on-write mapping of the data
+    // segments), when the module's segments allow one (`memory/image.rs`).
+    let image = match defined_memories {
+        0 => None,
+        _ => module.inner.images.memory(info, &module.inner.bytes),
+    };
+    for (k, ty) in info.memories[info.num_imported_memories as usize..]
+        .iter()
+        .enumerate()
+    {
         if ty.limits.min > cap {
             return Err(Error::new(
                 ErrorKind::Link,
@@ -389,11 +404,33 @@ fn instantiate_timed<T>(
                 ),
             ));
         }
-        store.inner.memories.push(MemoryEntity {
-            data: vec![0; ty.limits.min as usize * 65536],
-            ty: *ty,
-            max_pages: ty.limits.max.unwrap_or(65536).min(cap),
-        });
+        let bytes = ty.limits.min as usize * 65536;
+        let max = ty.limits.max.map(|m| m as usize * 65536);
+        if !store
+            .inner
+            .limiter_allows(|l| l.memory_growing(0, bytes, max))?
+        {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "resource limit exceeded: memory of {} pages refused by the store's limiter",
+                    ty.limits.min
+                ),
+            ));
+        }
+        let max_pages = ty.limits.max.unwrap_or(65536).min(cap);
+        let img = image.filter(|_| k == 0);
+        let limiter = store.inner.limiter.get();
+        let entity = MemoryEntity::new(*ty, max_pages, img, limiter).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Link,
+                format!(
+                    "cannot allocate a memory of {} pages on this host",
+                    ty.limits.min
+                ),
+            )
+        })?;
+        store.inner.memories.push(entity);
         memories.push(store.inner.memories.len() as u32 - 1);
     }
 
@@ -416,23 +453,49 @@ fn instantiate_timed<T>(
         globals.push(store.inner.globals.len() as u32 - 1);
     }
 
-    for (ty, init) in info.tables[info.num_imported_tables as usize..]
+    // The tables' contents after the active element segments, prepared
+    // once per module and import binding, when the segments allow it.
+    let prepared = match defined_tables {
+        0 => None,
+        _ => module.inner.images.tables(info, &funcs),
+    };
+    for (k, (ty, init)) in info.tables[info.num_imported_tables as usize..]
         .iter()
         .zip(&info.table_inits)
+        .enumerate()
     {
-        let value = match init {
-            None => 0,
-            Some(e) => {
-                let inner = &store.inner;
-                e.eval(
-                    |f| funcs[f as usize] as u64 + 1,
-                    |g| inner.globals[globals[g as usize] as usize].value,
-                )
+        let (min, max) = (ty.limits.min as usize, ty.limits.max.map(|m| m as usize));
+        if !store
+            .inner
+            .limiter_allows(|l| l.table_growing(0, min, max))?
+        {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "resource limit exceeded: table of {min} elements refused by the store's limiter"
+                ),
+            ));
+        }
+        let elems = match &prepared {
+            Some(p) => p.tables[k].to_vec(),
+            None => {
+                let value = match init {
+                    None => 0,
+                    Some(e) => {
+                        let inner = &store.inner;
+                        e.eval(
+                            |f| funcs[f as usize] as u64 + 1,
+                            |g| inner.globals[globals[g as usize] as usize].value,
+                        )
+                    }
+                };
+                vec![value; min]
             }
         };
         store.inner.tables.push(TableEntity {
-            elems: vec![value; ty.limits.min as usize],
+            elems,
             ty: *ty,
+            limiter: store.inner.limiter.get(),
         });
         tables.push(store.inner.tables.len() as u32 - 1);
     }
@@ -441,7 +504,19 @@ fn instantiate_timed<T>(
     let elem_start = std::time::Instant::now();
     stats.add(Stat::ElemSegments, info.elems.len() as u64);
     let mut elems = Vec::with_capacity(info.elems.len());
+    let empty: Arc<[u64]> = Arc::new([]);
     for seg in &info.elems {
+        // Segments already applied by the prepared tables, and declared
+        // ones, are dropped at the end of instantiation: never evaluated.
+        let done = match seg.mode {
+            SegmentMode::Active { .. } => prepared.is_some(),
+            SegmentMode::Declared => true,
+            SegmentMode::Passive => false,
+        };
+        if done {
+            elems.push(empty.clone());
+            continue;
+        }
         let inner = &store.inner;
         let items: Arc<[u64]> = seg
             .items
@@ -475,9 +550,9 @@ fn instantiate_timed<T>(
 
     // Active segments, in order.
     let elem_start = std::time::Instant::now();
-    let empty: Arc<[u64]> = Arc::new([]);
     for (i, seg) in info.elems.iter().enumerate() {
         match &seg.mode {
+            SegmentMode::Active { .. } if prepared.is_some() => {}
             SegmentMode::Active { index, offset } => {
                 let inst = &store.inner.instances[inst_idx as usize];
                 let inner = &store.inner;
@@ -504,7 +579,21 @@ fn instantiate_timed<T>(
     stats.add_time(Stat::ElemSegmentTime, elem_time + elem_start.elapsed());
     let data_start = std::time::Instant::now();
     let mut copied = 0;
-    for (i, seg) in info.datas.iter().enumerate() {
+    if let Some(img) = image {
+        // The image holds every active segment: they count as applied.
+        let inst = &mut store.inner.instances[inst_idx as usize];
+        for (i, seg) in info.datas.iter().enumerate() {
+            if let SegmentMode::Active { .. } = seg.mode {
+                inst.dropped_data[i] = true;
+            }
+        }
+        copied = img.segments();
+    }
+    let one_by_one = match image {
+        None => &info.datas[..],
+        Some(_) => &[],
+    };
+    for (i, seg) in one_by_one.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = &seg.mode {
             let inst = &store.inner.instances[inst_idx as usize];
             let inner = &store.inner;

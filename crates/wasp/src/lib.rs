@@ -46,7 +46,9 @@ mod instance_pre;
 mod ir;
 #[cfg(feature = "jit")]
 mod jit;
+mod limits;
 mod linker;
+mod memory;
 mod module;
 mod profile;
 mod store;
@@ -65,6 +67,10 @@ pub use func::{
 };
 pub use instance::{Extern, Instance};
 pub use instance_pre::InstancePre;
+pub use limits::{
+    ResourceLimiter, StoreLimits, StoreLimitsBuilder, DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TABLE_LIMIT,
+};
 pub use linker::Linker;
 pub use module::{CacheStatus, EntityIndex, GlobalInit, LoadTimings, Module, SegmentKind};
 pub use profile::{

@@ -12,9 +12,13 @@ use crate::error::{Error, ErrorKind, Result, Trap, TrapCode};
 use crate::exec::Stack;
 use crate::func::HostFunc;
 use crate::ir::CompiledFunc;
+use crate::limits::ResourceLimiter;
+use crate::memory::image::MemoryImage;
+use crate::memory::LinearMemory;
 use crate::module::Module;
 use crate::types::{GlobalType, MemoryType, TableType};
 use std::any::Any;
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,48 +44,232 @@ pub(crate) enum FuncKind {
 }
 
 pub(crate) struct MemoryEntity {
-    pub data: Vec<u8>,
+    /// The bytes: `data.len()` is the current size, `data.as_mut_ptr()` a
+    /// base that compiled code and the interpreter reload after each grow.
+    pub data: LinearMemory,
     pub ty: MemoryType,
     /// Effective maximum in pages (declared max capped by the engine config).
     pub max_pages: u32,
+    /// The store's limiter, consulted on growth.
+    pub limiter: LimiterRef,
 }
 
 impl MemoryEntity {
+    /// A memory of `ty`'s minimum size growing to at most `max_pages`, its
+    /// first bytes from `image`; `None` if the host has no room.
+    pub fn new(
+        ty: MemoryType,
+        max_pages: u32,
+        image: Option<&MemoryImage>,
+        limiter: LimiterRef,
+    ) -> Option<MemoryEntity> {
+        Some(MemoryEntity {
+            data: LinearMemory::with_image(ty.limits.min, max_pages, image)?,
+            ty,
+            max_pages,
+            limiter,
+        })
+    }
+
     pub fn pages(&self) -> u32 {
         (self.data.len() / 65536) as u32
     }
 
-    /// Grows by `delta` pages; returns the old size or `None` on failure.
+    /// Grows by `delta` pages; returns the old size or `None` on failure
+    /// (over the maximum, refused by the store's limiter, or no host memory).
     pub fn grow(&mut self, delta: u32) -> Option<u32> {
+        self.try_grow(delta).ok().flatten()
+    }
+
+    /// [`grow`](Self::grow), with the limiter's error kept.
+    pub fn try_grow(&mut self, delta: u32) -> Result<Option<u32>> {
         let old = self.pages();
-        let new = old.checked_add(delta)?;
+        let Some(new) = old.checked_add(delta) else {
+            return Ok(None);
+        };
         if new > self.max_pages {
-            return None;
+            return Ok(None);
         }
-        if delta > 0 {
-            let bytes = new as usize * 65536;
-            self.data.try_reserve_exact(bytes - self.data.len()).ok()?;
-            self.data.resize(bytes, 0);
+        if delta == 0 {
+            return Ok(Some(old));
         }
-        Some(old)
+        let (cur, want) = (old as usize * 65536, new as usize * 65536);
+        let max = self.ty.limits.max.map(|m| m as usize * 65536);
+        if !self.limiter.allows(|l| l.memory_growing(cur, want, max))? {
+            return Ok(None);
+        }
+        Ok(self.data.grow_to(want).then_some(old))
     }
 }
 
 pub(crate) struct TableEntity {
     pub elems: Vec<u64>,
     pub ty: TableType,
+    /// The store's limiter, consulted on growth.
+    pub limiter: LimiterRef,
 }
 
 impl TableEntity {
     pub fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
+        self.try_grow(delta, init).ok().flatten()
+    }
+
+    /// [`grow`](Self::grow), with the limiter's error kept.
+    pub fn try_grow(&mut self, delta: u32, init: u64) -> Result<Option<u32>> {
         let old = self.elems.len() as u32;
-        let new = old.checked_add(delta)?;
+        let Some(new) = old.checked_add(delta) else {
+            return Ok(None);
+        };
         if new > self.ty.limits.max.unwrap_or(u32::MAX) || new > 10_000_000 {
-            return None;
+            return Ok(None);
         }
-        self.elems.try_reserve(delta as usize).ok()?;
+        if delta > 0 {
+            let max = self.ty.limits.max.map(|m| m as usize);
+            if !self
+                .limiter
+                .allows(|l| l.table_growing(old as usize, new as usize, max))?
+            {
+                return Ok(None);
+            }
+        }
+        if self.elems.try_reserve(delta as usize).is_err() {
+            return Ok(None);
+        }
         self.elems.resize(new as usize, init);
-        Some(old)
+        Ok(Some(old))
+    }
+}
+
+/// Reaches a store's [`ResourceLimiter`] from one of its memories or tables
+/// (which grow from wasm code with no access to the store): a pointer to the
+/// store's [`LimiterCell`], or nothing while the store has no limiter.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct LimiterRef(Option<NonNull<LimiterCell>>);
+
+// SAFETY: the cell is owned by the store that owns the entity holding this
+// pointer; it is only dereferenced through `&mut` access to that entity,
+// i.e. by the thread that has the store exclusively.
+unsafe impl Send for LimiterRef {}
+// SAFETY: shared access never dereferences it.
+unsafe impl Sync for LimiterRef {}
+
+impl LimiterRef {
+    /// Asks the limiter (`true` when there is none).
+    pub fn allows(
+        &mut self,
+        ask: impl FnOnce(&mut dyn ResourceLimiter) -> Result<bool>,
+    ) -> Result<bool> {
+        let Some(cell) = self.0 else {
+            return Ok(true);
+        };
+        // SAFETY: the cell lives in a heap allocation owned by the store
+        // (`LimiterOwner`), freed only when the store is dropped, after its
+        // entities; the caller has exclusive access to the store (it holds
+        // `&mut` to one of its entities), so nothing else uses the cell.
+        let cell = unsafe { &mut *cell.as_ptr() };
+        match cell.hook.as_mut() {
+            Some(h) => ask(h.limiter()),
+            None => Ok(true),
+        }
+    }
+}
+
+/// The store's installed limiter, type-erased (see [`Store::limiter`]).
+pub(crate) struct LimiterCell {
+    hook: Option<Box<dyn LimiterHook>>,
+}
+
+trait LimiterHook {
+    fn limiter(&mut self) -> &mut dyn ResourceLimiter;
+}
+
+/// The user's accessor and a pointer to the store's (heap-allocated) data.
+struct Hook<T> {
+    data: NonNull<T>,
+    get: Box<dyn (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + Sync>,
+}
+
+impl<T> LimiterHook for Hook<T> {
+    fn limiter(&mut self) -> &mut dyn ResourceLimiter {
+        // SAFETY: `data` is the store's boxed `T`, alive as long as the store
+        // (which owns this hook). The limiter is asked only during store
+        // operations that hold the store exclusively and no `&T`/`&mut T`
+        // from `Store::data`/`data_mut` can be live across them (those
+        // borrow the store), so this is the only reference.
+        let data = unsafe { &mut *self.data.as_ptr() };
+        (self.get)(data)
+    }
+}
+
+/// Owns the store's [`LimiterCell`] at a stable heap address.
+pub(crate) struct LimiterOwner(Option<NonNull<LimiterCell>>);
+
+// SAFETY: as for `LimiterRef`: the owning store's thread alone uses it. The
+// hook inside may point at the store's `T`, but the store is only `Send`
+// when `T` is (through `DataBox<T>`), and the hook's closure is `Send + Sync`.
+unsafe impl Send for LimiterOwner {}
+// SAFETY: shared access never dereferences it.
+unsafe impl Sync for LimiterOwner {}
+
+impl LimiterOwner {
+    /// The reference entities keep (nothing until a limiter is installed).
+    pub fn get(&self) -> LimiterRef {
+        LimiterRef(self.0)
+    }
+}
+
+impl Drop for LimiterOwner {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            // SAFETY: `p` came from `Box::into_raw` in `Store::limiter` and is
+            // freed once, here; the entities that copied it are fields of the
+            // same store and never use it while the store is being dropped.
+            drop(unsafe { Box::from_raw(p.as_ptr()) });
+        }
+    }
+}
+
+/// The store's host data, boxed so that its address survives moves of the
+/// store (the limiter hook points at it).
+pub(crate) struct DataBox<T>(NonNull<T>);
+
+// SAFETY: `DataBox<T>` owns its `T` like `Box<T>`.
+unsafe impl<T: Send> Send for DataBox<T> {}
+// SAFETY: as above.
+unsafe impl<T: Sync> Sync for DataBox<T> {}
+
+impl<T> DataBox<T> {
+    fn new(data: T) -> Self {
+        DataBox(NonNull::from(Box::leak(Box::new(data))))
+    }
+
+    fn into_inner(self) -> T {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: the pointer came from `Box::leak` and `this` is never
+        // dropped, so the box is reclaimed exactly once.
+        *unsafe { Box::from_raw(this.0.as_ptr()) }
+    }
+}
+
+impl<T> std::ops::Deref for DataBox<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: we own the allocation; `&self` gives shared access.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl<T> std::ops::DerefMut for DataBox<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: we own the allocation; `&mut self` gives unique access.
+        unsafe { self.0.as_mut() }
+    }
+}
+
+impl<T> Drop for DataBox<T> {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from `Box::leak`; dropped once.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
     }
 }
 
@@ -91,7 +279,10 @@ pub(crate) struct GlobalEntity {
 }
 
 /// A pointer to a global's value inside its boxed [`GlobalEntity`].
+/// Transparent: compiled code reads an instance's `global_ptrs` as an array
+/// of `*mut u64` (`jit/runtime.rs`).
 #[derive(Clone, Copy)]
+#[repr(transparent)]
 pub(crate) struct GlobalPtr(pub *mut u64);
 
 // SAFETY: a `GlobalPtr` points into a `Box<GlobalEntity>` owned by the same
@@ -180,6 +371,47 @@ pub(crate) struct StoreInner {
     pub stack: Stack,
     /// The position probe and a running profiler (`profile.rs`).
     pub observers: crate::profile::Observers,
+    /// The installed resource limiter, if any (`Store::limiter`).
+    pub limiter: LimiterOwner,
+}
+
+impl StoreInner {
+    /// Asks the limiter (`true` when there is none).
+    pub fn limiter_allows(
+        &mut self,
+        ask: impl FnOnce(&mut dyn ResourceLimiter) -> Result<bool>,
+    ) -> Result<bool> {
+        self.limiter.get().allows(ask)
+    }
+
+    /// The limiter's count caps: (instances, memories, tables).
+    pub fn count_limits(&mut self) -> (usize, usize, usize) {
+        let mut caps = (usize::MAX, usize::MAX, usize::MAX);
+        let _ = self.limiter.get().allows(|l| {
+            caps = (l.instances(), l.memories(), l.tables());
+            Ok(true)
+        });
+        caps
+    }
+
+    /// Fails if adding `instances`, `memories` and `tables` would exceed the
+    /// limiter's caps.
+    pub fn check_counts(&mut self, instances: usize, memories: usize, tables: usize) -> Result<()> {
+        let (i, m, t) = self.count_limits();
+        let over = |what: &str, have: usize, add: usize, cap: usize| {
+            if add > 0 && have.saturating_add(add) > cap {
+                Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("resource limit exceeded: the store may hold at most {cap} {what}"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        over("instances", self.instances.len(), instances, i)?;
+        over("memories", self.memories.len(), memories, m)?;
+        over("tables", self.tables.len(), tables, t)
+    }
 }
 
 /// Owns all WebAssembly state and the host data `T`.
@@ -188,7 +420,7 @@ pub(crate) struct StoreInner {
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) host_funcs: Vec<HostFunc<T>>,
-    pub(crate) data: T,
+    pub(crate) data: DataBox<T>,
 }
 
 impl<T> Store<T> {
@@ -206,9 +438,10 @@ impl<T> Store<T> {
                 externs: Vec::new(),
                 stack: Stack::new(engine.config()),
                 observers: Default::default(),
+                limiter: LimiterOwner(None),
             },
             host_funcs: Vec::new(),
-            data,
+            data: DataBox::new(data),
         }
     }
 
@@ -307,9 +540,47 @@ impl<T> Store<T> {
         }
     }
 
+    /// Installs a resource limiter: `get` returns it from the host state
+    /// (e.g. `store.limiter(|data| &mut data.limits)` with a
+    /// [`StoreLimits`](crate::StoreLimits) field). From then on the store
+    /// asks it before every memory or table growth, including `memory.grow`
+    /// and `table.grow` in wasm code, and before creating instances,
+    /// memories and tables (see [`ResourceLimiter`]). Replaces any limiter
+    /// installed before.
+    pub fn limiter(
+        &mut self,
+        get: impl (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + Sync + 'static,
+    ) where
+        T: 'static,
+    {
+        let hook: Box<dyn LimiterHook> = Box::new(Hook {
+            data: self.data.0,
+            get: Box::new(get),
+        });
+        let inner = &mut self.inner;
+        match inner.limiter.0 {
+            Some(cell) => {
+                // SAFETY: the store's own cell (see `LimiterOwner`); `&mut
+                // self` means no growth is asking it now.
+                unsafe { (*cell.as_ptr()).hook = Some(hook) };
+            }
+            None => {
+                let cell = Box::new(LimiterCell { hook: Some(hook) });
+                inner.limiter.0 = Some(NonNull::from(Box::leak(cell)));
+                let r = inner.limiter.get();
+                for m in &mut inner.memories {
+                    m.limiter = r;
+                }
+                for t in &mut inner.tables {
+                    t.limiter = r;
+                }
+            }
+        }
+    }
+
     /// Consumes the store, returning the host state.
     pub fn into_data(self) -> T {
-        self.data
+        self.data.into_inner()
     }
 }
 

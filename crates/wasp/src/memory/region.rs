@@ -1,0 +1,200 @@
+//! The Unix backing of a linear memory: a reserved mapping, opened as the
+//! memory grows, optionally starting with a module image's pages mapped
+//! copy-on-write (see the parent module).
+
+use super::image::MemoryImage;
+use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
+use std::ptr::NonNull;
+
+/// A mapping of `reserved` bytes whose first `len` are readable and writable.
+pub(super) struct Region {
+    /// Start of the mapping; dangling when nothing is mapped (`reserved == 0`).
+    ptr: NonNull<u8>,
+    len: usize,
+    /// Bytes mapped (inaccessible beyond `len`, rounded up to host pages).
+    reserved: usize,
+    /// The most the memory may ever hold (its effective maximum).
+    max: usize,
+}
+
+// SAFETY: the region exclusively owns its mapping (no other pointer to it
+// escapes except through `&mut self`), so moving it to another thread is
+// like moving a `Vec<u8>`.
+unsafe impl Send for Region {}
+// SAFETY: shared access only reads the bytes (`as_slice`), as for `Vec<u8>`.
+unsafe impl Sync for Region {}
+
+fn page_size() -> usize {
+    rustix::param::page_size()
+}
+
+fn round_up(n: usize, page: usize) -> Option<usize> {
+    n.checked_add(page - 1).map(|v| v & !(page - 1))
+}
+
+/// An anonymous private mapping of `len` bytes with protection `prot`.
+fn map_anonymous(len: usize, prot: ProtFlags) -> Option<NonNull<u8>> {
+    // SAFETY: a fresh mapping at an address the kernel chooses: it cannot
+    // overlap anything Rust owns.
+    let p = unsafe {
+        rustix::mm::mmap_anonymous(
+            std::ptr::null_mut(),
+            len,
+            prot,
+            MapFlags::PRIVATE | MapFlags::NORESERVE,
+        )
+    }
+    .ok()?;
+    NonNull::new(p.cast())
+}
+
+impl Region {
+    pub(super) fn new(len: usize, max: usize, image: Option<&MemoryImage>) -> Option<Region> {
+        let page = page_size();
+        let max = max.max(len);
+        let mut region = Region {
+            ptr: NonNull::dangling(),
+            len: 0,
+            reserved: 0,
+            max,
+        };
+        if max == 0 {
+            return Some(region);
+        }
+        // The whole maximum, inaccessible; else just what is needed now.
+        let full = round_up(max, page)?;
+        if let Some(p) = map_anonymous(full, ProtFlags::empty()) {
+            region.ptr = p;
+            region.reserved = full;
+            if !region.protect(0, len) {
+                return None;
+            }
+        } else {
+            let need = round_up(len, page)?;
+            if need == 0 {
+                return Some(region);
+            }
+            region.ptr = map_anonymous(need, ProtFlags::READ | ProtFlags::WRITE)?;
+            region.reserved = need;
+        }
+        region.len = len;
+        if let Some(img) = image {
+            if img.len() > len || !region.map_image(img) && !img.copy_into(region.as_mut_slice()) {
+                return None;
+            }
+        }
+        Some(region)
+    }
+
+    /// Maps `img`'s file over the start of the region, private: writes
+    /// copy the page. `false` if the image has no file or mapping failed
+    /// (the caller copies the bytes instead).
+    fn map_image(&mut self, img: &MemoryImage) -> bool {
+        let Some((fd, len)) = img.file() else {
+            return false;
+        };
+        if len > self.len || len % page_size() != 0 {
+            return false;
+        }
+        // SAFETY: `[ptr, ptr + len)` lies inside our own reservation (len ≤
+        // self.len ≤ reserved), which no Rust reference points into while we
+        // hold `&mut self`; MAP_FIXED replaces those pages of our mapping
+        // only. The file is at least `len` bytes long (`MemoryImage::file`).
+        let r = unsafe {
+            rustix::mm::mmap(
+                self.ptr.as_ptr().cast(),
+                len,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE | MapFlags::FIXED,
+                fd,
+                0,
+            )
+        };
+        r.is_ok()
+    }
+
+    /// Makes `[from, to)` (rounded out to host pages) readable and writable.
+    fn protect(&mut self, from: usize, to: usize) -> bool {
+        let page = page_size();
+        let start = from & !(page - 1);
+        let Some(end) = round_up(to, page) else {
+            return false;
+        };
+        if end <= start {
+            return true;
+        }
+        debug_assert!(end <= self.reserved);
+        // SAFETY: the range lies inside our reservation (end ≤ reserved), so
+        // only our own pages change protection; opening pages never
+        // invalidates memory Rust may access.
+        unsafe {
+            rustix::mm::mprotect(
+                self.ptr.as_ptr().add(start).cast(),
+                end - start,
+                MprotectFlags::READ | MprotectFlags::WRITE,
+            )
+        }
+        .is_ok()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(super) fn grow_to(&mut self, new_len: usize) -> bool {
+        if new_len > self.max {
+            return false;
+        }
+        if new_len <= self.reserved {
+            if !self.protect(self.len, new_len) {
+                return false;
+            }
+            self.len = new_len;
+            return true;
+        }
+        // The fallback reservation is full: move to a bigger one.
+        let page = page_size();
+        let want = new_len.max(self.reserved.saturating_mul(2)).min(self.max);
+        let Some(size) = round_up(want, page) else {
+            return false;
+        };
+        let Some(p) = map_anonymous(size, ProtFlags::READ | ProtFlags::WRITE) else {
+            return false;
+        };
+        // SAFETY: `p` is a fresh mapping of `size ≥ new_len > len` bytes and
+        // the old mapping holds `len` initialised bytes; they do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr.as_ptr(), p.as_ptr(), self.len) };
+        self.unmap();
+        self.ptr = p;
+        self.reserved = size;
+        self.len = new_len;
+        true
+    }
+
+    pub(super) fn as_slice(&self) -> &[u8] {
+        // SAFETY: the first `len` bytes are mapped readable (zero or image
+        // contents) for as long as `self` lives; `&self` keeps them unaliased
+        // by writers.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
+    pub(super) fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: as in `as_slice`, and `&mut self` makes the access unique.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+
+    fn unmap(&mut self) {
+        if self.reserved > 0 {
+            // SAFETY: `[ptr, ptr + reserved)` is our mapping; no reference into
+            // it outlives `&mut self`. Failure would only leak address space.
+            let _ = unsafe { rustix::mm::munmap(self.ptr.as_ptr().cast(), self.reserved) };
+            self.reserved = 0;
+        }
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        self.unmap();
+    }
+}
