@@ -96,6 +96,11 @@ pub(crate) struct CompileStats {
     pub link_time: Duration,
     /// Bytes of machine code.
     pub code_bytes: usize,
+    /// The largest native frame (bytes below the caller's stack pointer:
+    /// return address, saved frame pointer, spills and slots).
+    pub max_frame: u32,
+    /// The sum of the compiled functions' frames (for a mean).
+    pub frame_sum: u64,
 }
 
 /// The compiled functions of one batch, in one executable mapping.
@@ -193,6 +198,8 @@ impl Entry<'_> {
 
 /// One function's machine code before linking.
 struct Code {
+    /// The native frame's size in bytes (see `CompileStats::max_frame`).
+    frame: u32,
     bytes: Vec<u8>,
     relocs: Vec<(u32, Reloc, Target, i64)>,
 }
@@ -280,6 +287,8 @@ impl Compiler {
             cctx.func = t.func;
             match self.codegen(&mut cctx) {
                 Ok(code) => {
+                    stats.max_frame = stats.max_frame.max(code.frame);
+                    stats.frame_sum += u64::from(code.frame);
                     codes.insert(f, code);
                 }
                 Err(e) => {
@@ -321,6 +330,7 @@ impl Compiler {
         let compiled = cctx
             .compile(&*self.isa, &mut ControlPlane::default())
             .map_err(|e| format!("cranelift: {:?}", e.inner))?;
+        let mut frame = 0;
         if let Some(layout) = compiled.buffer.frame_layout() {
             if layout.frame_to_fp_offset > MAX_FRAME {
                 return Err(format!(
@@ -328,6 +338,8 @@ impl Compiler {
                     layout.frame_to_fp_offset
                 ));
             }
+            // Plus the return address and the saved frame pointer.
+            frame = layout.frame_to_fp_offset + 2 * 8;
         }
         let bytes = compiled.buffer.data().to_vec();
         let raw: Vec<_> = compiled.buffer.relocs().to_vec();
@@ -348,7 +360,11 @@ impl Compiler {
             };
             relocs.push((r.offset, r.kind, target, r.addend));
         }
-        Ok(Code { bytes, relocs })
+        Ok(Code {
+            frame,
+            bytes,
+            relocs,
+        })
     }
 }
 

@@ -50,6 +50,9 @@ struct Rt<T> {
     pending: Option<Error>,
     /// A frame vector swapped in during call-outs (keeps its capacity).
     spare: Vec<Frame>,
+    /// A panic of a host function, carried across the compiled frames (a
+    /// panic must not unwind through them) and resumed by `invoke`.
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// `extern "C" fn(ctx, slots, code) -> status`: see `abi.rs`.
@@ -146,6 +149,7 @@ pub(crate) fn invoke_with<T>(
         code,
         pending: None,
         spare: Vec::new(),
+        panic: None,
     };
     ctx.rt = (&mut rt as *mut Rt<T>).cast();
     // SAFETY: `ctx` describes the instance whose module's code this is
@@ -155,6 +159,9 @@ pub(crate) fn invoke_with<T>(
     // margin this thread's stack needs.
     let status = unsafe { trampoline(&mut ctx, io.as_mut_ptr(), addr as *const u8) };
     let pending = rt.pending.take();
+    if let Some(p) = rt.panic.take() {
+        std::panic::resume_unwind(p);
+    }
     // SAFETY: compiled code and call-outs are done with the store.
     let store = unsafe { &mut *rt.store };
     if status == 0 {
@@ -311,25 +318,36 @@ unsafe fn call_store_func<T>(
     let stack = &mut store.inner.stack;
     std::mem::swap(&mut stack.frames, &mut rt.spare);
     let max_frames = std::mem::replace(&mut stack.max_frames, ctx.depth_left as usize);
-    let r = match ent.kind {
-        FuncKind::Host(h) => {
+    let kind = match ent.kind {
+        FuncKind::Host(h) => Some(h),
+        FuncKind::Wasm { .. } => None,
+    };
+    let instance = rt.instance;
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match kind {
+        Some(h) => {
             let f = store.host_funcs[h as usize].func.clone();
             f(
                 Caller {
-                    store,
-                    instance: Some(rt.instance),
+                    store: &mut *store,
+                    instance: Some(instance),
                 },
                 io,
             )
         }
-        FuncKind::Wasm { .. } => crate::exec::call(store, callee, io),
-    };
+        None => crate::exec::call(store, callee, io),
+    }));
     let stack = &mut store.inner.stack;
     stack.max_frames = max_frames;
     std::mem::swap(&mut stack.frames, &mut rt.spare);
     rt.spare.clear();
     refresh(ctx, store, rt.instance);
-    status_of(rt, r)
+    match r {
+        Ok(r) => status_of(rt, r),
+        Err(p) => {
+            rt.panic = Some(p);
+            Status::Pending as u32
+        }
+    }
 }
 
 /// `JitCtx::call_out`: calls function `func` of the instance.

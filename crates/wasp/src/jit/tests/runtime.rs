@@ -348,3 +348,62 @@ fn unbounded_recursion_through_both_tiers_is_a_clean_trap() {
     assert_eq!(d.call("even", &[10]), Outcome::Values(vec![1]));
     drop(b);
 }
+
+#[test]
+fn native_frame_size_is_small_and_100k_simple_frames_fit_8_mib() {
+    let wat = r#"(module
+      (import "host" "sp" (func $sp (result i64)))
+      (func $rec (export "rec") (param i32) (result i64)
+        (if (result i64) (i32.eqz (local.get 0)) (then (call $sp))
+          (else (i64.add (call $rec (i32.sub (local.get 0) (i32.const 1))) (i64.const 0))))))"#;
+    let linker = |store: &mut Store<()>| {
+        let mut l = Linker::new(store.engine());
+        l.func_wrap("host", "sp", || {
+            let here = 0u8;
+            std::hint::black_box(&here) as *const u8 as i64
+        })
+        .unwrap();
+        l
+    };
+    let mut d = Diff::with(wat.as_bytes(), linker, options()).unwrap();
+    let at = |d: &mut Diff, n: u64| match d.jit.run_compiled(&d.batch, 1, &[n], 1) {
+        Outcome::Values(v) => v[0],
+        other => panic!("{other:?}"),
+    };
+    let frame = (at(&mut d, 0) - at(&mut d, 1000)) / 1000;
+    println!("native frame of a one-parameter recursive function: {frame} bytes");
+    assert!(frame <= 128, "{frame} bytes per frame");
+    // 100,000 deep on an 8 MiB stack (a main thread's), less the margins.
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            let mut d = d;
+            assert!(matches!(
+                d.jit.run_compiled(&d.batch, 1, &[100_000], 1),
+                Outcome::Values(_)
+            ));
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn a_host_panic_unwinds_past_compiled_code_to_the_embedder() {
+    let wat = r#"(module (import "host" "boom" (func $boom))
+      (func (export "run") (param i32) (result i32) (call $boom) (local.get 0)))"#;
+    let linker = |store: &mut Store<()>| {
+        let mut l = Linker::new(store.engine());
+        l.func_wrap("host", "boom", || -> () { panic!("host says boom") })
+            .unwrap();
+        l
+    };
+    let mut d = Diff::with(wat.as_bytes(), linker, options()).unwrap();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        d.jit.run_compiled(&d.batch, 1, &[3], 1)
+    }));
+    let msg = r.unwrap_err();
+    assert_eq!(msg.downcast_ref::<&str>(), Some(&"host says boom"));
+    // The store is usable afterwards: the frames were put back.
+    assert!(d.jit.store.inner.stack.frames.is_empty());
+}

@@ -12,7 +12,7 @@
 use crate::jit::{Compiler, JitOptions};
 use crate::{Config, Engine, Module};
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The reason's kind: the operator's name, or the message up to a digit.
 fn kind(reason: &str) -> String {
@@ -73,66 +73,18 @@ fn go_hello_compile_speed() {
             s.link_time,
             total,
         );
-        if optimize {
-            let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-            let mut direct = 0;
-            for reason in batch.unsupported.values() {
-                if reason.starts_with("calls function") {
-                    continue;
-                }
-                direct += 1;
-                *kinds.entry(kind(reason)).or_default() += 1;
-            }
-            let mut kinds: Vec<_> = kinds.into_iter().collect();
-            kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
-            println!(
-                "left out: {direct} use something unsupported, {} call such a function; by kind: {kinds:?}",
-                batch.unsupported.len() - direct
-            );
-        }
-        assert!(s.compiled > 0);
-    }
-    // Code generation for every function the translator supports, whether
-    // or not its callees are (once compiled code can call interpreted
-    // functions, all of these compile).
-    for optimize in [true, false] {
-        let options = JitOptions {
-            optimize,
-            verify: false,
-        };
-        let compiler = Compiler::new(options).unwrap();
-        let fe = compiler.isa.frontend_config();
-        let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
-        let mut cctx = cranelift_codegen::Context::new();
-        let (mut n, mut bytes, mut failed) = (0, 0, 0);
-        let (mut translate, mut codegen) = (Duration::ZERO, Duration::ZERO);
-        for &f in &funcs {
-            let start = Instant::now();
-            let t = crate::jit::func::translate(info, &module.inner.bytes, f, fe, &mut fctx);
-            translate += start.elapsed();
-            let Ok(t) = t else {
-                fctx = cranelift_frontend::FunctionBuilderContext::new();
-                continue;
-            };
-            let start = Instant::now();
-            cctx.clear();
-            cctx.func = t.func;
-            match compiler.codegen(&mut cctx) {
-                Ok(code) => {
-                    n += 1;
-                    bytes += code.bytes.len();
-                }
-                Err(_) => failed += 1,
-            }
-            codegen += start.elapsed();
-        }
         println!(
-            "opt_level={}, every supported function: {n} compiled ({failed} refused by codegen), \
-             {bytes} bytes; translate all {} in {translate:.0?}, codegen {codegen:.0?} ({:.0} functions/s)",
-            if optimize { "speed" } else { "none" },
-            funcs.len(),
-            n as f64 / codegen.as_secs_f64().max(1e-9),
+            "per compiled function: {:.0} µs; native frames: mean {:.0} bytes, max {}",
+            total.as_secs_f64() * 1e6 / s.compiled.max(1) as f64,
+            s.frame_sum as f64 / s.compiled.max(1) as f64,
+            s.max_frame
         );
+        let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+        for reason in batch.unsupported.values() {
+            *kinds.entry(kind(reason)).or_default() += 1;
+        }
+        println!("left out by kind: {kinds:?}");
+        assert!(s.compiled > 0);
     }
 }
 
