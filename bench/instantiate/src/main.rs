@@ -1,0 +1,195 @@
+//! `wasp-instantiate-bench`: per-request instantiation on wasp and on
+//! wasmtime 48 (`InstancePre`; default and pooling allocators), over each
+//! engine's public API and the same minimal in-memory WASI host code:
+//!
+//! - instantiate: a fresh store + `InstancePre::instantiate` (median of N),
+//! - request: store + instantiate + `_start` with output captured + drop,
+//! - idle: the resident memory of 1,000 live instances (each engine in a
+//!   child process of its own, so peaks do not mix).
+//!
+//! Usage: `wasp-instantiate-bench [--runs N] [--idle N] [--markdown] NAME=MODULE.wasm...`
+//! (`bench/instantiate/run.sh` builds the Go and C guests and runs it.)
+
+mod engines;
+mod wasi;
+
+use engines::{Runner, Wasmtime, Wasp};
+use std::time::{Duration, Instant};
+
+const ENGINES: [&str; 3] = ["wasp", "wasmtime", "wasmtime-pooling"];
+
+fn runner(engine: &str, path: &str) -> Box<dyn Runner> {
+    match engine {
+        "wasp" => Box::new(Wasp::new(path)),
+        "wasmtime" => Box::new(Wasmtime::new(path, false)),
+        "wasmtime-pooling" => Box::new(Wasmtime::new(path, true)),
+        other => panic!("unknown engine {other}"),
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Resident and peak resident set (KiB) from /proc/self/status.
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Child mode: prints the RSS growth of `n` idle instances, in KiB.
+fn idle_child(engine: &str, path: &str, n: usize) {
+    let r = runner(engine, path);
+    drop(r.instantiate()); // the module's lazily prepared state
+    let (before, _) = rss_kib();
+    let live: Vec<_> = (0..n).map(|_| r.instantiate()).collect();
+    let (after, peak) = rss_kib();
+    println!("{} {}", after.saturating_sub(before), peak);
+    drop(live);
+}
+
+fn idle_in_child(engine: &str, path: &str, n: usize) -> Option<(u64, u64)> {
+    let out = std::process::Command::new(std::env::current_exe().ok()?)
+        .args(["--idle-child", engine, path, &n.to_string()])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!("{engine}: idle child failed: {}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    let s = String::from_utf8_lossy(&out.stdout);
+    let mut it = s.split_whitespace().map(|v| v.parse().ok());
+    Some((it.next()??, it.next()??))
+}
+
+struct Row {
+    module: String,
+    engine: &'static str,
+    instantiate: Duration,
+    request: Duration,
+    idle: Option<(u64, u64)>,
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e6)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--idle-child") {
+        idle_child(&args[1], &args[2], args[3].parse().unwrap());
+        return;
+    }
+    let (mut runs, mut idle, mut markdown, mut modules) = (200usize, 1000usize, false, Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--runs" => runs = it.next().and_then(|v| v.parse().ok()).expect("--runs N"),
+            "--idle" => idle = it.next().and_then(|v| v.parse().ok()).expect("--idle N"),
+            "--markdown" => markdown = true,
+            m => {
+                let (name, path) = m.split_once('=').expect("NAME=MODULE.wasm");
+                modules.push((name.to_string(), path.to_string()));
+            }
+        }
+    }
+    assert!(!modules.is_empty(), "usage: wasp-instantiate-bench [--runs N] [--idle N] [--markdown] NAME=MODULE.wasm...");
+    let mut rows = Vec::new();
+    for (name, path) in &modules {
+        for engine in ENGINES {
+            let r = runner(engine, path);
+            let out = r.request();
+            assert!(!out.is_empty(), "{engine} {name}: no output");
+            // Warm up (lazy translation, prepared images, allocator pools).
+            for _ in 0..5 {
+                r.request();
+            }
+            let inst: Vec<Duration> = (0..runs)
+                .map(|_| {
+                    let t = Instant::now();
+                    let live = r.instantiate();
+                    let d = t.elapsed();
+                    drop(live);
+                    d
+                })
+                .collect();
+            let req: Vec<Duration> = (0..runs)
+                .map(|_| {
+                    let t = Instant::now();
+                    let out = r.request();
+                    let d = t.elapsed();
+                    assert!(!out.is_empty());
+                    d
+                })
+                .collect();
+            drop(r);
+            let row = Row {
+                module: name.clone(),
+                engine,
+                instantiate: median(inst),
+                request: median(req),
+                idle: idle_in_child(engine, path, idle),
+            };
+            eprintln!(
+                "{name:>8} {engine:<17} instantiate {:>8} µs  request {:>9} µs  idle x{idle} {:?}",
+                us(row.instantiate),
+                us(row.request),
+                row.idle
+            );
+            rows.push(row);
+        }
+    }
+    println!();
+    println!("module   engine             instantiate µs   request µs   {idle} idle: RSS MiB   ratio wasp/this (inst, req, idle)");
+    for r in &rows {
+        let wasp = rows
+            .iter()
+            .find(|w| w.module == r.module && w.engine == "wasp")
+            .unwrap();
+        let ratio = |a: f64, b: f64| format!("{:.2}", a / b);
+        let idle_mib = |r: &Row| r.idle.map_or(f64::NAN, |(d, _)| d as f64 / 1024.0);
+        println!(
+            "{:<8} {:<18} {:>14} {:>12} {:>18.1}   {}, {}, {}",
+            r.module,
+            r.engine,
+            us(r.instantiate),
+            us(r.request),
+            idle_mib(r),
+            ratio(wasp.instantiate.as_secs_f64(), r.instantiate.as_secs_f64()),
+            ratio(wasp.request.as_secs_f64(), r.request.as_secs_f64()),
+            ratio(idle_mib(wasp), idle_mib(r)),
+        );
+    }
+    if markdown {
+        println!();
+        println!("| module | engine | instantiate (µs, median of {runs}) | request (µs) | {idle} idle instances (RSS MiB) | wasp / this: instantiate, request, idle |");
+        println!("|---|---|---:|---:|---:|---|");
+        for r in &rows {
+            let wasp = rows
+                .iter()
+                .find(|w| w.module == r.module && w.engine == "wasp")
+                .unwrap();
+            let idle_mib = |r: &Row| r.idle.map_or(f64::NAN, |(d, _)| d as f64 / 1024.0);
+            println!(
+                "| {} | {} | {} | {} | {:.1} | {:.2}, {:.2}, {:.2} |",
+                r.module,
+                r.engine,
+                us(r.instantiate),
+                us(r.request),
+                idle_mib(r),
+                wasp.instantiate.as_secs_f64() / r.instantiate.as_secs_f64(),
+                wasp.request.as_secs_f64() / r.request.as_secs_f64(),
+                idle_mib(wasp) / idle_mib(r),
+            );
+        }
+    }
+}
