@@ -1,6 +1,7 @@
 //! Loading a module, through the code cache when the engine has one, and
 //! what loading cost ([`LoadTimings`]).
 
+use super::bytes::ModuleBytes;
 use super::{parse, Module, ModuleInner};
 use crate::cache::{self, Cache, Entry, Lookup};
 use crate::engine::{Engine, Stat};
@@ -91,7 +92,7 @@ fn speculate_threads() -> bool {
 
 /// A file read by [`read_file`].
 pub(super) struct FileRead {
-    pub bytes: Vec<u8>,
+    pub bytes: ModuleBytes,
     /// The content hash ([`cache::content_hash`]) when asked for, and the
     /// time spent hashing (on the thread that hashed the most).
     pub hash: Option<([u8; 32], Duration)>,
@@ -109,7 +110,7 @@ pub(super) fn read_file(path: &std::path::Path, hash: bool) -> std::io::Result<F
     if let Some(read) = read_in_blocks(path, hash)? {
         return Ok(read);
     }
-    let bytes = std::fs::read(path)?;
+    let bytes = ModuleBytes::from(std::fs::read(path)?);
     let hash = hash.then(|| {
         let start = Instant::now();
         (cache::content_hash(&bytes), start.elapsed())
@@ -129,8 +130,8 @@ fn read_in_blocks(path: &std::path::Path, hash: bool) -> std::io::Result<Option<
     if !meta.is_file() || len == 0 {
         return Ok(None);
     }
-    // Zeroed, but untouched: the kernel's zero pages until read into.
-    let mut bytes = vec![0u8; len];
+    // Zeroed, but untouched until read into (huge pages: `bytes.rs`).
+    let mut bytes = ModuleBytes::zeroed(len);
     let mut hashes = vec![[0u8; 32]; len.div_ceil(cache::HASH_BLOCK)];
     // Blocks of `part` from byte `offset` on, each hashed as read.
     let read_part = |part: &mut [u8], sums: &mut [[u8; 32]], offset: usize| {
@@ -147,7 +148,8 @@ fn read_in_blocks(path: &std::path::Path, hash: bool) -> std::io::Result<Option<
     };
     let blocks = hashes.len();
     let read = if blocks >= 4 && speculate_threads() {
-        let mid = blocks / 2;
+        // An even number of blocks: the halves meet at a huge page's edge.
+        let mid = (blocks / 2) & !1;
         let (a, b) = bytes.split_at_mut(mid * cache::HASH_BLOCK);
         let (ha, hb) = hashes.split_at_mut(mid);
         std::thread::scope(|s| {
@@ -182,7 +184,7 @@ impl Module {
     /// already computed it.
     pub(super) fn load(
         engine: &Engine,
-        bytes: Vec<u8>,
+        bytes: ModuleBytes,
         read: Duration,
         content: Option<([u8; 32], Duration)>,
     ) -> Result<Module> {
@@ -457,5 +459,35 @@ impl ModuleInner {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(def);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file read in blocks (two threads past 4 MiB) gives its exact bytes
+    /// and the content hash the same bytes give from memory.
+    #[test]
+    fn files_read_in_blocks_give_their_bytes_and_hash() {
+        let dir = std::env::temp_dir().join(format!("wasp-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for len in [1, cache::HASH_BLOCK, 5 * cache::HASH_BLOCK + 3] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 253) as u8).collect();
+            let path = dir.join("m.bin");
+            std::fs::write(&path, &data).unwrap();
+            let read = read_file(&path, true).unwrap();
+            assert!(*read.bytes == data[..], "{len} bytes");
+            assert_eq!(read.hash.unwrap().0, cache::content_hash(&data), "{len}");
+            assert!(read_file(&path, false).unwrap().hash.is_none());
+        }
+        // Not a regular file: read the ordinary way.
+        #[cfg(unix)]
+        {
+            let empty = read_file(std::path::Path::new("/dev/null"), true).unwrap();
+            assert!(empty.bytes.is_empty());
+            assert_eq!(empty.hash.unwrap().0, cache::content_hash(&[]));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

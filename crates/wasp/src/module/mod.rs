@@ -6,6 +6,7 @@
 //! translated code is cached in the module and shared by all its instances,
 //! and, with a code cache (`load.rs`, `crate::cache`), kept for the next run.
 
+mod bytes;
 mod const_expr;
 mod load;
 mod names;
@@ -152,7 +153,7 @@ pub(crate) struct ModuleInfo {
 pub(crate) struct ModuleInner {
     pub engine: Engine,
     pub info: ModuleInfo,
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::ModuleBytes,
     /// Translated code of each defined function, filled on first call.
     pub compiled: Box<[OnceLock<Arc<CompiledFunc>>]>,
     /// What loading cost.
@@ -187,7 +188,12 @@ impl Module {
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
         if bytes.starts_with(b"\0asm") {
-            return Self::load(engine, bytes.to_vec(), std::time::Duration::ZERO, None);
+            return Self::load(
+                engine,
+                bytes.to_vec().into(),
+                std::time::Duration::ZERO,
+                None,
+            );
         }
         Self::new_read(engine, bytes, std::time::Duration::ZERO)
     }
@@ -201,12 +207,12 @@ impl Module {
                 .map_err(|e| Error::new(ErrorKind::Malformed, e.to_string()))?
                 .into_owned()
         };
-        Self::load(engine, binary, read, None)
+        Self::load(engine, binary.into(), read, None)
     }
 
     /// Decodes and validates a module from binary bytes only.
     pub fn from_binary(engine: &Engine, bytes: Vec<u8>) -> Result<Module> {
-        Self::load(engine, bytes, std::time::Duration::ZERO, None)
+        Self::load(engine, bytes.into(), std::time::Duration::ZERO, None)
     }
 
     /// Reads a module from a file (binary or text).
