@@ -279,10 +279,22 @@ fn from_wasp(v: &wasp::Val) -> V {
     }
 }
 
-/// Instantiates `bytes` on wasp (no imports).
+/// Instantiates `bytes` on wasp (no imports), in its default tier.
 pub fn wasp(bytes: &[u8], limits: &Limits) -> Result<Box<dyn Instance>, Outcome> {
+    wasp_in(bytes, limits, None)
+}
+
+/// Instantiates `bytes` on wasp (no imports) running in `tier` (`None`: the default).
+pub fn wasp_in(
+    bytes: &[u8],
+    limits: &Limits,
+    tier: Option<wasp::Tier>,
+) -> Result<Box<dyn Instance>, Outcome> {
     let mut cfg = wasp::Config::new();
     cfg.max_call_depth(limits.max_call_depth);
+    if let Some(t) = tier {
+        cfg.tier(t);
+    }
     let engine = wasp::Engine::new(&cfg);
     let module = wasp::Module::from_binary(&engine, bytes.to_vec())
         .map_err(|e| Outcome::Error(format!("wasp: {e}")))?;

@@ -13,7 +13,9 @@
 //! and wasmi, compared call by call), [`control`] (our own generator of
 //! nested blocks, loops and branches, aimed at the translator's loop-head
 //! rewrites), [`wasi`] (random preview 1 call sequences against a scratch
-//! preopen). See `docs/fuzzing.md` for how to run them.
+//! preopen), [`tiers`] (the `diff` modules on wasp's interpreter and on its
+//! compiled code, compared bit for bit). See `docs/fuzzing.md` for how to
+//! run them.
 
 pub mod cli;
 pub mod control;
@@ -24,6 +26,7 @@ pub mod nan;
 pub mod reduce;
 pub mod report;
 pub mod rng;
+pub mod tiers;
 pub mod wasi;
 
 pub use rng::{for_seeds, seed_bytes};
@@ -52,6 +55,14 @@ pub const CONTROL: cli::Target = cli::Target {
     print: Some(control::print),
 };
 
+/// The interpreter-versus-compiled-code target.
+pub const TIERS: cli::Target = cli::Target {
+    name: "tiers",
+    run: tiers::run,
+    max_len: 8192,
+    print: Some(tiers::print),
+};
+
 /// The WASI target.
 pub const WASI: cli::Target = cli::Target {
     name: "wasi",
@@ -69,3 +80,5 @@ pub const DIFF_CI_SEEDS: u64 = 10_000;
 pub const CONTROL_CI_SEEDS: u64 = 5_000;
 /// See [`LOAD_CI_SEEDS`].
 pub const WASI_CI_SEEDS: u64 = 1_500;
+/// See [`LOAD_CI_SEEDS`].
+pub const TIERS_CI_SEEDS: u64 = 10_000;
