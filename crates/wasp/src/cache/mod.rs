@@ -3,7 +3,8 @@
 //!
 //! One file per entry, `<key in hex>.wasp`, in the configured directory
 //! ([`Config::cache_dir`](crate::Config::cache_dir)). The key is a BLAKE3
-//! hash of the module's bytes together with everything that decides what is
+//! hash of the module's content hash ([`content_hash`]: BLAKE3 over the
+//! hashes of its 1 MiB blocks) together with everything that decides what is
 //! cached: wasp's version, a fingerprint of the sources that produce and
 //! interpret the cached data (the IR, the translator, the validator's
 //! setup, this module), the entry format and the settings that change
