@@ -28,6 +28,8 @@ impl Wasp {
         let engine = wasp::Engine::default();
         let module = wasp::Module::from_file(&engine, path).expect("wasp: load");
         let mut linker = wasp::Linker::new(&engine);
+        // A module may import the same function twice (Go does).
+        linker.allow_shadowing(true);
         for imp in module.imports() {
             let wasp::ExternType::Func(ty) = imp.ty() else {
                 panic!("non-function import {}", imp.name())
@@ -115,6 +117,7 @@ impl Wasmtime {
         let engine = wasmtime::Engine::new(&config).expect("wasmtime: engine");
         let module = wasmtime::Module::from_file(&engine, path).expect("wasmtime: compile");
         let mut linker = wasmtime::Linker::new(&engine);
+        linker.allow_shadowing(true);
         for imp in module.imports() {
             let wasmtime::ExternType::Func(ty) = imp.ty() else {
                 panic!("non-function import {}", imp.name())
