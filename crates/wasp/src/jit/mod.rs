@@ -30,6 +30,7 @@ mod memory;
 mod ops;
 mod rtops;
 pub(crate) mod runtime;
+mod stack;
 #[cfg(test)]
 mod tests;
 pub(crate) mod tier;

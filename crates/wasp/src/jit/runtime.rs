@@ -20,10 +20,12 @@
 //!   (`Status::Pending`) while compiled frames unwind.
 //! - Memory base and length are refreshed in the context after every
 //!   call-out (a host function or the interpreter may have grown memory).
-//! - The native stack: compiled prologues check `JitCtx::stack_limit`, set
-//!   from the thread's real stack bounds plus a margin for host functions
-//!   and the interpreter called from compiled code; the call depth is shared
-//!   with the interpreter (`Stack::max_frames`).
+//! - The native stack: compiled code runs on a 1 GiB lazily committed stack
+//!   per thread (`stack.rs`), whatever stack the embedder calls from;
+//!   prologues check `JitCtx::stack_limit` (its low end plus a margin for
+//!   host functions and the interpreter called from compiled code; the
+//!   thread's own bounds if it could not be mapped); the call depth is
+//!   shared with the interpreter (`Stack::max_frames`).
 //! - Fuel: a store that consumes fuel never runs compiled code (nothing is
 //!   compiled, `jit/tier.rs`), since compiled code does not count it.
 
@@ -124,7 +126,6 @@ pub(crate) fn invoke_with<T>(
     ctx.globals = inst.global_ptrs.as_ptr().cast();
     ctx.funcs = code;
     ctx.attention = inner.stack.attention.word();
-    ctx.stack_limit = stack_limit();
     ctx.attend = attend::<T>;
     ctx.call_out = call_out::<T>;
     ctx.call_indirect = call_indirect::<T>;
@@ -152,12 +153,19 @@ pub(crate) fn invoke_with<T>(
         panic: None,
     };
     ctx.rt = (&mut rt as *mut Rt<T>).cast();
-    // SAFETY: `ctx` describes the instance whose module's code this is
+    // Below: `ctx` describes the instance whose module's code this is
     // (memory, globals, code table, live for the call); the store is only
     // reached through `rt.store` until the call returns; `io` holds the
-    // arguments and room for the results; the stack limit leaves the
-    // margin this thread's stack needs.
-    let status = unsafe { trampoline(&mut ctx, io.as_mut_ptr(), addr as *const u8) };
+    // arguments and room for the results.
+    let status = super::stack::on_big_stack(|low| {
+        ctx.stack_limit = match low {
+            Some(low) => low + STACK_MARGIN,
+            None => stack_limit(),
+        };
+        // SAFETY: as above; the limit leaves the margin on the stack this
+        // runs on.
+        unsafe { trampoline(&mut ctx, io.as_mut_ptr(), addr as *const u8) }
+    });
     let pending = rt.pending.take();
     if let Some(p) = rt.panic.take() {
         std::panic::resume_unwind(p);

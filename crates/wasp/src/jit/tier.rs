@@ -57,8 +57,6 @@ pub(crate) struct TierState {
     all: OnceLock<()>,
     tier: Tier,
     imported: u32,
-    /// Calls one loop sample counts for (`on_loops`).
-    loop_charge: u32,
 }
 
 /// What the slow path of a call should do.
@@ -88,7 +86,6 @@ impl TierState {
             all: OnceLock::new(),
             tier,
             imported,
-            loop_charge: loop_charge(config),
         }
     }
 
@@ -144,29 +141,6 @@ impl TierState {
             _ => counter.store(u32::MAX, Ordering::Relaxed),
         }
         Verdict::Interpret
-    }
-
-    /// A loop sample (`exec/run.rs`: `LOOP_SAMPLE` backward branches) taken
-    /// while defined function `def` runs: counts as `loop_charge` calls, and
-    /// queues the function once its counter runs out. (Without on-stack
-    /// replacement the running call stays interpreted; its next call is
-    /// native.)
-    pub fn on_loops(&self, module: &Arc<ModuleInner>, def: u32) {
-        if self.tier != Tier::Tiered {
-            return;
-        }
-        let counter = &self.counters[def as usize];
-        let c = counter.load(Ordering::Relaxed);
-        if c == 0 || c == u32::MAX {
-            return;
-        }
-        if c > self.loop_charge {
-            counter.store(c - self.loop_charge, Ordering::Relaxed);
-            return;
-        }
-        counter.store(0, Ordering::Relaxed);
-        // Queues it (the verdict matters only at a call).
-        let _ = self.on_call(module, def);
     }
 
     /// Compiles every defined function (`Tier::Jit`), once per module, in
@@ -228,15 +202,6 @@ impl TierState {
             .filter(|c| c.load(Ordering::Acquire) != 0)
             .count()
     }
-}
-
-/// Calls a loop sample counts for: `threshold * LOOP_SAMPLE / back_edges`
-/// (at least 1), so `tier_up_back_edges` backward branches weigh as much as
-/// `tier_up_threshold` calls.
-fn loop_charge(config: &Config) -> u32 {
-    let sample = crate::exec::run::LOOP_SAMPLE as u64;
-    let charge = config.tier_up_threshold as u64 * sample / config.tier_up_back_edges.max(1);
-    charge.clamp(1, u32::MAX as u64 - 1) as u32
 }
 
 /// The address `code[f]` gets for a compiled function of `batch`.
