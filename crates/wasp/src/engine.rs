@@ -34,8 +34,6 @@ pub struct Config {
     pub(crate) tier: Tier,
     /// Calls of a function before it is queued for compilation (`Tier::Tiered`).
     pub(crate) tier_up_threshold: u32,
-    /// Backward branches that weigh as much as `tier_up_threshold` calls.
-    pub(crate) tier_up_back_edges: u64,
 }
 
 /// How wasm functions run ([`Config::tier`]).
@@ -101,10 +99,6 @@ pub(crate) const JIT_AVAILABLE: bool = cfg!(all(
 /// Default [`Config::tier_up_threshold`]: calls before a function is compiled.
 pub const DEFAULT_TIER_UP_THRESHOLD: u32 = 1000;
 
-/// Default [`Config::tier_up_back_edges`]: backward branches (loop
-/// iterations) before a function is compiled.
-pub const DEFAULT_TIER_UP_BACK_EDGES: u64 = 64_000;
-
 /// Default bound of the code cache's size: 512 MiB.
 pub const DEFAULT_CACHE_MAX_BYTES: u64 = 512 << 20;
 
@@ -125,7 +119,6 @@ impl Default for Config {
             cache_version: env!("CARGO_PKG_VERSION").to_string(),
             tier: Tier::default_for_host(),
             tier_up_threshold: DEFAULT_TIER_UP_THRESHOLD,
-            tier_up_back_edges: DEFAULT_TIER_UP_BACK_EDGES,
         }
     }
 }
@@ -233,18 +226,6 @@ impl Config {
     /// in the interpreter.
     pub fn tier_up_threshold(&mut self, calls: u32) -> &mut Self {
         self.tier_up_threshold = calls.max(1);
-        self
-    }
-
-    /// Under [`Tier::Tiered`], loops count too: `n` backward branches taken
-    /// in a function weigh as much as [`Config::tier_up_threshold`] calls
-    /// (default [`DEFAULT_TIER_UP_BACK_EDGES`]), so a function called rarely
-    /// but looping long is compiled as well. The interpreter samples loops
-    /// every 1,024 backward branches and charges the function running then;
-    /// the call that loops stays interpreted (no on-stack replacement), its
-    /// next call runs native code.
-    pub fn tier_up_back_edges(&mut self, n: u64) -> &mut Self {
-        self.tier_up_back_edges = n.max(1);
         self
     }
 

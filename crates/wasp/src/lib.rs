@@ -58,7 +58,7 @@ mod value;
 
 pub use engine::{
     Config, Engine, EngineStats, Tier, DEFAULT_CACHE_MAX_BYTES, DEFAULT_MAX_STACK_BYTES,
-    DEFAULT_TIER_UP_BACK_EDGES, DEFAULT_TIER_UP_THRESHOLD,
+    DEFAULT_TIER_UP_THRESHOLD,
 };
 pub use error::{Error, ErrorKind, FrameInfo, Result, Trap, TrapCode};
 pub use externs::{Global, Memory, Table};

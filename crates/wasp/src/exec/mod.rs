@@ -60,9 +60,6 @@ pub(crate) struct Stack {
     /// Fuel left ([`Config::consume_fuel`]); the interpreter keeps a copy
     /// while it runs and writes it back whenever it leaves the loop.
     pub fuel: u64,
-    /// Backward branches left before the next loop sample (tier-up; kept
-    /// across the interpreter's exits like `fuel`).
-    pub loops_left: u32,
 }
 
 // SAFETY: the raw `ret_ip` pointers point into `CompiledFunc`s owned (through
@@ -85,7 +82,6 @@ impl Stack {
             attention: Default::default(),
             active: 0,
             fuel: 0,
-            loops_left: run::LOOP_SAMPLE,
         }
     }
 

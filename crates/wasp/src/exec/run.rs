@@ -103,8 +103,6 @@ pub(crate) struct State {
     /// Fuel left (`Fuel` instructions charge it; only emitted when the
     /// engine consumes fuel). Copied from and back to the store's stack.
     pub(super) fuel: u64,
-    /// Backward branches left before the next loop sample (`loop_sample`).
-    pub(super) loops_left: u32,
     trap: TrapCode,
     host: Option<HostCall>,
     native: Option<NativeCall>,
@@ -232,7 +230,6 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         stack_floor: 0,
         attention: std::sync::Arc::as_ptr(&inner.stack.attention),
         fuel: inner.stack.fuel,
-        loops_left: inner.stack.loops_left,
         trap: TrapCode::Unreachable,
         host: None,
         native: None,
@@ -259,7 +256,6 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         }
     };
     st.inner().stack.fuel = st.fuel;
-    st.inner().stack.loops_left = st.loops_left;
     match signal {
         Signal::Return => Exit::Return,
         Signal::Trap => {
@@ -319,26 +315,6 @@ fn attend(st: &mut State) -> Option<TrapCode> {
         return Some(TrapCode::DeadlineExceeded);
     }
     None
-}
-
-/// Backward branches between two loop samples.
-pub(crate) const LOOP_SAMPLE: u32 = 1024;
-
-/// Every `LOOP_SAMPLE` backward branches (of any function), charges the
-/// function running now for them (`TierState::on_loops`): a function that
-/// loops long tiers up at its next call even if it is called rarely.
-#[cold]
-#[inline(never)]
-pub(super) fn loop_sample(st: &mut State) {
-    st.loops_left = LOOP_SAMPLE;
-    let inner = st.inner();
-    let Some(f) = inner.stack.frames.last() else {
-        return;
-    };
-    if let FuncKind::Wasm { instance, def, .. } = inner.funcs[f.func as usize].kind {
-        let module = &inner.instances[instance as usize].module.inner;
-        module.tier.on_loops(module, def);
-    }
 }
 
 /// Continues with the instruction at `$ip`.
@@ -414,10 +390,6 @@ macro_rules! jump {
         let off = $off;
         let t = $ip.offset(off as isize);
         if off <= 0 {
-            $st.loops_left -= 1;
-            if $st.loops_left == 0 {
-                $crate::exec::run::loop_sample($st);
-            }
             guard!(t, $sp, $mem, $len, $st);
         }
         dispatch!(t, $sp, $mem, $len, $st)

@@ -121,30 +121,6 @@ fn tiered_function_gets_native_code_after_threshold() {
 }
 
 #[test]
-fn a_long_loop_tiers_up_a_function_called_once() {
-    let mut config = Config::new();
-    config.tier(Tier::Tiered).tier_up_back_edges(10_000);
-    let (module, mut store, inst) = setup(&config);
-    let sum = def_of(&module, "sum");
-    // One call, 100,000 iterations: interpreted throughout (no on-stack
-    // replacement), but queued by its loop samples.
-    assert_eq!(
-        call(&mut store, &inst, "sum", &[Val::I32(100_000)]),
-        Ok(vec![
-            (1..=100_000u64).map(|i| i * i).sum::<u64>() as u32 as u64
-        ])
-    );
-    wait_native(&module, sum);
-    assert_eq!(call(&mut store, &inst, "sum", &[Val::I32(3)]), Ok(vec![14]));
-    // Loops do not count under `Interp`.
-    let mut config = Config::new();
-    config.tier(Tier::Interp).tier_up_back_edges(1);
-    let (module, mut store, inst) = setup(&config);
-    call(&mut store, &inst, "sum", &[Val::I32(100_000)]).expect("sum");
-    assert_eq!(module.inner.tier.native_count(), 0);
-}
-
-#[test]
 fn jit_compiles_the_module_before_it_runs() {
     let (module, mut store, inst) = setup(Config::new().tier(Tier::Jit));
     assert_eq!(module.inner.tier.native_count(), 0);

@@ -52,9 +52,6 @@ mod interp_only {
             }
         }
 
-        /// A loop sample: nothing to do.
-        pub fn on_loops(&self, _: &Arc<ModuleInner>, _: u32) {}
-
         /// Counts a call of defined function `def`: always interpreted.
         pub fn on_call(&self, _: &Arc<ModuleInner>, def: u32) -> Verdict {
             self.counters[def as usize].store(u32::MAX, Ordering::Relaxed);
