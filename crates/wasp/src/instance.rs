@@ -367,6 +367,7 @@ fn instantiate_timed<T>(
         .check_counts(1, defined_memories, defined_tables)?;
 
     // Defined functions.
+    store.inner.funcs.reserve(info.bodies.len());
     for def in 0..info.bodies.len() as u32 {
         let func_index = info.num_imported_funcs + def;
         let ty_idx = info.funcs[func_index as usize];
@@ -582,11 +583,7 @@ fn instantiate_timed<T>(
     if let Some(img) = image {
         // The image holds every active segment: they count as applied.
         let inst = &mut store.inner.instances[inst_idx as usize];
-        for (i, seg) in info.datas.iter().enumerate() {
-            if let SegmentMode::Active { .. } = seg.mode {
-                inst.dropped_data[i] = true;
-            }
-        }
+        inst.dropped_data.copy_from_slice(img.dropped());
         copied = img.segments();
     }
     let one_by_one = match image {

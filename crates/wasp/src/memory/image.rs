@@ -79,6 +79,9 @@ pub(crate) struct MemoryImage {
     len: usize,
     /// Number of active data segments the image stands for.
     segments: u64,
+    /// Each data segment's dropped flag after instantiation with the image
+    /// (the active ones are applied, hence dropped).
+    dropped: Box<[bool]>,
     bytes: Box<[u8]>,
     #[cfg(target_os = "linux")]
     file: Option<std::os::fd::OwnedFd>,
@@ -90,6 +93,7 @@ impl MemoryImage {
         let mut img = MemoryImage {
             len: bytes.len(),
             segments,
+            dropped: Box::new([]),
             bytes: bytes.into_boxed_slice(),
             #[cfg(target_os = "linux")]
             file: None,
@@ -113,6 +117,11 @@ impl MemoryImage {
     /// How many active data segments the image applies.
     pub fn segments(&self) -> u64 {
         self.segments
+    }
+
+    /// The instance's initial dropped flag of each data segment.
+    pub fn dropped(&self) -> &[bool] {
+        &self.dropped
     }
 
     /// Whether the image is a memory file (mapped copy-on-write).
@@ -208,7 +217,13 @@ fn plan_memory(info: &ModuleInfo, bytes: &[u8]) -> Option<MemoryImage> {
     for (off, range) in &segs {
         image[*off..*off + range.len()].copy_from_slice(&bytes[range.clone()]);
     }
-    Some(MemoryImage::new(image, segs.len() as u64))
+    let mut img = MemoryImage::new(image, segs.len() as u64);
+    img.dropped = info
+        .datas
+        .iter()
+        .map(|d| matches!(d.mode, SegmentMode::Active { .. }))
+        .collect();
+    Some(img)
 }
 
 /// The defined tables' contents after the active element segments, as
