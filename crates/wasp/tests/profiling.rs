@@ -105,8 +105,11 @@ fn host_time_is_charged_to_the_caller_and_sleep_weighs_nothing() {
     run_for(&mut store, &main, 1, Duration::from_millis(200));
     let p = store.take_profile().unwrap();
     let (_, in_main, total) = leaf_counts(&p);
+    // Without the charging, host time would land in no wasm frame (~0 of
+    // the samples in $main); a loaded machine (tests in parallel) delays
+    // some samples to the wasm around the calls, so 2/3 is the bar.
     assert!(
-        in_main * 10 >= total * 8,
+        in_main * 3 >= total * 2,
         "{in_main} of {total} samples in $main"
     );
 

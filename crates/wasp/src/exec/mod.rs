@@ -70,11 +70,17 @@ unsafe impl Send for Stack {}
 // SAFETY: as above; `&Stack` exposes no pointer dereferences.
 unsafe impl Sync for Stack {}
 
+/// Value slots a new store's stack starts with.
+pub(crate) const INITIAL_SLOTS: usize = 1 << 10;
+
 impl Stack {
     pub fn new(config: &Config) -> Self {
         let max_slots = config.max_stack_bytes / 8;
         Stack {
-            slots: vec![0; (1 << 14).min(max_slots)],
+            // Small to start (8 KiB): a store that never runs, or runs shallow
+            // code, stays small; `grow` doubles on demand (per-request
+            // embedders keep thousands of idle stores).
+            slots: vec![0; INITIAL_SLOTS.min(max_slots)],
             frames: Vec::with_capacity(64),
             max_slots,
             max_frames: config.max_call_depth,
@@ -323,4 +329,27 @@ fn backtrace(inner: &StoreInner, base: Option<usize>) -> Vec<FrameInfo> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod stack_tests {
+    use super::*;
+
+    /// An idle store's value stack is small (per-request embedders keep
+    /// thousands of stores), and grows on demand to the configured limit.
+    #[test]
+    fn stack_starts_small_and_grows_to_the_limit() {
+        let mut stack = Stack::new(&Config::default());
+        assert!(stack.slots.len() * 8 <= 8 * 1024, "{}", stack.slots.len());
+        let mut config = Config::default();
+        config.max_stack_bytes(8 << 20);
+        let mut stack = Stack::new(&config);
+        stack.grow(100_000).unwrap();
+        assert!(stack.slots.len() >= 100_000);
+        assert!(stack.slots[..100_000].iter().all(|&s| s == 0));
+        let max = config.max_stack_bytes / 8;
+        stack.grow(max).unwrap();
+        assert_eq!(stack.slots.len(), max);
+        assert_eq!(stack.grow(max + 1), Err(TrapCode::StackExhausted));
+    }
 }
