@@ -41,6 +41,9 @@ const FINGERPRINT_SOURCES: &[&str] = &[
     include_str!("../translate/ops.rs"),
     include_str!("../translate/fuel.rs"),
     include_str!("../module/parse.rs"),
+    // A hit skips validation: a change to what is valid must miss.
+    include_str!("../module/validate.rs"),
+    include_str!("../module/const_expr.rs"),
 ];
 
 /// A hash of [`FINGERPRINT_SOURCES`], computed once per process.

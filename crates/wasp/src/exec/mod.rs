@@ -339,7 +339,7 @@ mod stack_tests {
     /// thousands of stores), and grows on demand to the configured limit.
     #[test]
     fn stack_starts_small_and_grows_to_the_limit() {
-        let mut stack = Stack::new(&Config::default());
+        let stack = Stack::new(&Config::default());
         assert!(stack.slots.len() * 8 <= 8 * 1024, "{}", stack.slots.len());
         let mut config = Config::default();
         config.max_stack_bytes(8 << 20);
