@@ -39,26 +39,17 @@ fn frame(stderr: &str, n: usize) -> String {
 
 #[test]
 fn stack_exhaustion_shows_the_recursing_go_line() {
-    // Interpreted frames carry their resume point, hence the exact line.
-    // Compiled frames (the default tier compiles `recurse` once it is hot)
-    // do not record Go's PC yet: they name the function and its file only.
-    let err = gotrap(&["--tier", "interp", "--max-stack", "1MiB"], "recurse", 134);
-    assert!(err.contains("wasm trap: call stack exhausted"), "{err}");
+    // Interpreted frames and compiled ones (the default tier compiles
+    // `recurse` once it is hot; the trap path records Go's resume point).
     let want = source_line("return recurse(n+1) + 1");
-    for n in 0..64 {
-        let f = frame(&err, n);
-        assert!(f.contains(": main.recurse"), "{f}");
-        assert!(f.contains(&want), "frame {n}: {f}\n(want {want})");
-    }
-    let err = gotrap(&["--max-stack", "1MiB"], "recurse", 134);
-    assert!(err.contains("wasm trap: call stack exhausted"), "{err}");
-    for n in 0..64 {
-        let f = frame(&err, n);
-        assert!(f.contains(": main.recurse"), "{f}");
-        assert!(
-            f.contains("wasp.test/guests/gotrap/main.go:"),
-            "frame {n}: {f}"
-        );
+    for tier in ["interp", "tiered", "jit"] {
+        let err = gotrap(&["--tier", tier, "--max-stack", "1MiB"], "recurse", 134);
+        assert!(err.contains("wasm trap: call stack exhausted"), "{err}");
+        for n in 0..64 {
+            let f = frame(&err, n);
+            assert!(f.contains(": main.recurse"), "{tier}: {f}");
+            assert!(f.contains(&want), "{tier}: frame {n}: {f}\n(want {want})");
+        }
     }
 }
 

@@ -340,6 +340,33 @@ pub(crate) fn frames(
     out
 }
 
+/// What the store's probe says of a compiled frame of store instance
+/// `instance` whose first locals were `locals` when a trap unwound it.
+pub(crate) fn compiled_position(
+    inner: &StoreInner,
+    instance: u32,
+    func_index: u32,
+    locals: &[u64],
+    innermost: bool,
+) -> Option<u64> {
+    let probe = inner.observers.probe.as_ref()?;
+    let inst = &inner.instances[instance as usize];
+    let memory = match inst.memories.first() {
+        Some(&m) => &inner.memories[m as usize].data[..],
+        None => &[],
+    };
+    let ty = inst.module.inner.info.func_type(func_index);
+    let view = FrameView {
+        module: &inst.module,
+        func_index,
+        ty,
+        locals,
+        memory,
+        innermost,
+    };
+    probe.position(&view)
+}
+
 /// Calls `f` with the view of `frame` (`None` without a base).
 fn with_view<R>(
     inner: &StoreInner,

@@ -95,6 +95,11 @@ pub(crate) struct JitCtx {
     /// Function indices of the compiled frames a trap unwound, innermost
     /// first (the trap path appends, see `func.rs`).
     pub trace: [u32; TRACE_CAP + 1],
+    /// Beside each `trace` entry: the frame's locals 0 and 1 when the trap
+    /// unwound it, then how many of the two it has (integer locals only), so
+    /// a position probe (Go's resume point and stack pointer live there)
+    /// can place compiled frames.
+    pub trace_locals: [[u64; 3]; TRACE_CAP + 1],
 }
 
 /// Field offsets, as compiled code addresses them.
@@ -112,6 +117,7 @@ pub(super) const CALL_OUT: i32 = offset_of!(JitCtx, call_out) as i32;
 pub(super) const CALL_INDIRECT: i32 = offset_of!(JitCtx, call_indirect) as i32;
 pub(super) const RUNTIME_OP: i32 = offset_of!(JitCtx, runtime_op) as i32;
 pub(super) const TRACE: i32 = offset_of!(JitCtx, trace) as i32;
+pub(super) const TRACE_LOCALS: i32 = offset_of!(JitCtx, trace_locals) as i32;
 
 /// The operators compiled code leaves to [`JitCtx::runtime_op`]. Operands
 /// in `args` in wasm order; immediates packed into `imm`.
@@ -204,6 +210,7 @@ impl JitCtx {
             runtime_op: no_runtime_op,
             rt: std::ptr::null_mut(),
             trace: [0; TRACE_CAP + 1],
+            trace_locals: [[0; 3]; TRACE_CAP + 1],
         }
     }
 
@@ -215,6 +222,12 @@ impl JitCtx {
     }
 
     /// The compiled frames recorded by the last trap, innermost first.
+    /// Beside [`JitCtx::traced`]: each frame's locals 0 and 1 and their count.
+    pub fn traced_locals(&self) -> &[[u64; 3]] {
+        &self.trace_locals[..(self.trace_len as usize).min(TRACE_CAP)]
+    }
+
+    /// Function indices of the compiled frames a trap unwound, innermost first.
     pub fn traced(&self) -> &[u32] {
         &self.trace[..(self.trace_len as usize).min(TRACE_CAP)]
     }

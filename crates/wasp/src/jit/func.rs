@@ -355,6 +355,30 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
         let at = self.b.ins().iadd(self.ctx, off);
         let me = self.b.ins().iconst(types::I32, self.func_index as i64);
         self.b.ins().store(trusted(), me, at, abi::TRACE);
+        // Locals 0 and 1 beside it (leading integer locals, zero-extended),
+        // then their count, for the position probe: 24 bytes per entry.
+        let off = self.b.ins().imul_imm_u(i, 24);
+        let at = self.b.ins().iadd(self.ctx, off);
+        let mut n = 0;
+        for k in 0..2usize {
+            let Some(&(var, ty)) = self.locals.get(k) else {
+                break;
+            };
+            let v = match ty {
+                types::I64 => self.b.use_var(var),
+                types::I32 => {
+                    let v = self.b.use_var(var);
+                    self.b.ins().uextend(types::I64, v)
+                }
+                _ => break,
+            };
+            self.b
+                .ins()
+                .store(trusted(), v, at, abi::TRACE_LOCALS + 8 * k as i32);
+            n += 1;
+        }
+        let n = self.b.ins().iconst(types::I64, n);
+        self.b.ins().store(trusted(), n, at, abi::TRACE_LOCALS + 16);
         let next = self.b.ins().iadd_imm_s(len, 1);
         self.b
             .ins()

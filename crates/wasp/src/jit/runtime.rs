@@ -198,22 +198,27 @@ fn unwound<T>(
     };
     let inner = &store.inner;
     let info = &inner.instances[instance as usize].module.inner.info;
-    for &f in ctx.traced() {
+    let nested = frames.is_empty();
+    for (i, (&f, locals)) in ctx.traced().iter().zip(ctx.traced_locals()).enumerate() {
+        let n = (locals[2] as usize).min(2);
+        let position =
+            crate::profile::compiled_position(inner, instance, f, &locals[..n], nested && i == 0);
         frames.push(FrameInfo {
             func_index: f,
             func_name: info.func_names.get(&f).cloned(),
             module_name: info.name.clone(),
-            position: None,
+            position,
         });
     }
     let below = crate::profile::frames(inner, None, 64);
-    for f in below {
-        let info = &inner.instances[f.instance as usize].module.inner.info;
+    for p in crate::profile::positioned(inner, &below, 64) {
+        let instance = p.wasm.map_or(instance, |w| below[w].instance);
+        let info = &inner.instances[instance as usize].module.inner.info;
         frames.push(FrameInfo {
-            func_index: f.func_index,
-            func_name: info.func_names.get(&f.func_index).cloned(),
+            func_index: p.func_index,
+            func_name: info.func_names.get(&p.func_index).cloned(),
             module_name: info.name.clone(),
-            position: None,
+            position: p.position,
         });
     }
     frames.truncate(64);
