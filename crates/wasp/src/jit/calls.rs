@@ -13,9 +13,7 @@
 use super::abi::{self, clif_type, internal_signature, trusted};
 use super::func::FuncTranslator;
 use crate::types::{FuncType, ValType};
-use cranelift_codegen::ir::{
-    self, condcodes::IntCC, types, AbiParam, BlockArg, InstBuilder, Signature, Type, Value,
-};
+use cranelift_codegen::ir::{self, condcodes::IntCC, types, BlockArg, InstBuilder, Type, Value};
 
 impl FuncTranslator<'_, '_> {
     /// The CLIF types of a function type's parameters and results.
@@ -109,21 +107,13 @@ impl FuncTranslator<'_, '_> {
         self.b.switch_to_block(out);
         let buf = self.call_buffer(params.len().max(results.len()))?;
         self.store_slots(buf, &args)?;
-        let mut sig = Signature::new(self.host_call_conv());
-        sig.params.push(AbiParam::new(types::I64));
-        sig.params.push(AbiParam::new(types::I32));
-        sig.params.push(AbiParam::new(types::I64));
-        sig.returns.push(AbiParam::new(types::I32));
-        let sig = self.b.import_signature(sig);
-        let f = self.b.ins().load(
-            types::I64,
-            trusted().with_readonly(),
-            self.ctx,
-            abi::CALL_OUT,
-        );
         let index = self.b.ins().iconst(types::I32, func as i64);
-        let call = self.b.ins().call_indirect(sig, f, &[self.ctx, index, buf]);
-        let status = self.b.inst_results(call)[0];
+        let status = self.call_ctx_fn(
+            abi::CALL_OUT,
+            &[types::I32, types::I64],
+            types::I32,
+            &[index, buf],
+        );
         self.join_from_buffer(status, buf, &results, join)?;
         self.after_call(join);
         Ok(())
@@ -140,27 +130,14 @@ impl FuncTranslator<'_, '_> {
         let args = self.pop_args(params.len());
         let buf = self.call_buffer(params.len().max(results.len()))?;
         self.store_slots(buf, &args)?;
-        let mut sig = Signature::new(self.host_call_conv());
-        sig.params.push(AbiParam::new(types::I64));
-        for _ in 0..3 {
-            sig.params.push(AbiParam::new(types::I32));
-        }
-        sig.params.push(AbiParam::new(types::I64));
-        sig.returns.push(AbiParam::new(types::I64));
-        let sig = self.b.import_signature(sig);
-        let f = self.b.ins().load(
-            types::I64,
-            trusted().with_readonly(),
-            self.ctx,
-            abi::CALL_INDIRECT,
-        );
         let t = self.b.ins().iconst(types::I32, table as i64);
         let id = self.b.ins().iconst(types::I32, type_id as i64);
-        let call = self
-            .b
-            .ins()
-            .call_indirect(sig, f, &[self.ctx, t, id, index, buf]);
-        let r = self.b.inst_results(call)[0];
+        let r = self.call_ctx_fn(
+            abi::CALL_INDIRECT,
+            &[types::I32, types::I32, types::I32, types::I64],
+            types::I64,
+            &[t, id, index, buf],
+        );
         let mut join_types = vec![types::I32];
         join_types.extend_from_slice(&results);
         let join = self.block_with(&join_types);

@@ -241,16 +241,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
         self.b.ins().brif(bits, slow, &[], cont, &[]);
         self.b.seal_block(slow);
         self.b.switch_to_block(slow);
-        let mut sig = Signature::new(self.host_call_conv());
-        sig.params.push(AbiParam::new(types::I64));
-        sig.returns.push(AbiParam::new(types::I32));
-        let sig = self.b.import_signature(sig);
-        let f = self
-            .b
-            .ins()
-            .load(types::I64, trusted().with_readonly(), self.ctx, abi::ATTEND);
-        let call = self.b.ins().call_indirect(sig, f, &[self.ctx]);
-        let status = self.b.inst_results(call)[0];
+        let status = self.call_ctx_fn(abi::ATTEND, &[], types::I32, &[]);
         let propagate = self.propagate_block();
         self.b
             .ins()
@@ -276,6 +267,26 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
     /// The host's calling convention, for libcalls.
     pub fn host_call_conv(&self) -> CallConv {
         self.fe.default_call_conv
+    }
+
+    /// Calls the runtime function whose pointer is in the `JitCtx` field at
+    /// offset `field` (host calling convention): `fn(ctx, args...) -> ret`,
+    /// `params` being the types of `args`. Returns its result.
+    pub fn call_ctx_fn(&mut self, field: i32, params: &[Type], ret: Type, args: &[Value]) -> Value {
+        let mut sig = Signature::new(self.host_call_conv());
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+        sig.returns.push(AbiParam::new(ret));
+        let sig = self.b.import_signature(sig);
+        let f = self
+            .b
+            .ins()
+            .load(types::I64, trusted().with_readonly(), self.ctx, field);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.ctx);
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, f, &all);
+        self.b.inst_results(call)[0]
     }
 
     /// The zero of type `ty`.

@@ -11,8 +11,7 @@
 use super::abi::{self, trusted, Status};
 use super::func::FuncTranslator;
 use cranelift_codegen::ir::{
-    condcodes::IntCC, types, AbiParam, Endianness, InstBuilder, MemFlagsData, Signature, Type,
-    Value,
+    condcodes::IntCC, types, Endianness, InstBuilder, MemFlagsData, Type, Value,
 };
 use wasmparser::{MemArg, Operator};
 
@@ -113,17 +112,7 @@ impl FuncTranslator<'_, '_> {
 
     fn memory_grow(&mut self) {
         let delta = self.pop();
-        let mut sig = Signature::new(self.host_call_conv());
-        sig.params.push(AbiParam::new(types::I64));
-        sig.params.push(AbiParam::new(types::I32));
-        sig.returns.push(AbiParam::new(types::I32));
-        let sig = self.b.import_signature(sig);
-        let f = self
-            .b
-            .ins()
-            .load(types::I64, trusted(), self.ctx, abi::MEMORY_GROW);
-        let call = self.b.ins().call_indirect(sig, f, &[self.ctx, delta]);
-        let v = self.b.inst_results(call)[0];
+        let v = self.call_ctx_fn(abi::MEMORY_GROW, &[types::I32], types::I32, &[delta]);
         self.push(v);
     }
 

@@ -4,9 +4,9 @@
 //! the operands in the call buffer; plus the references that need no
 //! runtime (`ref.null`, `ref.is_null`).
 
-use super::abi::{self, trusted, RtOp};
+use super::abi::{self, RtOp};
 use super::func::FuncTranslator;
-use cranelift_codegen::ir::{condcodes::IntCC, types, AbiParam, InstBuilder, Signature};
+use cranelift_codegen::ir::{condcodes::IntCC, types, InstBuilder};
 use wasmparser::Operator;
 
 impl FuncTranslator<'_, '_> {
@@ -17,26 +17,14 @@ impl FuncTranslator<'_, '_> {
         let args = self.stack.split_off(len - operands);
         let buf = self.call_buffer(operands.max(1))?;
         self.store_slots(buf, &args)?;
-        let mut sig = Signature::new(self.host_call_conv());
-        sig.params.push(AbiParam::new(types::I64));
-        sig.params.push(AbiParam::new(types::I32));
-        sig.params.push(AbiParam::new(types::I64));
-        sig.params.push(AbiParam::new(types::I64));
-        sig.returns.push(AbiParam::new(types::I32));
-        let sig = self.b.import_signature(sig);
-        let f = self.b.ins().load(
-            types::I64,
-            trusted().with_readonly(),
-            self.ctx,
-            abi::RUNTIME_OP,
-        );
         let code = self.b.ins().iconst(types::I32, op as i64);
         let imm = self.b.ins().iconst(types::I64, imm as i64);
-        let call = self
-            .b
-            .ins()
-            .call_indirect(sig, f, &[self.ctx, code, imm, buf]);
-        let status = self.b.inst_results(call)[0];
+        let status = self.call_ctx_fn(
+            abi::RUNTIME_OP,
+            &[types::I32, types::I64, types::I64],
+            types::I32,
+            &[code, imm, buf],
+        );
         self.check_status(status);
         if result {
             let ty = match op {
