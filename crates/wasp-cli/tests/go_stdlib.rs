@@ -100,20 +100,36 @@ fn build_binaries(pkgs: &[&str]) -> PathBuf {
     std::fs::create_dir_all(&staging).unwrap();
     let started = Instant::now();
     let log = staging.join("build.log");
-    let out = run_logged(
-        go_cmd()
-            .current_dir(goroot().join("src"))
-            .args(["test", "-c", "-o"])
-            .arg(format!("{}/", staging.display()))
-            .args(pkgs),
-        &log,
-        Duration::from_secs(1800),
-    );
+    let build = || {
+        run_logged(
+            go_cmd()
+                .current_dir(goroot().join("src"))
+                .args(["test", "-c", "-o"])
+                .arg(format!("{}/", staging.display()))
+                .args(pkgs),
+            &log,
+            Duration::from_secs(1800),
+        )
+    };
+    let mut out = build();
+    if !out.success() {
+        // A failed build says why, unless the go command could not write either (seen once in
+        // CI: exit status 1 and an empty log). Say what the machine looked like, and try once
+        // more: the Go build cache keeps what the first attempt finished.
+        eprintln!(
+            "go test -c failed ({}), retrying; output:\n{}\n{}",
+            out.describe(),
+            out.output,
+            disk_report()
+        );
+        out = build();
+    }
     assert!(
         out.success(),
-        "go test -c: {}\n{}",
+        "go test -c: {}\n{}\n{}",
         out.describe(),
-        out.output
+        out.output,
+        disk_report()
     );
     std::fs::remove_file(&log).unwrap();
     std::fs::write(stamp(&staging), &stamp_text).unwrap();
@@ -131,6 +147,20 @@ fn build_binaries(pkgs: &[&str]) -> PathBuf {
     let _ = std::fs::remove_dir_all(&staging);
     assert!(complete(&dir), "{} is incomplete", dir.display());
     dir
+}
+
+/// Free space where the binaries and the Go cache go, and in the temporary directory the go
+/// command links in (`df -h`), for failure messages.
+fn disk_report() -> String {
+    let out = std::process::Command::new("df")
+        .arg("-h")
+        .arg(work_dir())
+        .arg(std::env::temp_dir())
+        .output();
+    match out {
+        Ok(o) => format!("df -h:\n{}", String::from_utf8_lossy(&o.stdout)),
+        Err(e) => format!("df -h: {e}"),
+    }
 }
 
 fn env_number(name: &str, default: u64) -> u64 {

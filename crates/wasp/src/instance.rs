@@ -388,6 +388,7 @@ fn instantiate_timed<T>(
     let cap = store.inner.engine.config().max_memory_pages;
     // Memory 0's prepared image (a copy-on-write mapping of the data
     // segments), when the module's segments allow one (`memory/image.rs`).
+    let first = module.inner.images.first_instantiation();
     let image = match defined_memories {
         0 => None,
         _ => module.inner.images.memory(info, &module.inner.bytes),
@@ -422,7 +423,7 @@ fn instantiate_timed<T>(
         let max_pages = ty.limits.max.unwrap_or(65536).min(cap);
         let img = image.filter(|_| k == 0);
         let limiter = store.inner.limiter.get();
-        let entity = MemoryEntity::new(*ty, max_pages, img, limiter).ok_or_else(|| {
+        let mut entity = MemoryEntity::new(*ty, max_pages, img, limiter).ok_or_else(|| {
             Error::new(
                 ErrorKind::Link,
                 format!(
@@ -431,6 +432,10 @@ fn instantiate_timed<T>(
                 ),
             )
         })?;
+        if first && img.is_none() {
+            // The module's first instance fills its memory itself.
+            entity.data.advise_huge();
+        }
         store.inner.memories.push(entity);
         memories.push(store.inner.memories.len() as u32 - 1);
     }
@@ -590,23 +595,26 @@ fn instantiate_timed<T>(
         None => &info.datas[..],
         Some(_) => &[],
     };
+    // One pass with the instance's entities borrowed once: Go's binaries have
+    // ~100,000 segments, so the loop body is the whole cost.
+    let inner = &mut store.inner;
+    let inst = &mut inner.instances[inst_idx as usize];
+    let globals = &inner.globals;
+    let memories = &mut inner.memories;
+    let bytes = &module.inner.bytes[..];
     for (i, seg) in one_by_one.iter().enumerate() {
         if let SegmentMode::Active { index, offset } = &seg.mode {
-            let inst = &store.inner.instances[inst_idx as usize];
-            let inner = &store.inner;
             let off = offset.eval(
                 |f| inst.funcs[f as usize] as u64 + 1,
-                |g| inner.globals[inst.globals[g as usize] as usize].value,
+                |g| globals[inst.globals[g as usize] as usize].value,
             ) as u32 as usize;
-            let mem = inst.memories[*index as usize];
-            let bytes = &module.inner.bytes[seg.bytes.clone()];
-            let m = &mut store.inner.memories[mem as usize];
-            let end = off + bytes.len();
-            if end > m.data.len() {
-                return Err(TrapCode::MemoryOutOfBounds.into());
+            let src = &bytes[seg.bytes.clone()];
+            let data = &mut memories[inst.memories[*index as usize] as usize].data;
+            match data.get_mut(off..off + src.len()) {
+                Some(dst) => dst.copy_from_slice(src),
+                None => return Err(TrapCode::MemoryOutOfBounds.into()),
             }
-            m.data[off..end].copy_from_slice(bytes);
-            store.inner.instances[inst_idx as usize].dropped_data[i] = true;
+            inst.dropped_data[i] = true;
             copied += 1;
         }
     }

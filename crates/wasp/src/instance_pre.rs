@@ -131,6 +131,9 @@ impl<T> InstancePre<T> {
                 }
             }
         }
+        // Every instance will start from memory 0's copy-on-write image:
+        // build it now rather than on the second instantiation.
+        module.inner.images.prepare(info, &module.inner.bytes);
         Ok(InstancePre {
             inner: Arc::new(Inner {
                 module: module.clone(),

@@ -3,8 +3,12 @@
 //! the contents of the defined tables after the active element segments
 //! ([`TablePlan`], resolved to store references once per import binding).
 //!
-//! Both are computed lazily, on the module's first instantiation, and only
-//! when the result cannot depend on the instance: segment offsets are
+//! The table plan is computed on the module's first instantiation. The
+//! memory image waits for the second (or for [`ModuleImages::prepare`], which
+//! `InstancePre` calls): building it costs a copy of every segment into the
+//! image and another into the memory file, so a module instantiated once
+//! (`wasp run`) copies its segments straight into its memory instead. Both
+//! exist only when the result cannot depend on the instance: segment offsets are
 //! constants (no `global.get`), segments target memories/tables the module
 //! defines, and every segment is in bounds of the initial size. Otherwise
 //! (or when a segment would trap) instantiation takes the ordinary path,
@@ -12,6 +16,7 @@
 
 use crate::module::{ModuleInfo, SegmentMode};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::WASM_PAGE;
@@ -27,6 +32,8 @@ pub(crate) struct ModuleImages {
     tables: OnceLock<Option<TablePlan>>,
     /// The tables resolved for the last import binding seen.
     resolved: Mutex<Option<Arc<ResolvedTables>>>,
+    /// Whether an instantiation already asked for the memory image.
+    asked: AtomicBool,
 }
 
 impl std::fmt::Debug for ModuleImages {
@@ -36,8 +43,29 @@ impl std::fmt::Debug for ModuleImages {
 }
 
 impl ModuleImages {
-    /// Memory 0's image, if the data segments allow one.
+    /// Memory 0's image for an instantiation, if the data segments allow one
+    /// and the module is instantiated more than once: the first call returns
+    /// `None` without building it (that instance applies its segments one by
+    /// one), later calls build it once and share it.
     pub fn memory(&self, info: &ModuleInfo, bytes: &[u8]) -> Option<&MemoryImage> {
+        if let Some(img) = self.memory.get() {
+            return img.as_deref();
+        }
+        if !self.asked.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        self.prepare(info, bytes)
+    }
+
+    /// Whether no instantiation has asked for the memory image yet: the
+    /// instance about to be made is the module's first.
+    pub fn first_instantiation(&self) -> bool {
+        !self.asked.load(Ordering::Relaxed) && self.memory.get().is_none()
+    }
+
+    /// Builds memory 0's image now (if the data segments allow one), for a
+    /// module that is going to be instantiated many times.
+    pub fn prepare(&self, info: &ModuleInfo, bytes: &[u8]) -> Option<&MemoryImage> {
         self.memory
             .get_or_init(|| plan_memory(info, bytes).map(Arc::new))
             .as_deref()

@@ -113,6 +113,22 @@ impl Region {
         r.is_ok()
     }
 
+    /// Asks for transparent huge pages over the reservation (Linux): a memory
+    /// filled by its instance (segments copied in, Go's heap) takes one fault
+    /// per 2 MiB instead of one per 4 KiB.
+    pub(super) fn advise_huge(&mut self) {
+        #[cfg(target_os = "linux")]
+        // SAFETY: advice over our own reservation changes no contents and no
+        // protection; the kernel may ignore it.
+        unsafe {
+            let _ = rustix::mm::madvise(
+                self.ptr.as_ptr().cast(),
+                self.reserved,
+                rustix::mm::Advice::LinuxHugepage,
+            );
+        }
+    }
+
     /// Makes `[from, to)` (rounded out to host pages) readable and writable.
     fn protect(&mut self, from: usize, to: usize) -> bool {
         let page = page_size();

@@ -98,3 +98,56 @@ fn an_image_larger_than_the_memory_is_refused() {
     let small = MemoryImage::new(pattern(10), 1);
     assert!(LinearMemory::with_image(0, 4, Some(&small)).is_none());
 }
+
+/// A module with a large data segment (an image would be a memory file).
+fn module_with_big_data() -> crate::Module {
+    let engine = crate::Engine::default();
+    let data: String = (0..FILE_IMAGE_MIN + 10)
+        .map(|i| format!("\\{:02x}", i % 251))
+        .collect();
+    crate::Module::new(
+        &engine,
+        format!(r#"(module (memory 4) (data (i32.const 16) "{data}"))"#),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_image_is_built_for_the_second_instantiation() {
+    let module = module_with_big_data();
+    let (info, bytes) = (&module.inner.info, &module.inner.bytes);
+    let images = &module.inner.images;
+    assert!(images.first_instantiation());
+    // The first instance copies its segments: no image is built for it.
+    assert!(images.memory(info, bytes).is_none());
+    assert!(!images.first_instantiation());
+    let img = images
+        .memory(info, bytes)
+        .expect("the second gets the image");
+    assert_eq!(img.segments(), 1);
+    assert!(images.memory(info, bytes).is_some());
+}
+
+#[test]
+fn a_prepared_image_serves_the_first_instantiation() {
+    let module = module_with_big_data();
+    let (info, bytes) = (&module.inner.info, &module.inner.bytes);
+    let images = &module.inner.images;
+    assert!(images.prepare(info, bytes).is_some());
+    assert!(!images.first_instantiation());
+    assert!(images.memory(info, bytes).is_some());
+}
+
+#[test]
+fn huge_page_advice_keeps_the_contents_and_growth() {
+    let mut m = LinearMemory::with_image(2, 64, None).unwrap();
+    m[5] = 7;
+    m.advise_huge();
+    m[70_000] = 9;
+    assert!(m.grow_to(40 * WASM_PAGE));
+    m[39 * WASM_PAGE] = 1;
+    assert_eq!(
+        (m[5], m[70_000], m[39 * WASM_PAGE], m[3 * WASM_PAGE]),
+        (7, 9, 1, 0)
+    );
+}
