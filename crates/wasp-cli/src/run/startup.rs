@@ -92,9 +92,10 @@ impl Session {
             t.read,
             format!("{:.1} MB", module.byte_len() as f64 / 1e6),
         );
-        line("hash", t.hash, format!("cache: {cache}"));
+        // `wasp run` loads a file: it is hashed block by block as it is read.
+        line("hash", t.hash, format!("part of read; cache: {cache}"));
         let overlap = if t.overlapped {
-            "hash and cache load ran alongside decode, on another thread"
+            "ran alongside decode, on another thread"
         } else {
             ""
         };
