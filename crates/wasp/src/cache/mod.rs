@@ -40,6 +40,7 @@ const FINGERPRINT_SOURCES: &[&str] = &[
     include_str!("../translate/control.rs"),
     include_str!("../translate/ops.rs"),
     include_str!("../translate/fuel.rs"),
+    include_str!("../translate/mem.rs"),
     include_str!("../module/parse.rs"),
     // A hit skips validation: a change to what is valid must miss.
     include_str!("../module/validate.rs"),
@@ -98,6 +99,8 @@ pub(crate) fn key(config: &Config, content: &[u8; 32]) -> [u8; 32] {
     h.update(build_fingerprint());
     // The settings that change translated code.
     h.update(&[config.fuel as u8]);
+    // And the one that changes what is valid (a hit skips validation).
+    h.update(&[config.multi_memory as u8]);
     h.update(content);
     *h.finalize().as_bytes()
 }

@@ -22,6 +22,17 @@ use wasmparser::{
 };
 
 /// The feature set wasp accepts: WebAssembly 2.0 without SIMD.
+/// The features `config` accepts: [`features`], less multi-memory when
+/// the config turns it off.
+pub(crate) fn features_for(config: &crate::engine::Config) -> WasmFeatures {
+    let mut f = features();
+    if !config.multi_memory {
+        f.remove(WasmFeatures::MULTI_MEMORY);
+    }
+    f
+}
+
+/// Every feature wasp decodes and runs.
 pub(crate) fn features() -> WasmFeatures {
     WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
         | WasmFeatures::MEMORY64
@@ -198,7 +209,7 @@ fn parse_in<'scope, 'env>(
             }
             (q, Instant::now())
         };
-    let mut validator = Validator::new_with_features(features());
+    let mut validator = Validator::new_with_features(features_for(engine.config()));
     let mut cost = ParseCost::default();
     let mut info = ModuleInfo::default();
     let mut ctx = Ctx {
@@ -217,7 +228,7 @@ fn parse_in<'scope, 'env>(
     // wasmparser's defaults it would accept encodings of later proposals
     // (compact imports, for one) that WebAssembly 2.0 calls malformed.
     let mut parser = Parser::new(0);
-    parser.set_features(features());
+    parser.set_features(features_for(engine.config()));
     for payload in parser.parse_all(bytes) {
         let payload = payload.map_err(|e| ctx.err(e))?;
         ctx.section = section_name(&payload);
