@@ -605,7 +605,11 @@ fn instantiate_timed<T>(
             let bytes = &module.inner.bytes[seg.bytes.clone()];
             let m = &mut store.inner.memories[mem as usize];
             // A 32-bit memory's offset is an i32 (its slot's low half).
-            let off = if m.ty.memory64 { off } else { off as u32 as u64 };
+            let off = if m.ty.memory64 {
+                off
+            } else {
+                off as u32 as u64
+            };
             let end = off.checked_add(bytes.len() as u64);
             let Some(end) = end.filter(|&e| e <= m.data.len() as u64) else {
                 return Err(TrapCode::MemoryOutOfBounds.into());

@@ -84,8 +84,7 @@ pub use store::{
 };
 pub use types::{
     ExportType, ExternType, FuncType, GlobalType, ImportType, Limits, MemoryLimits, MemoryType,
-    Mutability,
-    TableType, ValType,
+    Mutability, TableType, ValType,
 };
 pub use value::{ExternRef, Val};
 

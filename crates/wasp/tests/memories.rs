@@ -112,21 +112,52 @@ fn second_memory_loads_stores_and_bulk_operators() {
         call(&mut store, &inst, "roundtrip", &[Val::I32(100), v])[0],
         v
     );
-    assert_eq!(call(&mut store, &inst, "load_b", &[Val::I32(8)])[0], Val::I32(42));
-    assert_eq!(call(&mut store, &inst, "load_a", &[Val::I32(8)])[0], Val::I32(0));
-    call(&mut store, &inst, "copy_b_to_a", &[Val::I32(0), Val::I32(8), Val::I32(1)]);
-    assert_eq!(call(&mut store, &inst, "load_a", &[Val::I32(0)])[0], Val::I32(42));
-    call(&mut store, &inst, "fill_b", &[Val::I32(16), Val::I32(7), Val::I32(2)]);
-    assert_eq!(call(&mut store, &inst, "load_b", &[Val::I32(17)])[0], Val::I32(7));
+    assert_eq!(
+        call(&mut store, &inst, "load_b", &[Val::I32(8)])[0],
+        Val::I32(42)
+    );
+    assert_eq!(
+        call(&mut store, &inst, "load_a", &[Val::I32(8)])[0],
+        Val::I32(0)
+    );
+    call(
+        &mut store,
+        &inst,
+        "copy_b_to_a",
+        &[Val::I32(0), Val::I32(8), Val::I32(1)],
+    );
+    assert_eq!(
+        call(&mut store, &inst, "load_a", &[Val::I32(0)])[0],
+        Val::I32(42)
+    );
+    call(
+        &mut store,
+        &inst,
+        "fill_b",
+        &[Val::I32(16), Val::I32(7), Val::I32(2)],
+    );
+    assert_eq!(
+        call(&mut store, &inst, "load_b", &[Val::I32(17)])[0],
+        Val::I32(7)
+    );
     let t = trap(&mut store, &inst, "load_b", &[Val::I32(65536)]);
     assert_eq!(t, TrapCode::MemoryOutOfBounds);
-    assert_eq!(call(&mut store, &inst, "grow_b", &[Val::I32(1)])[0], Val::I32(1));
-    assert_eq!(call(&mut store, &inst, "grow_b", &[Val::I32(1)])[0], Val::I32(-1));
+    assert_eq!(
+        call(&mut store, &inst, "grow_b", &[Val::I32(1)])[0],
+        Val::I32(1)
+    );
+    assert_eq!(
+        call(&mut store, &inst, "grow_b", &[Val::I32(1)])[0],
+        Val::I32(-1)
+    );
     assert_eq!(call(&mut store, &inst, "size_b", &[])[0], Val::I32(2));
     let b = inst.get_memory(&store, "b").unwrap();
     assert_eq!(b.data(&store)[17], 7);
     // The loaded memory 1 is reached after growth too (its base may move).
-    assert_eq!(call(&mut store, &inst, "load_b", &[Val::I32(70000)])[0], Val::I32(0));
+    assert_eq!(
+        call(&mut store, &inst, "load_b", &[Val::I32(70000)])[0],
+        Val::I32(0)
+    );
 }
 
 #[test]
@@ -157,9 +188,15 @@ fn memory64_addresses_and_offsets_cannot_wrap() {
     let t = trap(&mut store, &inst, "load_huge", &[Val::I64(0)]);
     assert_eq!(t, TrapCode::MemoryOutOfBounds);
     assert_eq!(call(&mut store, &inst, "size", &[])[0], Val::I64(1));
-    assert_eq!(call(&mut store, &inst, "grow", &[Val::I64(1)])[0], Val::I64(1));
+    assert_eq!(
+        call(&mut store, &inst, "grow", &[Val::I64(1)])[0],
+        Val::I64(1)
+    );
     // More than the engine's cap (4 GiB): -1 as an i64.
-    assert_eq!(call(&mut store, &inst, "grow", &[Val::I64(1 << 40)])[0], Val::I64(-1));
+    assert_eq!(
+        call(&mut store, &inst, "grow", &[Val::I64(1 << 40)])[0],
+        Val::I64(-1)
+    );
     assert_eq!(call(&mut store, &inst, "size", &[])[0], Val::I64(2));
 }
 
@@ -175,7 +212,10 @@ fn custom_page_size_memory_zero_counts_bytes() {
     assert_eq!(call(&mut store, &inst, "size", &[])[0], Val::I32(3));
     let t = trap(&mut store, &inst, "store", &[Val::I32(3), Val::I32(1)]);
     assert_eq!(t, TrapCode::MemoryOutOfBounds);
-    assert_eq!(call(&mut store, &inst, "grow", &[Val::I32(1)])[0], Val::I32(3));
+    assert_eq!(
+        call(&mut store, &inst, "grow", &[Val::I32(1)])[0],
+        Val::I32(3)
+    );
     call(&mut store, &inst, "store", &[Val::I32(3), Val::I32(1)]);
     assert_eq!(call(&mut store, &inst, "size", &[])[0], Val::I32(4));
 }
@@ -202,6 +242,12 @@ fn wide_arithmetic_gives_two_results() {
         call(&mut store, &inst, "sub", &[i(0), i(0), i(1), i(0)]),
         [i(-1), i(-1)]
     );
-    assert_eq!(call(&mut store, &inst, "mul_s", &[i(-1), i(1)]), [i(-1), i(-1)]);
-    assert_eq!(call(&mut store, &inst, "mul_u", &[i(-1), i(2)]), [i(-2), i(1)]);
+    assert_eq!(
+        call(&mut store, &inst, "mul_s", &[i(-1), i(1)]),
+        [i(-1), i(-1)]
+    );
+    assert_eq!(
+        call(&mut store, &inst, "mul_u", &[i(-1), i(2)]),
+        [i(-2), i(1)]
+    );
 }

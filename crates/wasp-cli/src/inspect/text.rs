@@ -64,7 +64,11 @@ fn limits64(min_n: u64, max: Option<u64>, unit: &str) -> String {
 /// A memory type's limits, with what sets it apart from a 32-bit memory of
 /// 64 KiB pages.
 fn memory_limits(m: &wasp::MemoryType) -> String {
-    let unit = if m.page_size_log2 == 16 { "page" } else { "byte page" };
+    let unit = if m.page_size_log2 == 16 {
+        "page"
+    } else {
+        "byte page"
+    };
     let mut s = limits64(m.limits.min, m.limits.max, unit);
     if m.memory64 {
         s.push_str(", i64");

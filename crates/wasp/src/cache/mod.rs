@@ -309,6 +309,10 @@ mod tests {
         bounded.max_stack_bytes(1 << 20).cache_max_bytes(1);
         assert_ne!(key(&plain, bytes), key(&fuel, bytes));
         assert_ne!(key(&plain, bytes), key(&upgraded, bytes));
+        // A module valid with multi-memory may be invalid without.
+        let mut one_memory = Config::new();
+        one_memory.wasm_multi_memory(false);
+        assert_ne!(key(&plain, bytes), key(&one_memory, bytes));
         assert_eq!(key(&plain, bytes), key(&bounded, bytes));
         let longer = content_hash(b"\0asm\x01\0\0\0\0");
         assert_ne!(key(&plain, bytes), key(&plain, &longer));

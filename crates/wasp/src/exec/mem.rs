@@ -70,7 +70,15 @@ pub(super) unsafe fn memory_fill_x(
     len: usize,
     st: &mut State,
 ) -> R {
-    operands!(ip, MemoryFillX { dst, val, len: n, mem: m });
+    operands!(
+        ip,
+        MemoryFillX {
+            dst,
+            val,
+            len: n,
+            mem: m
+        }
+    );
     let (w, base, size) = {
         let e = st.memory(m as u32);
         (e.ty.memory64, e.data.as_mut_ptr(), e.data.len())

@@ -40,7 +40,7 @@ fn the_largest_memory_reserves_without_committing() {
     // 4 GiB of address space per memory: 64 of them at once would need
     // 256 GiB if the reservation were backed.
     let mems: Vec<_> = (0..64)
-        .map(|_| LinearMemory::with_image(1 * WASM_PAGE, 65536 * WASM_PAGE, None).unwrap())
+        .map(|_| LinearMemory::with_image(WASM_PAGE, 65536 * WASM_PAGE, None).unwrap())
         .collect();
     assert!(mems.iter().all(|m| m.len() == WASM_PAGE));
 }
@@ -55,7 +55,7 @@ fn a_small_image_is_copied() {
     let img = MemoryImage::new(bytes.clone(), 3);
     assert!(!img.is_file());
     assert_eq!((img.len(), img.segments()), (1000, 3));
-    let m = LinearMemory::with_image(1 * WASM_PAGE, 1 * WASM_PAGE, Some(&img)).unwrap();
+    let m = LinearMemory::with_image(WASM_PAGE, WASM_PAGE, Some(&img)).unwrap();
     assert_eq!(&m[..1000], &bytes[..]);
     assert!(m[1000..].iter().all(|&b| b == 0));
 }
@@ -94,7 +94,7 @@ fn a_large_image_is_mapped_copy_on_write() {
 #[test]
 fn an_image_larger_than_the_memory_is_refused() {
     let img = MemoryImage::new(pattern(FILE_IMAGE_MIN * 2), 1);
-    assert!(LinearMemory::with_image(1 * WASM_PAGE, 4 * WASM_PAGE, Some(&img)).is_none());
+    assert!(LinearMemory::with_image(WASM_PAGE, 4 * WASM_PAGE, Some(&img)).is_none());
     let small = MemoryImage::new(pattern(10), 1);
     assert!(LinearMemory::with_image(0, 4 * WASM_PAGE, Some(&small)).is_none());
 }

@@ -29,8 +29,18 @@ fn load_kind(op: &Operator<'_>) -> Option<(MemArg, MkLoad, MkLoad)> {
         ($m:expr, $a:ident, $b:ident) => {
             Some((
                 *$m,
-                |dst, addr, offset, mem| I::$a { dst, addr, offset, mem },
-                |dst, addr, offset, mem| I::$b { dst, addr, offset, mem },
+                |dst, addr, offset, mem| I::$a {
+                    dst,
+                    addr,
+                    offset,
+                    mem,
+                },
+                |dst, addr, offset, mem| I::$b {
+                    dst,
+                    addr,
+                    offset,
+                    mem,
+                },
             ))
         };
     }
@@ -63,8 +73,18 @@ fn store_kind(op: &Operator<'_>) -> Option<(MemArg, MkStore, MkStore)> {
         ($m:expr, $a:ident, $b:ident) => {
             Some((
                 *$m,
-                |addr, src, offset, mem| I::$a { addr, src, offset, mem },
-                |addr, src, offset, mem| I::$b { addr, src, offset, mem },
+                |addr, src, offset, mem| I::$a {
+                    addr,
+                    src,
+                    offset,
+                    mem,
+                },
+                |addr, src, offset, mem| I::$b {
+                    addr,
+                    src,
+                    offset,
+                    mem,
+                },
             ))
         };
     }
@@ -148,7 +168,9 @@ impl Translator<'_> {
             let addr = self.value_slot(pos, a);
             let dst = self.push_temp();
             match u32::try_from(m.offset) {
-                Ok(off) if self.memory64(mem) => self.emit_result(mk64(dst, addr, off, mem as u16), dst),
+                Ok(off) if self.memory64(mem) => {
+                    self.emit_result(mk64(dst, addr, off, mem as u16), dst)
+                }
                 Ok(off) => self.emit_result(mk32(dst, addr, off, mem as u16), dst),
                 Err(_) => {
                     self.emit(Instr::MemoryTrap);
@@ -231,4 +253,3 @@ impl Translator<'_> {
         true
     }
 }
-
