@@ -17,6 +17,8 @@ Examples:
   wasp wast --tier jit i32.wast         run it with every function compiled first
   wasp wast --tier tiered --tier-up-threshold 1 i32.wast
                                         compile each function at its first call
+  wasp wast --no-multi-memory memory.wast
+                                        run a WebAssembly 2.0 script (one memory)
 
 Exit status: 0 if every check passed, 1 otherwise.";
 
@@ -43,12 +45,18 @@ pub struct WastArgs {
     /// Under `--tier tiered`: compile a function at its N-th call (1 = the first).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub tier_up_threshold: Option<u32>,
+
+    /// Reject modules with more than one memory, as WebAssembly 2.0 does
+    /// (its scripts, and the memory64 proposal's, expect that).
+    #[arg(long)]
+    pub no_multi_memory: bool,
 }
 
 /// Runs `wasp wast`; returns the exit code.
 pub fn main(args: WastArgs) -> i32 {
     let mut config = wasp::Config::new();
     crate::run::apply_tier(&mut config, args.tier, args.tier_up_threshold);
+    config.wasm_multi_memory(!args.no_multi_memory);
     let (mut passed, mut failed) = (0usize, 0usize);
     // Output goes out after each script; after a failed write the scripts
     // still run, but nothing more is written and the exit code is 1.

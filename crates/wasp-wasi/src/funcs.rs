@@ -236,6 +236,12 @@ fn glue<T>(
 ) -> wasp::Result<i32> {
     let waker = caller.interrupt_waker();
     let memory = caller.get_export("memory").and_then(Extern::into_memory);
+    // WASI preview 1 passes 32-bit pointers: a memory64 guest is refused.
+    if memory.is_some_and(|m| m.ty(&*caller).memory64) {
+        return Err(wasp::Error::msg(
+            "WASI preview 1 does not support a memory64 `memory` (its pointers are 32-bit)",
+        ));
+    }
     let (bytes, data): (&mut [u8], &mut T) = match memory {
         Some(m) => m.data_and_store_mut(&mut *caller),
         None => (&mut [], caller.data_mut()),

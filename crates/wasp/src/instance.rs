@@ -327,7 +327,7 @@ fn instantiate_timed<T>(
                 tables.push(t.idx(&store.inner) as u32);
             }
             (ExternType::Memory(e), ExternType::Memory(a), Extern::Memory(m)) => {
-                if !a.limits.matches(&e.limits) {
+                if !a.matches(e) {
                     return Err(link_error(
                         &imp.module,
                         &imp.name,
@@ -397,20 +397,24 @@ fn instantiate_timed<T>(
         .iter()
         .enumerate()
     {
-        if ty.limits.min > cap {
+        let max_bytes = MemoryEntity::max_bytes_for(ty, cap);
+        let bytes = ty.limits.min.saturating_mul(ty.page_size());
+        if bytes > max_bytes {
             return Err(Error::new(
                 ErrorKind::Link,
                 format!(
-                    "memory of {} pages exceeds the limit of {cap} pages",
+                    "memory of {} pages exceeds the limit of {cap} 64 KiB pages",
                     ty.limits.min
                 ),
             ));
         }
-        let bytes = ty.limits.min as usize * 65536;
-        let max = ty.limits.max.map(|m| m as usize * 65536);
+        let max = ty
+            .limits
+            .max
+            .map(|m| m.saturating_mul(ty.page_size()).min(usize::MAX as u64) as usize);
         if !store
             .inner
-            .limiter_allows(|l| l.memory_growing(0, bytes, max))?
+            .limiter_allows(|l| l.memory_growing(0, bytes as usize, max))?
         {
             return Err(Error::new(
                 ErrorKind::Usage,
@@ -420,10 +424,9 @@ fn instantiate_timed<T>(
                 ),
             ));
         }
-        let max_pages = ty.limits.max.unwrap_or(65536).min(cap);
         let img = image.filter(|_| k == 0);
         let limiter = store.inner.limiter.get();
-        let mut entity = MemoryEntity::new(*ty, max_pages, img, limiter).ok_or_else(|| {
+        let mut entity = MemoryEntity::new(*ty, max_bytes, img, limiter).ok_or_else(|| {
             Error::new(
                 ErrorKind::Link,
                 format!(
@@ -607,10 +610,19 @@ fn instantiate_timed<T>(
             let off = offset.eval(
                 |f| inst.funcs[f as usize] as u64 + 1,
                 |g| globals[inst.globals[g as usize] as usize].value,
-            ) as u32 as usize;
+            );
             let src = &bytes[seg.bytes.clone()];
-            let data = &mut memories[inst.memories[*index as usize] as usize].data;
-            match data.get_mut(off..off + src.len()) {
+            let m = &mut memories[inst.memories[*index as usize] as usize];
+            // A 32-bit memory's offset is an i32 (its slot's low half).
+            let off = if m.ty.memory64 {
+                off
+            } else {
+                off as u32 as u64
+            };
+            let dst = usize::try_from(off)
+                .ok()
+                .and_then(|off| m.data.get_mut(off..off.checked_add(src.len())?));
+            match dst {
                 Some(dst) => dst.copy_from_slice(src),
                 None => return Err(TrapCode::MemoryOutOfBounds.into()),
             }

@@ -82,6 +82,10 @@ pub(crate) mod props {
 /// - `un_trap`: unary ops that can trap
 /// - `cmp`: integer comparisons that can fuse with a branch:
 ///   `(Variant, ImmVariant, BranchVariant, BranchImmVariant, fn, Operator, NegatedBranch, NegatedBranchImm, props)`
+/// - `load`: `(Variant, AbsVariant, MemVariant, WideVariant, bytes, fn)`: the
+///   first two address memory 0 (32-bit) through the hot state; `M` a 32-bit
+///   memory by index, `W` a 64-bit (memory64) memory by index (`mem.rs`)
+/// - `store`: `(Variant, ImmVariant, MemVariant, WideVariant, bytes)`, likewise
 macro_rules! for_each_numeric {
     ($m:ident) => {
         $m! {
@@ -182,14 +186,19 @@ macro_rules! for_each_numeric {
                 (I64GeU, I64GeUImm, BrI64GeU, BrI64GeUImm, i64_ge_u, I64GeU, BrI64LtU, BrI64LtUImm, N64)
             ],
             load: [
-                (I32Load, I32LoadAbs, 4, load_u32), (I64Load, I64LoadAbs, 8, load_u64),
-                (I32Load8S, I32Load8SAbs, 1, load_i8_32), (I32Load8U, I32Load8UAbs, 1, load_u8),
-                (I32Load16S, I32Load16SAbs, 2, load_i16_32), (I32Load16U, I32Load16UAbs, 2, load_u16),
-                (I64Load8S, I64Load8SAbs, 1, load_i8_64), (I64Load16S, I64Load16SAbs, 2, load_i16_64),
-                (I64Load32S, I64Load32SAbs, 4, load_i32_64)
+                (I32Load, I32LoadAbs, I32LoadM, I32LoadW, 4, load_u32),
+                (I64Load, I64LoadAbs, I64LoadM, I64LoadW, 8, load_u64),
+                (I32Load8S, I32Load8SAbs, I32Load8SM, I32Load8SW, 1, load_i8_32),
+                (I32Load8U, I32Load8UAbs, I32Load8UM, I32Load8UW, 1, load_u8),
+                (I32Load16S, I32Load16SAbs, I32Load16SM, I32Load16SW, 2, load_i16_32),
+                (I32Load16U, I32Load16UAbs, I32Load16UM, I32Load16UW, 2, load_u16),
+                (I64Load8S, I64Load8SAbs, I64Load8SM, I64Load8SW, 1, load_i8_64),
+                (I64Load16S, I64Load16SAbs, I64Load16SM, I64Load16SW, 2, load_i16_64),
+                (I64Load32S, I64Load32SAbs, I64Load32SM, I64Load32SW, 4, load_i32_64)
             ],
             store: [
-                (Store8, Store8Imm, 1), (Store16, Store16Imm, 2), (Store32, Store32Imm, 4), (Store64, Store64Imm, 8)
+                (Store8, Store8Imm, Store8M, Store8W, 1), (Store16, Store16Imm, Store16M, Store16W, 2),
+                (Store32, Store32Imm, Store32M, Store32W, 4), (Store64, Store64Imm, Store64M, Store64W, 8)
             ]
         }
     };
@@ -203,8 +212,8 @@ macro_rules! define_instr {
         un: [$(($u:ident, $uf:ident, $uo:ident)),* $(,)?],
         un_trap: [$(($ut:ident, $utf:ident, $uto:ident)),* $(,)?],
         cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident, $cp:ident)),* $(,)?],
-        load: [$(($l:ident, $la:ident, $ln:literal, $lf:ident)),* $(,)?],
-        store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
+        load: [$(($l:ident, $la:ident, $lm:ident, $lw:ident, $ln:literal, $lf:ident)),* $(,)?],
+        store: [$(($s:ident, $si:ident, $sm:ident, $sw:ident, $sn:literal)),* $(,)?]
     ) => {
         /// One instruction of the register IR. See the module docs for operand conventions.
         /// Serializable for the code cache (`cache/entry.rs`).
@@ -219,6 +228,10 @@ macro_rules! define_instr {
                $cb { lhs: Slot, rhs: Slot, offset: i32 }, $cbi { lhs: Slot, imm: i16, offset: i32 }, )*
             $( $l { dst: Slot, addr: Slot, offset: u32 }, $la { dst: Slot, addr: u32 }, )*
             $( $s { addr: Slot, src: Slot, offset: u32 }, $si { addr: Slot, imm: i32, offset: u32 }, )*
+            $( $lm { dst: Slot, addr: Slot, offset: u32, mem: u16 },
+               $lw { dst: Slot, addr: Slot, offset: u32, mem: u16 }, )*
+            $( $sm { addr: Slot, src: Slot, offset: u32, mem: u16 },
+               $sw { addr: Slot, src: Slot, offset: u32, mem: u16 }, )*
 
             /// Trap unconditionally with `unreachable`.
             Unreachable,
@@ -276,6 +289,30 @@ macro_rules! define_instr {
             TableInit { dst: Slot, src: Slot, len: Slot, table: u16, seg: u16 },
             ElemDrop { seg: u32 },
             RefFunc { dst: Slot, func: u32 },
+            /// `memory.size` of memory `mem` in its own page size (any memory
+            /// but a 32-bit memory 0 of 64 KiB pages, which has `MemorySize`).
+            MemorySizeX { dst: Slot, mem: u32 },
+            /// `memory.grow` of memory `mem` (as `MemorySizeX`); i64 delta and
+            /// result for a memory64 memory.
+            MemoryGrowX { dst: Slot, delta: Slot, mem: u32 },
+            /// `memory.fill` of memory `mem` (index or 64-bit operands).
+            MemoryFillX { dst: Slot, val: Slot, len: Slot, mem: u16 },
+            /// `memory.copy` between any two memories.
+            MemoryCopyX { dst: Slot, src: Slot, len: Slot, dst_mem: u16, src_mem: u16 },
+            /// `memory.init` of data segment `seg_mem & 0xff_ffff` into
+            /// memory `seg_mem >> 24`.
+            MemoryInitX { dst: Slot, src: Slot, len: Slot, seg_mem: u32 },
+            /// Trap with `MemoryOutOfBounds`: a memory64 access whose static
+            /// offset exceeds every memory wasp can allocate (4 GiB).
+            MemoryTrap,
+            /// `i64.add128`: `dst, dst+1 = (a_lo, a_hi) + (b_lo, b_hi)` (wide-arithmetic).
+            I64Add128 { dst: Slot, a_lo: Slot, a_hi: Slot, b_lo: Slot, b_hi: Slot },
+            /// `i64.sub128`, as `I64Add128`.
+            I64Sub128 { dst: Slot, a_lo: Slot, a_hi: Slot, b_lo: Slot, b_hi: Slot },
+            /// `i64.mul_wide_s`: `dst, dst+1` = the 128-bit signed product (low, high).
+            I64MulWideS { dst: Slot, lhs: Slot, rhs: Slot },
+            /// `i64.mul_wide_u`: as `I64MulWideS`, unsigned.
+            I64MulWideU { dst: Slot, lhs: Slot, rhs: Slot },
             /// Charge `amount` units of fuel, or trap with `OutOfFuel` if
             /// fewer are left. Heads every fuel region (`translate/fuel.rs`);
             /// emitted only when the engine's `Config::consume_fuel` is on.

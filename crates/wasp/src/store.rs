@@ -48,53 +48,86 @@ pub(crate) struct MemoryEntity {
     /// base that compiled code and the interpreter reload after each grow.
     pub data: LinearMemory,
     pub ty: MemoryType,
-    /// Effective maximum in pages (declared max capped by the engine config).
-    pub max_pages: u32,
+    /// Effective maximum in bytes (the declared maximum capped by the engine
+    /// config's `max_memory_pages`, so never above 4 GiB, memory64 or not).
+    pub max_bytes: u64,
     /// The store's limiter, consulted on growth.
     pub limiter: LimiterRef,
 }
 
 impl MemoryEntity {
-    /// A memory of `ty`'s minimum size growing to at most `max_pages`, its
+    /// A memory of `ty`'s minimum size growing to at most `max_bytes`, its
     /// first bytes from `image`; `None` if the host has no room.
     pub fn new(
         ty: MemoryType,
-        max_pages: u32,
+        max_bytes: u64,
         image: Option<&MemoryImage>,
         limiter: LimiterRef,
     ) -> Option<MemoryEntity> {
+        let len = usize::try_from(ty.limits.min.checked_mul(ty.page_size())?).ok()?;
+        let max = usize::try_from(max_bytes).ok()?;
         Some(MemoryEntity {
-            data: LinearMemory::with_image(ty.limits.min, max_pages, image)?,
+            data: LinearMemory::with_image(len, max, image)?,
             ty,
-            max_pages,
+            max_bytes,
             limiter,
         })
     }
 
-    pub fn pages(&self) -> u32 {
-        (self.data.len() / 65536) as u32
+    /// The effective maximum in bytes of a memory of type `ty` under an
+    /// engine cap of `cap_pages` 64 KiB pages.
+    pub fn max_bytes_for(ty: &MemoryType, cap_pages: u32) -> u64 {
+        let cap = u64::from(cap_pages) * 65536;
+        let declared = ty
+            .limits
+            .max
+            .unwrap_or(ty.max_addressable_pages())
+            .saturating_mul(ty.page_size());
+        declared.min(cap)
     }
 
-    /// Grows by `delta` pages; returns the old size or `None` on failure
-    /// (over the maximum, refused by the store's limiter, or no host memory).
+    /// The size in pages of the memory's own page size.
+    pub fn pages64(&self) -> u64 {
+        (self.data.len() as u64) >> self.ty.page_size_log2
+    }
+
+    /// Grows by `delta` 64 KiB pages; returns the old size or `None` on
+    /// failure (over the maximum, refused by the store's limiter, or no host
+    /// memory). Only for memories of the default page size.
     pub fn grow(&mut self, delta: u32) -> Option<u32> {
         self.try_grow(delta).ok().flatten()
     }
 
     /// [`grow`](Self::grow), with the limiter's error kept.
     pub fn try_grow(&mut self, delta: u32) -> Result<Option<u32>> {
-        let old = self.pages();
+        Ok(self.try_grow64(delta.into())?.map(|old| old as u32))
+    }
+
+    /// Grows by `delta` pages of the memory's page size; returns the old
+    /// size in those pages or `None` on failure.
+    pub fn grow64(&mut self, delta: u64) -> Option<u64> {
+        self.try_grow64(delta).ok().flatten()
+    }
+
+    /// [`grow64`](Self::grow64), with the limiter's error kept.
+    pub fn try_grow64(&mut self, delta: u64) -> Result<Option<u64>> {
+        let old = self.pages64();
+        let shift = self.ty.page_size_log2;
         let Some(new) = old.checked_add(delta) else {
             return Ok(None);
         };
-        if new > self.max_pages {
+        if new > (self.max_bytes >> shift) {
             return Ok(None);
         }
         if delta == 0 {
             return Ok(Some(old));
         }
-        let (cur, want) = (old as usize * 65536, new as usize * 65536);
-        let max = self.ty.limits.max.map(|m| m as usize * 65536);
+        let (cur, want) = (self.data.len(), (new << shift) as usize);
+        let max = self
+            .ty
+            .limits
+            .max
+            .map(|m| m.saturating_mul(self.ty.page_size()).min(usize::MAX as u64) as usize);
         if !self.limiter.allows(|l| l.memory_growing(cur, want, max))? {
             return Ok(None);
         }

@@ -115,19 +115,90 @@ impl Limits {
     }
 }
 
+/// Size limits of a linear memory, in pages of its page size: 64-bit
+/// (memory64 memories and 1-byte pages need more than 32 bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MemoryLimits {
+    /// Initial size in pages.
+    pub min: u64,
+    /// Maximum size in pages, if declared.
+    pub max: Option<u64>,
+}
+
+impl MemoryLimits {
+    /// Is `self` a subtype of `other` (import matching)?
+    pub fn matches(&self, other: &MemoryLimits) -> bool {
+        self.min >= other.min
+            && match (self.max, other.max) {
+                (_, None) => true,
+                (Some(a), Some(b)) => a <= b,
+                (None, Some(_)) => false,
+            }
+    }
+}
+
 /// The type of a linear memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MemoryType {
-    /// Limits in 64 KiB pages.
-    pub limits: Limits,
+    /// Limits in pages of `1 << page_size_log2` bytes.
+    pub limits: MemoryLimits,
+    /// Addressed with i64 (the memory64 proposal) instead of i32.
+    pub memory64: bool,
+    /// Log2 of the page size: 16 (64 KiB, the default) or 0 (1 byte, the
+    /// custom-page-sizes proposal).
+    pub page_size_log2: u8,
 }
 
 impl MemoryType {
-    /// Creates a memory type with `min` pages and an optional maximum.
+    /// Creates a 32-bit memory type of 64 KiB pages with `min` pages and an
+    /// optional maximum.
     pub fn new(min: u32, max: Option<u32>) -> Self {
         MemoryType {
-            limits: Limits { min, max },
+            limits: MemoryLimits {
+                min: min.into(),
+                max: max.map(u64::from),
+            },
+            memory64: false,
+            page_size_log2: 16,
         }
+    }
+
+    /// Creates a 64-bit (memory64) memory type of 64 KiB pages.
+    pub fn new64(min: u64, max: Option<u64>) -> Self {
+        MemoryType {
+            limits: MemoryLimits { min, max },
+            memory64: true,
+            page_size_log2: 16,
+        }
+    }
+
+    /// The same type with pages of `1 << log2` bytes (0 or 16).
+    pub fn with_page_size_log2(mut self, log2: u8) -> Self {
+        self.page_size_log2 = log2;
+        self
+    }
+
+    /// Bytes per page.
+    pub fn page_size(&self) -> u64 {
+        1 << self.page_size_log2
+    }
+
+    /// The largest size in pages that its index type can address
+    /// (2^32 or 2^64 bytes).
+    pub fn max_addressable_pages(&self) -> u64 {
+        if self.memory64 {
+            u64::MAX >> self.page_size_log2
+        } else {
+            (1u64 << 32) >> self.page_size_log2
+        }
+    }
+
+    /// Is a memory of type `self` usable where `other` is expected (import
+    /// matching: same index type and page size, limits within)?
+    pub fn matches(&self, other: &MemoryType) -> bool {
+        self.memory64 == other.memory64
+            && self.page_size_log2 == other.page_size_log2
+            && self.limits.matches(&other.limits)
     }
 }
 

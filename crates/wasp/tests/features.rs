@@ -1,6 +1,8 @@
-//! The feature set wasp accepts is WebAssembly 2.0 without SIMD, and every
-//! reader of the module bytes uses it (issue 8, defect 11): an encoding from
-//! a later proposal must be rejected as malformed, as wasmtime and wasmi do.
+//! The feature set wasp accepts is WebAssembly 2.0 without SIMD, plus
+//! memory64, multi-memory, custom-page-sizes and wide-arithmetic (issue 10),
+//! and every reader of the module bytes uses it (issue 8, defect 11): an
+//! encoding from a proposal not accepted must be rejected as malformed, as
+//! wasmtime and wasmi do.
 
 use wasp::{Engine, ErrorKind, Module};
 
@@ -49,4 +51,17 @@ fn simd_is_unsupported() {
     )
     .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Unsupported), "{err}");
+}
+
+#[test]
+fn memory_proposals_are_accepted() {
+    let engine = Engine::default();
+    for wat in [
+        "(module (memory i64 1) (func (result i64) (memory.size)))",
+        "(module (memory 1) (memory 2) (func (result i32) (i32.load 1 (i32.const 0))))",
+        "(module (memory 1 (pagesize 1)))",
+        "(module (func (param i64 i64) (result i64 i64) (i64.mul_wide_u (local.get 0) (local.get 1))))",
+    ] {
+        Module::new(&engine, wat).unwrap_or_else(|e| panic!("{wat}: {e}"));
+    }
 }

@@ -45,16 +45,35 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn limits(l: &wasp::Limits, unit: &str) -> String {
+    limits64(l.min.into(), l.max.map(u64::from), unit)
+}
+
+fn limits64(min_n: u64, max: Option<u64>, unit: &str) -> String {
     let min = format!(
         "{} {unit}{}",
-        grouped(l.min.into()),
-        if l.min == 1 { "" } else { "s" }
+        grouped(min_n),
+        if min_n == 1 { "" } else { "s" }
     );
-    match l.max {
-        Some(max) if max == l.min => format!("{min} (fixed)"),
-        Some(max) => format!("{min}, max {}", grouped(max.into())),
+    match max {
+        Some(max) if max == min_n => format!("{min} (fixed)"),
+        Some(max) => format!("{min}, max {}", grouped(max)),
         None => format!("{min}, no maximum"),
     }
+}
+
+/// A memory type's limits, with what sets it apart from a 32-bit memory of
+/// 64 KiB pages.
+fn memory_limits(m: &wasp::MemoryType) -> String {
+    let unit = if m.page_size_log2 == 16 {
+        "page"
+    } else {
+        "byte page"
+    };
+    let mut s = limits64(m.limits.min, m.limits.max, unit);
+    if m.memory64 {
+        s.push_str(", i64");
+    }
+    s
 }
 
 fn where_from(imported: &Option<(String, String)>, exports: &[String]) -> String {
@@ -72,7 +91,7 @@ fn where_from(imported: &Option<(String, String)>, exports: &[String]) -> String
 fn type_text(ty: &ExternType) -> String {
     match ty {
         ExternType::Func(f) => f.to_string(),
-        ExternType::Memory(m) => format!("memory {}", limits(&m.limits, "page")),
+        ExternType::Memory(m) => format!("memory {}", memory_limits(m)),
         ExternType::Table(t) => format!("table {} {}", t.element, limits(&t.limits, "element")),
         ExternType::Global(g) => format!(
             "global {}{}",
@@ -227,8 +246,8 @@ fn write_contents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let memories = r.memories.iter().enumerate().map(|(i, m)| {
         format!(
             "#{i} {} ({}){}",
-            limits(&m.ty.limits, "page"),
-            size(u64::from(m.ty.limits.min) * 65536),
+            memory_limits(&m.ty),
+            size(m.ty.limits.min.saturating_mul(m.ty.page_size())),
             where_from(&m.imported, &m.exports)
         )
     });

@@ -40,6 +40,7 @@ const FINGERPRINT_SOURCES: &[&str] = &[
     include_str!("../translate/control.rs"),
     include_str!("../translate/ops.rs"),
     include_str!("../translate/fuel.rs"),
+    include_str!("../translate/mem.rs"),
     include_str!("../module/parse.rs"),
     // A hit skips validation: a change to what is valid must miss.
     include_str!("../module/validate.rs"),
@@ -98,6 +99,8 @@ pub(crate) fn key(config: &Config, content: &[u8; 32]) -> [u8; 32] {
     h.update(build_fingerprint());
     // The settings that change translated code.
     h.update(&[config.fuel as u8]);
+    // And the one that changes what is valid (a hit skips validation).
+    h.update(&[config.multi_memory as u8]);
     h.update(content);
     *h.finalize().as_bytes()
 }
@@ -306,6 +309,10 @@ mod tests {
         bounded.max_stack_bytes(1 << 20).cache_max_bytes(1);
         assert_ne!(key(&plain, bytes), key(&fuel, bytes));
         assert_ne!(key(&plain, bytes), key(&upgraded, bytes));
+        // A module valid with multi-memory may be invalid without.
+        let mut one_memory = Config::new();
+        one_memory.wasm_multi_memory(false);
+        assert_ne!(key(&plain, bytes), key(&one_memory, bytes));
         assert_eq!(key(&plain, bytes), key(&bounded, bytes));
         let longer = content_hash(b"\0asm\x01\0\0\0\0");
         assert_ne!(key(&plain, bytes), key(&plain, &longer));

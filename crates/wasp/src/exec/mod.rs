@@ -9,6 +9,7 @@
 
 mod attention;
 mod handlers;
+mod mem;
 pub(crate) mod num;
 pub(crate) mod run;
 #[cfg(all(

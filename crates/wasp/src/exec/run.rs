@@ -406,6 +406,18 @@ macro_rules! addr {
     }};
 }
 
+/// Effective address of an access of `$n` bytes at the i64 address `$a`
+/// (memory64), or a trap; cannot overflow: the offset is at most
+/// `u32::MAX` (larger ones translate to `MemoryTrap`).
+macro_rules! addr64 {
+    ($st:ident, $len:ident, $a:expr, $off:expr, $n:expr) => {{
+        match ($a as u64).checked_add($off as u64 + $n) {
+            Some(end) if end <= $len as u64 => (end - $n) as usize,
+            _ => trap!($st, TrapCode::MemoryOutOfBounds),
+        }
+    }};
+}
+
 macro_rules! gen_handlers {
     (
         bin: [$(($b:ident, $bi:ident, $bf:ident, $bo:ident, $bp:ident)),* $(,)?],
@@ -413,8 +425,8 @@ macro_rules! gen_handlers {
         un: [$(($u:ident, $uf:ident, $uo:ident)),* $(,)?],
         un_trap: [$(($ut:ident, $utf:ident, $uto:ident)),* $(,)?],
         cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident, $cp:ident)),* $(,)?],
-        load: [$(($l:ident, $la:ident, $ln:literal, $lf:ident)),* $(,)?],
-        store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
+        load: [$(($l:ident, $la:ident, $lm:ident, $lw:ident, $ln:literal, $lf:ident)),* $(,)?],
+        store: [$(($s:ident, $si:ident, $sm:ident, $sw:ident, $sn:literal)),* $(,)?]
     ) => {
         /// One module per generated handler, named after its instruction.
         #[allow(non_snake_case)]
@@ -525,6 +537,46 @@ macro_rules! gen_handlers {
                     next!(ip, sp, mem, len, st)
                 } }
             )*
+            // Accesses of a memory by index (`M`: 32-bit, `W`: memory64):
+            // the memory's base and length are looked up per access.
+            $(
+            pub(super) mod $lm { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $lm { dst, addr, offset, mem: m });
+                    let (base, size) = st.memory_view(m);
+                    let ea = addr!(st, size, get!(sp, addr), offset, $ln);
+                    set!(sp, dst, $lf(std::ptr::read_unaligned(base.add(ea) as *const [u8; $ln])));
+                    next!(ip, sp, mem, len, st)
+                } }
+            pub(super) mod $lw { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $lw { dst, addr, offset, mem: m });
+                    let (base, size) = st.memory_view(m);
+                    let ea = addr64!(st, size, get!(sp, addr), offset, $ln);
+                    set!(sp, dst, $lf(std::ptr::read_unaligned(base.add(ea) as *const [u8; $ln])));
+                    next!(ip, sp, mem, len, st)
+                } }
+            )*
+            $(
+            pub(super) mod $sm { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $sm { addr, src, offset, mem: m });
+                    let (base, size) = st.memory_view(m);
+                    let ea = addr!(st, size, get!(sp, addr), offset, $sn);
+                    let bytes = get!(sp, src).to_le_bytes();
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), base.add(ea), $sn);
+                    next!(ip, sp, mem, len, st)
+                } }
+            pub(super) mod $sw { use super::super::*;
+                pub(crate) unsafe fn h(ip: *const Op, sp: *mut u64, mem: *mut u8, len: usize, st: &mut State) -> Signal {
+                    operands!(ip, $sw { addr, src, offset, mem: m });
+                    let (base, size) = st.memory_view(m);
+                    let ea = addr64!(st, size, get!(sp, addr), offset, $sn);
+                    let bytes = get!(sp, src).to_le_bytes();
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), base.add(ea), $sn);
+                    next!(ip, sp, mem, len, st)
+                } }
+            )*
         }
 
         /// Pairs an instruction with its handler.
@@ -539,6 +591,18 @@ macro_rules! gen_handlers {
                    Instr::$cb { .. } => gen::$cb::h, Instr::$cbi { .. } => gen::$cbi::h, )*
                 $( Instr::$l { .. } => gen::$l::h, Instr::$la { .. } => gen::$la::h, )*
                 $( Instr::$s { .. } => gen::$s::h, Instr::$si { .. } => gen::$si::h, )*
+                $( Instr::$lm { .. } => gen::$lm::h, Instr::$lw { .. } => gen::$lw::h, )*
+                $( Instr::$sm { .. } => gen::$sm::h, Instr::$sw { .. } => gen::$sw::h, )*
+                Instr::MemorySizeX { .. } => super::mem::memory_size_x,
+                Instr::MemoryGrowX { .. } => super::mem::memory_grow_x,
+                Instr::MemoryFillX { .. } => super::mem::memory_fill_x,
+                Instr::MemoryCopyX { .. } => super::mem::memory_copy_x,
+                Instr::MemoryInitX { .. } => super::mem::memory_init_x,
+                Instr::MemoryTrap => super::mem::memory_trap,
+                Instr::I64Add128 { .. } => super::mem::i64_add128,
+                Instr::I64Sub128 { .. } => super::mem::i64_sub128,
+                Instr::I64MulWideS { .. } => super::mem::i64_mul_wide_s,
+                Instr::I64MulWideU { .. } => super::mem::i64_mul_wide_u,
                 Instr::Unreachable => h::unreachable,
                 Instr::Br { .. } => h::br,
                 Instr::BrIfNez { .. } => h::br_if_nez,
@@ -808,6 +872,19 @@ impl State {
     pub(super) fn memory_after_grow(&mut self) -> (*mut u8, usize) {
         self.reload_memory();
         (self.mem, self.len)
+    }
+    /// Base and length of the current instance's memory `index` (any
+    /// memory: the hot state holds only memory 0's).
+    pub(super) fn memory_view(&mut self, index: u16) -> (*mut u8, usize) {
+        let d = &mut self.memory(index as u32).data;
+        (d.as_mut_ptr(), d.len())
+    }
+    /// The current instance's memory `index`.
+    pub(super) fn memory(&mut self, index: u32) -> &mut crate::store::MemoryEntity {
+        // SAFETY: `inner` is the store borrowed mutably by `run`.
+        let inner = unsafe { &mut *self.inner };
+        let m = inner.instances[self.cur_inst as usize].memories[index as usize];
+        &mut inner.memories[m as usize]
     }
     pub(super) fn set_trap(&mut self, c: TrapCode) -> Signal {
         self.trap = c;

@@ -441,7 +441,7 @@ mod tests {
     #[test]
     fn memory_grow_libcall_refreshes_the_context() {
         let ty = crate::types::MemoryType::new(1, Some(3));
-        let mut mem = MemoryEntity::new(ty, 3, None, Default::default()).unwrap();
+        let mut mem = MemoryEntity::new(ty, 3 * 65536, None, Default::default()).unwrap();
         let mut ctx = JitCtx::new(10);
         ctx.set_memory(&mut mem);
         // SAFETY: `ctx` and `mem` are live locals, used by nothing else.

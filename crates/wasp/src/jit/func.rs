@@ -662,6 +662,9 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
             Operator::GlobalGet { global_index } => self.global_get(global_index)?,
             Operator::GlobalSet { global_index } => self.global_set(global_index)?,
             other => {
+                if crate::jit::memory::bulk_memory_op(&other) {
+                    self.check_memory()?;
+                }
                 if !self.memory_op(&other)? && !self.numeric(&other)? && !self.runtime_op(&other)? {
                     return Err(format!("unsupported operator {other:?}"));
                 }

@@ -36,11 +36,25 @@ fn heap() -> MemFlagsData {
 }
 
 impl FuncTranslator<'_, '_> {
+    /// Refuses (the function stays interpreted) a memory operator when
+    /// memory 0 is a memory64 memory or has a custom page size: the bounds
+    /// checks and `memory.size`/`grow` here assume a 32-bit memory of 64 KiB
+    /// pages. Operators on other memories are refused where they are met.
+    pub(super) fn check_memory(&self) -> Result<(), String> {
+        match self.info.memories.first() {
+            Some(m) if m.memory64 || m.page_size_log2 != 16 => {
+                Err("memory64 or custom page size memory".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The native address of a checked access of `size` bytes at `addr + offset`.
     fn heap_addr(&mut self, addr: Value, memarg: &MemArg, size: u64) -> Result<Value, String> {
         if memarg.target != wasmparser::MemArgTarget::Memory(0) {
             return Err("multiple memories".into());
         }
+        self.check_memory()?;
         let ea = self.b.ins().uextend(types::I64, addr);
         let len = self
             .b
@@ -140,10 +154,24 @@ impl FuncTranslator<'_, '_> {
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(memarg, 1)?,
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(memarg, 2)?,
             O::I64Store32 { memarg } => self.store(memarg, 4)?,
-            O::MemorySize { mem: 0 } => self.memory_size(),
-            O::MemoryGrow { mem: 0 } => self.memory_grow(),
+            O::MemorySize { mem: 0 } => {
+                self.check_memory()?;
+                self.memory_size()
+            }
+            O::MemoryGrow { mem: 0 } => {
+                self.check_memory()?;
+                self.memory_grow()
+            }
             _ => return Ok(false),
         }
         Ok(true)
     }
+}
+
+/// Is `op` a bulk memory operator (`memory.fill/copy/init`: `rtops.rs`)?
+pub(super) fn bulk_memory_op(op: &Operator) -> bool {
+    matches!(
+        op,
+        Operator::MemoryFill { .. } | Operator::MemoryCopy { .. } | Operator::MemoryInit { .. }
+    )
 }

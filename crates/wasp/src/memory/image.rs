@@ -217,8 +217,13 @@ fn constant(e: &crate::module::ConstExpr) -> Option<u64> {
 
 /// Memory 0's contents after the active data segments, when they are all
 /// constant, target memory 0 defined by the module, and fit its initial size.
+/// Only for a 32-bit memory 0 of 64 KiB pages: memory64 and custom page
+/// sizes apply their segments one by one (no image).
 fn plan_memory(info: &ModuleInfo, bytes: &[u8]) -> Option<MemoryImage> {
     if info.num_imported_memories != 0 || info.memories.is_empty() {
+        return None;
+    }
+    if info.memories[0].memory64 || info.memories[0].page_size_log2 != 16 {
         return None;
     }
     let size = info.memories[0].limits.min as usize * WASM_PAGE;

@@ -29,16 +29,15 @@ pub(crate) struct LinearMemory {
 }
 
 impl LinearMemory {
-    /// A memory of `pages` pages whose first bytes are `image`'s (the image
-    /// must fit: [`image::MemoryImage::len`] ≤ `pages` × 64 KiB).
+    /// A memory of `len` bytes growing to at most `max` bytes (its
+    /// reservation), whose first bytes are `image`'s (the image must fit:
+    /// [`image::MemoryImage::len`] ≤ `len`).
     pub fn with_image(
-        pages: u32,
-        max_pages: u32,
+        len: usize,
+        max: usize,
         image: Option<&image::MemoryImage>,
     ) -> Option<LinearMemory> {
-        let len = pages as usize * WASM_PAGE;
-        let max = (max_pages.max(pages) as usize).checked_mul(WASM_PAGE)?;
-        let region = Region::new(len, max, image)?;
+        let region = Region::new(len, max.max(len), image)?;
         Some(LinearMemory { region })
     }
 

@@ -5,7 +5,7 @@ use super::{LinearMemory, WASM_PAGE};
 
 #[test]
 fn a_new_memory_is_zeroed_and_grows_in_place() {
-    let mut m = LinearMemory::with_image(2, 10, None).unwrap();
+    let mut m = LinearMemory::with_image(2 * WASM_PAGE, 10 * WASM_PAGE, None).unwrap();
     assert_eq!(m.len(), 2 * WASM_PAGE);
     assert!(m.iter().all(|&b| b == 0));
     m[5] = 7;
@@ -29,7 +29,7 @@ fn empty_memories_work() {
     assert_eq!(none.len(), 0);
     assert!(none.grow_to(0));
     assert!(!none.grow_to(WASM_PAGE));
-    let mut later = LinearMemory::with_image(0, 3, None).unwrap();
+    let mut later = LinearMemory::with_image(0, 3 * WASM_PAGE, None).unwrap();
     assert!(later.grow_to(3 * WASM_PAGE));
     later[3 * WASM_PAGE - 1] = 4;
     assert_eq!(later[3 * WASM_PAGE - 1], 4);
@@ -40,7 +40,7 @@ fn the_largest_memory_reserves_without_committing() {
     // 4 GiB of address space per memory: 64 of them at once would need
     // 256 GiB if the reservation were backed.
     let mems: Vec<_> = (0..64)
-        .map(|_| LinearMemory::with_image(1, 65536, None).unwrap())
+        .map(|_| LinearMemory::with_image(WASM_PAGE, 65536 * WASM_PAGE, None).unwrap())
         .collect();
     assert!(mems.iter().all(|m| m.len() == WASM_PAGE));
 }
@@ -55,7 +55,7 @@ fn a_small_image_is_copied() {
     let img = MemoryImage::new(bytes.clone(), 3);
     assert!(!img.is_file());
     assert_eq!((img.len(), img.segments()), (1000, 3));
-    let m = LinearMemory::with_image(1, 1, Some(&img)).unwrap();
+    let m = LinearMemory::with_image(WASM_PAGE, WASM_PAGE, Some(&img)).unwrap();
     assert_eq!(&m[..1000], &bytes[..]);
     assert!(m[1000..].iter().all(|&b| b == 0));
 }
@@ -68,8 +68,8 @@ fn a_large_image_is_mapped_copy_on_write() {
         assert!(img.is_file());
         assert_eq!(img.len() % rustix::param::page_size(), 0);
     }
-    let mut a = LinearMemory::with_image(4, 8, Some(&img)).unwrap();
-    let mut b = LinearMemory::with_image(4, 8, Some(&img)).unwrap();
+    let mut a = LinearMemory::with_image(4 * WASM_PAGE, 8 * WASM_PAGE, Some(&img)).unwrap();
+    let mut b = LinearMemory::with_image(4 * WASM_PAGE, 8 * WASM_PAGE, Some(&img)).unwrap();
     assert!(a[..bytes.len()] == bytes[..]);
     assert!(a[bytes.len()..].iter().all(|&v| v == 0));
     // Writes stay private to the instance that made them.
@@ -79,7 +79,7 @@ fn a_large_image_is_mapped_copy_on_write() {
     assert_eq!(b[0], bytes[0]);
     assert_eq!(b[FILE_IMAGE_MIN], bytes[FILE_IMAGE_MIN]);
     assert_eq!(a[1], bytes[1]);
-    let c = LinearMemory::with_image(4, 8, Some(&img)).unwrap();
+    let c = LinearMemory::with_image(4 * WASM_PAGE, 8 * WASM_PAGE, Some(&img)).unwrap();
     assert!(c[..bytes.len()] == bytes[..]);
     // Growth past the image keeps it and adds zeros.
     assert!(a.grow_to(8 * WASM_PAGE));
@@ -94,9 +94,9 @@ fn a_large_image_is_mapped_copy_on_write() {
 #[test]
 fn an_image_larger_than_the_memory_is_refused() {
     let img = MemoryImage::new(pattern(FILE_IMAGE_MIN * 2), 1);
-    assert!(LinearMemory::with_image(1, 4, Some(&img)).is_none());
+    assert!(LinearMemory::with_image(WASM_PAGE, 4 * WASM_PAGE, Some(&img)).is_none());
     let small = MemoryImage::new(pattern(10), 1);
-    assert!(LinearMemory::with_image(0, 4, Some(&small)).is_none());
+    assert!(LinearMemory::with_image(0, 4 * WASM_PAGE, Some(&small)).is_none());
 }
 
 /// A module with a large data segment (an image would be a memory file).

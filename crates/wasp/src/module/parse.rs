@@ -10,7 +10,9 @@ use super::validate::{Bodies, PendingBody};
 use super::{ConstExpr, DataSegment, ElemSegment, EntityIndex, Import, ModuleInfo, SegmentMode};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::{FuncType, GlobalType, Limits, MemoryType, Mutability, TableType, ValType};
+use crate::types::{
+    FuncType, GlobalType, Limits, MemoryLimits, MemoryType, Mutability, TableType, ValType,
+};
 use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -20,8 +22,23 @@ use wasmparser::{
 };
 
 /// The feature set wasp accepts: WebAssembly 2.0 without SIMD.
+/// The features `config` accepts: [`features`], less multi-memory when
+/// the config turns it off.
+pub(crate) fn features_for(config: &crate::engine::Config) -> WasmFeatures {
+    let mut f = features();
+    if !config.multi_memory {
+        f.remove(WasmFeatures::MULTI_MEMORY);
+    }
+    f
+}
+
+/// Every feature wasp decodes and runs.
 pub(crate) fn features() -> WasmFeatures {
     WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::CUSTOM_PAGE_SIZES
+        | WasmFeatures::WIDE_ARITHMETIC
 }
 
 /// Where the parse is, for error messages.
@@ -121,7 +138,12 @@ fn table_type(t: &wasmparser::TableType) -> Result<TableType> {
 
 fn memory_type(t: &wasmparser::MemoryType) -> MemoryType {
     MemoryType {
-        limits: limits(t.initial, t.maximum),
+        limits: MemoryLimits {
+            min: t.initial,
+            max: t.maximum,
+        },
+        memory64: t.memory64,
+        page_size_log2: t.page_size_log2.map_or(16, |l| l as u8),
     }
 }
 
@@ -187,7 +209,7 @@ fn parse_in<'scope, 'env>(
             }
             (q, Instant::now())
         };
-    let mut validator = Validator::new_with_features(features());
+    let mut validator = Validator::new_with_features(features_for(engine.config()));
     let mut cost = ParseCost::default();
     let mut info = ModuleInfo::default();
     let mut ctx = Ctx {
@@ -206,7 +228,7 @@ fn parse_in<'scope, 'env>(
     // wasmparser's defaults it would accept encodings of later proposals
     // (compact imports, for one) that WebAssembly 2.0 calls malformed.
     let mut parser = Parser::new(0);
-    parser.set_features(features());
+    parser.set_features(features_for(engine.config()));
     for payload in parser.parse_all(bytes) {
         let payload = payload.map_err(|e| ctx.err(e))?;
         ctx.section = section_name(&payload);
@@ -217,7 +239,7 @@ fn parse_in<'scope, 'env>(
             Payload::DataSection(reader) => {
                 let r = reader.range();
                 decode_data_fast(bytes, r.start as usize..r.end as usize)
-                    .filter(|d| data_valid(d, info.memories.len()))
+                    .filter(|d| data_valid(d, &info.memories))
             }
             _ => None,
         };
@@ -498,10 +520,12 @@ fn decode_data_fast(bytes: &[u8], range: Range<usize>) -> Option<Vec<DataSegment
 /// decoded (every active offset is an `i32.const`, every memory 32-bit):
 /// at most [`MAX_DATA_SEGMENTS`] segments, each active one naming a memory
 /// that exists. On `false` the validator runs and reports the error.
-fn data_valid(datas: &[DataSegment], memories: usize) -> bool {
+fn data_valid(datas: &[DataSegment], memories: &[MemoryType]) -> bool {
     datas.len() <= MAX_DATA_SEGMENTS
         && datas.iter().all(|d| match d.mode {
-            SegmentMode::Active { index, .. } => (index as usize) < memories,
+            SegmentMode::Active { index, .. } => {
+                memories.get(index as usize).is_some_and(|m| !m.memory64)
+            }
             _ => true,
         })
 }
@@ -566,11 +590,14 @@ fn check_memory_lebs(bytes: &[u8], range: Range<usize>) -> Result<()> {
         let Some(&flags) = data.get(p) else { break };
         p += 1;
         if flags & 0x04 != 0 {
-            break; // memory64: not supported, reported elsewhere
+            break; // memory64: 64-bit limits are read by wasmparser
         }
         leb(&mut p)?;
         if flags & 0x01 != 0 {
             leb(&mut p)?;
+        }
+        if flags & 0x08 != 0 {
+            leb(&mut p)?; // custom page size (its log2)
         }
         if p >= data.len() {
             break;

@@ -21,6 +21,7 @@
 
 mod control;
 mod fuel;
+mod mem;
 mod ops;
 
 use crate::ir::{CompiledFunc, Instr, Slot};
@@ -478,6 +479,9 @@ impl Translator<'_> {
             return Ok(());
         }
         if self.numeric(&op) {
+            return Ok(());
+        }
+        if self.extended(&op) {
             return Ok(());
         }
         self.other(op)

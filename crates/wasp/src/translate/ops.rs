@@ -163,7 +163,7 @@ impl Translator<'_> {
     }
 
     /// Pops `n` operands and returns their slots (bottom first).
-    fn pop_slots<const N: usize>(&mut self) -> [Slot; N] {
+    pub(super) fn pop_slots<const N: usize>(&mut self) -> [Slot; N] {
         let mut out = [0; N];
         let base = self.stack.len() - N;
         for (i, o) in out.iter_mut().enumerate() {
@@ -399,8 +399,8 @@ macro_rules! gen_ops {
         un: [$(($u:ident, $uf:ident, $uo:ident)),* $(,)?],
         un_trap: [$(($ut:ident, $utf:ident, $uto:ident)),* $(,)?],
         cmp: [$(($c:ident, $ci:ident, $cb:ident, $cbi:ident, $cf:ident, $co:ident, $cn:ident, $cni:ident, $cp:ident)),* $(,)?],
-        load: [$(($l:ident, $la:ident, $ln:literal, $lf:ident)),* $(,)?],
-        store: [$(($s:ident, $si:ident, $sn:literal)),* $(,)?]
+        load: [$(($l:ident, $la:ident, $lm:ident, $lw:ident, $ln:literal, $lf:ident)),* $(,)?],
+        store: [$(($s:ident, $si:ident, $sm:ident, $sw:ident, $sn:literal)),* $(,)?]
     ) => {
         impl Translator<'_> {
             /// Numeric operators. Returns false if `op` is not one.
@@ -476,6 +476,7 @@ macro_rules! gen_ops {
                 | $( Instr::$ut { dst, .. } )|*
                 | $( Instr::$c { dst, .. } | Instr::$ci { dst, .. } )|*
                 | $( Instr::$l { dst, .. } | Instr::$la { dst, .. } )|*
+                | $( Instr::$lm { dst, .. } | Instr::$lw { dst, .. } )|*
                 | Instr::Select { dst, .. }
                 | Instr::GlobalGet { dst, .. }
                 | Instr::MemorySize { dst }
