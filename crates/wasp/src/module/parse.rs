@@ -19,9 +19,9 @@ use wasmparser::{
     Name, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
 };
 
-/// The feature set wasp accepts: WebAssembly 2.0 without SIMD.
+/// The feature set wasp accepts: WebAssembly 2.0 (with SIMD) and relaxed SIMD.
 pub(crate) fn features() -> WasmFeatures {
-    WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+    WasmFeatures::WASM2.union(WasmFeatures::RELAXED_SIMD)
 }
 
 /// Where the parse is, for error messages.
