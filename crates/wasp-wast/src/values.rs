@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use wasp::{ExternRef, Store, Val};
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
 /// Host references made for `ref.extern N`, one per `N` and store.
@@ -66,7 +66,7 @@ pub(crate) fn arg<T>(
             None => return Err(format!("unsupported null reference type {ty:?}")),
         },
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(externs.get(store, *n))),
-        WastArgCore::V128(_) => return Err("v128 arguments are not supported".into()),
+        WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
         WastArgCore::RefHost(_) => return Err("ref.host arguments are not supported".into()),
     })
 }
@@ -120,8 +120,36 @@ fn matches_core<T>(actual: &Val, expected: &WastRetCore<'_>, store: &Store<T>) -
             r.data(store).downcast_ref::<u32>() == Some(n)
         }
         (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
+        (WastRetCore::V128(p), Val::V128(v)) => matches_v128(p, *v),
         (WastRetCore::Either(options), _) => options.iter().any(|e| matches_core(actual, e, store)),
         _ => false,
+    }
+}
+
+/// Does vector `v` match pattern `p` lane by lane (float lanes may be NaN patterns)?
+fn matches_v128(p: &V128Pattern, v: u128) -> bool {
+    let lane = |i: usize, bits: u32| (v >> (i as u32 * bits)) as u64;
+    match p {
+        V128Pattern::I8x16(e) => e.iter().enumerate().all(|(i, &x)| lane(i, 8) as u8 == x as u8),
+        V128Pattern::I16x8(e) => e.iter().enumerate().all(|(i, &x)| lane(i, 16) as u16 == x as u16),
+        V128Pattern::I32x4(e) => e.iter().enumerate().all(|(i, &x)| lane(i, 32) as u32 == x as u32),
+        V128Pattern::I64x2(e) => e.iter().enumerate().all(|(i, &x)| lane(i, 64) == x as u64),
+        V128Pattern::F32x4(e) => e.iter().enumerate().all(|(i, p)| {
+            let bits = lane(i, 32) as u32;
+            match p {
+                NanPattern::CanonicalNan => canonical_f32(bits),
+                NanPattern::ArithmeticNan => arithmetic_f32(bits),
+                NanPattern::Value(x) => x.bits == bits,
+            }
+        }),
+        V128Pattern::F64x2(e) => e.iter().enumerate().all(|(i, p)| {
+            let bits = lane(i, 64);
+            match p {
+                NanPattern::CanonicalNan => canonical_f64(bits),
+                NanPattern::ArithmeticNan => arithmetic_f64(bits),
+                NanPattern::Value(x) => x.bits == bits,
+            }
+        }),
     }
 }
 
@@ -139,6 +167,7 @@ pub(crate) fn show_val<T>(v: &Val, store: &Store<T>) -> String {
             Some(n) => format!("ref.extern {n}"),
             None => "ref.extern <host value>".into(),
         },
+        Val::V128(x) => format!("v128:0x{x:032x}"),
     }
 }
 

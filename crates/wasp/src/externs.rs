@@ -166,6 +166,7 @@ impl Global {
         val.check(ty.content, inner, "global initial value")?;
         inner.globals.push(Box::new(GlobalEntity {
             value: val.to_raw(),
+            hi: val.v128_high(),
             ty,
         }));
         Ok(Global(Stored::new(
@@ -184,7 +185,7 @@ impl Global {
     pub fn get(&self, store: impl AsContext) -> Val {
         let ctx = store.as_context();
         let g = &ctx.0.inner.globals[self.idx(&ctx.0.inner)];
-        Val::from_raw(g.value, g.ty.content, ctx.0.inner.id)
+        g.get(ctx.0.inner.id)
     }
 
     /// Sets the value of a mutable global.
@@ -200,6 +201,7 @@ impl Global {
             ));
         }
         g.value = val.to_raw();
+        g.hi = val.v128_high();
         Ok(())
     }
 }

@@ -49,8 +49,8 @@ impl<T> HostFunc<T> {
     pub(crate) fn alloc_interned(self, store: &mut Store<T>, ty: u32) -> Func {
         let entity = FuncEntity {
             ty,
-            params: self.ty.params().len() as u16,
-            results: self.ty.results().len() as u16,
+            params: self.ty.param_slots() as u16,
+            results: self.ty.result_slots() as u16,
             kind: FuncKind::Host(store.host_funcs.len() as u32),
         };
         store.host_funcs.push(self);
@@ -132,15 +132,13 @@ impl Func {
         for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
             p.check(*t, &store.inner, &format!("argument {i}"))?;
         }
-        let mut raw = vec![0u64; params.len().max(results.len())];
-        for (r, p) in raw.iter_mut().zip(params) {
-            *r = p.to_raw();
-        }
+        let mut raw = vec![0u64; ty.param_slots().max(ty.result_slots())];
+        Val::write_slots(params, &mut raw);
         let f = self.idx(&store.inner);
         crate::exec::call(store, f, &mut raw)?;
         let id = store.inner.id;
-        for ((r, t), out) in raw.iter().zip(ty.results()).zip(results.iter_mut()) {
-            *out = Val::from_raw(*r, *t, id);
+        for (v, out) in Val::read_slots(&raw, ty.results(), id).zip(results.iter_mut()) {
+            *out = v;
         }
         Ok(())
     }
@@ -177,12 +175,7 @@ pub(crate) fn host_func_from_vals<T>(
         ty: Arc::new(ty),
         func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
             let id = caller.store.inner.id;
-            let params: Vec<Val> = ty2
-                .params()
-                .iter()
-                .zip(raw.iter())
-                .map(|(t, r)| Val::from_raw(*r, *t, id))
-                .collect();
+            let params: Vec<Val> = Val::read_slots(raw, ty2.params(), id).collect();
             let mut results: Vec<Val> =
                 ty2.results().iter().map(|t| Val::default_for(*t)).collect();
             f(caller, &params, &mut results)?;
@@ -199,8 +192,8 @@ pub(crate) fn host_func_from_vals<T>(
                         format!("host function result {i}: expected {t}, got {}", v.ty()),
                     ));
                 }
-                raw[i] = v.to_raw();
             }
+            Val::write_slots(&results, raw);
             Ok(())
         }),
     }

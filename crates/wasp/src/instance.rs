@@ -374,8 +374,8 @@ fn instantiate_timed<T>(
         let ty = &info.types[ty_idx as usize];
         store.inner.funcs.push(FuncEntity {
             ty: info.type_ids[ty_idx as usize],
-            params: ty.params().len() as u16,
-            results: ty.results().len() as u16,
+            params: ty.param_slots() as u16,
+            results: ty.result_slots() as u16,
             kind: FuncKind::Wasm {
                 instance: inst_idx,
                 def,
@@ -448,17 +448,23 @@ fn instantiate_timed<T>(
         .iter()
         .zip(&info.global_inits)
     {
-        let value = {
+        let (value, hi) = {
             let inner = &store.inner;
-            init.eval(
-                |f| funcs[f as usize] as u64 + 1,
-                |g| inner.globals[globals[g as usize] as usize].value,
-            )
+            if ty.content == crate::ValType::V128 {
+                let v = init.eval_v128(|g| inner.globals[globals[g as usize] as usize].v128());
+                (v as u64, (v >> 64) as u64)
+            } else {
+                let v = init.eval(
+                    |f| funcs[f as usize] as u64 + 1,
+                    |g| inner.globals[globals[g as usize] as usize].value,
+                );
+                (v, 0)
+            }
         };
         store
             .inner
             .globals
-            .push(Box::new(GlobalEntity { value, ty: *ty }));
+            .push(Box::new(GlobalEntity { value, hi, ty: *ty }));
         globals.push(store.inner.globals.len() as u32 - 1);
     }
 

@@ -16,6 +16,12 @@
 //! The numeric operators are listed once in [`for_each_numeric!`]; the enum, the
 //! executor and the translator are all generated from that list.
 
+pub(crate) mod simd;
+
+use simd::{
+    SimdBin, SimdExtract, SimdLoad, SimdReplace, SimdShift, SimdSplat, SimdTern, SimdTest, SimdUn,
+};
+
 /// A frame-relative slot index.
 pub(crate) type Slot = u16;
 
@@ -317,6 +323,31 @@ macro_rules! define_instr {
             /// fewer are left. Heads every fuel region (`translate/fuel.rs`);
             /// emitted only when the engine's `Config::consume_fuel` is on.
             Fuel { amount: u32 },
+
+            // SIMD (`ir/simd.rs`, `exec/simd/`): a v128 operand names the
+            // first of its two slots.
+            V128Bin { op: SimdBin, dst: Slot, lhs: Slot, rhs: Slot },
+            /// `rhs` is the i32 shift count.
+            V128Shift { op: SimdShift, dst: Slot, lhs: Slot, rhs: Slot },
+            V128Un { op: SimdUn, dst: Slot, src: Slot },
+            /// `dst` is an i32.
+            V128Test { op: SimdTest, dst: Slot, src: Slot },
+            /// `src` is a scalar.
+            V128Splat { op: SimdSplat, dst: Slot, src: Slot },
+            V128Tern { op: SimdTern, dst: Slot, a: Slot, b: Slot, c: Slot },
+            /// `dst` is a scalar.
+            V128Extract { op: SimdExtract, lane: u8, dst: Slot, src: Slot },
+            /// `val` is a scalar.
+            V128Replace { op: SimdReplace, lane: u8, dst: Slot, src: Slot, val: Slot },
+            V128Load { dst: Slot, addr: Slot, offset: u32 },
+            V128LoadExt { op: SimdLoad, dst: Slot, addr: Slot, offset: u32 },
+            V128Store { addr: Slot, src: Slot, offset: u32 },
+            /// `lane_op` is `log2(bytes) << 4 | lane`; `dst = src` with that lane loaded.
+            V128LoadLane { lane_op: u8, dst: Slot, addr: Slot, src: Slot, offset: u32 },
+            /// `lane_op` as in `V128LoadLane`.
+            V128StoreLane { lane_op: u8, addr: Slot, src: Slot, offset: u32 },
+            V128GlobalGet { dst: Slot, index: u32 },
+            V128GlobalSet { src: Slot, index: u32 },
         }
     };
 }

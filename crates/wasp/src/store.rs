@@ -306,9 +306,29 @@ impl<T> Drop for DataBox<T> {
     }
 }
 
+/// `repr(C)`: a `v128` global's high half sits right after `value`, so
+/// the interpreter reads both through one [`GlobalPtr`].
+#[repr(C)]
 pub(crate) struct GlobalEntity {
     pub value: u64,
+    /// The high half of a `v128` value (0 for other types).
+    pub hi: u64,
     pub ty: GlobalType,
+}
+
+impl GlobalEntity {
+    /// The value as the API sees it.
+    pub fn get(&self, store: StoreId) -> crate::Val {
+        match self.ty.content {
+            crate::ValType::V128 => crate::Val::V128(self.v128()),
+            t => crate::Val::from_raw(self.value, t, store),
+        }
+    }
+
+    /// Both halves as one `v128`.
+    pub fn v128(&self) -> u128 {
+        self.value as u128 | (self.hi as u128) << 64
+    }
 }
 
 /// A pointer to a global's value inside its boxed [`GlobalEntity`].

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// A WebAssembly value type (without SIMD).
+/// A WebAssembly value type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValType {
     /// 32-bit integer.
@@ -17,12 +17,28 @@ pub enum ValType {
     FuncRef,
     /// A nullable reference to a host value.
     ExternRef,
+    /// A 128-bit SIMD vector.
+    V128,
 }
 
 impl ValType {
     /// Is this a reference type?
     pub fn is_ref(self) -> bool {
         matches!(self, ValType::FuncRef | ValType::ExternRef)
+    }
+
+    /// Frame slots (u64) a value of this type occupies: 2 for a `v128`, else 1.
+    pub(crate) fn slots(self) -> usize {
+        if self == ValType::V128 {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Slots a sequence of values takes ([`ValType::slots`] summed).
+    pub(crate) fn slots_of(tys: &[ValType]) -> usize {
+        tys.iter().map(|t| t.slots()).sum()
     }
 
     pub(crate) fn from_wasmparser(t: wasmparser::ValType) -> Option<ValType> {
@@ -32,6 +48,7 @@ impl ValType {
             W::I64 => ValType::I64,
             W::F32 => ValType::F32,
             W::F64 => ValType::F64,
+            W::V128 => ValType::V128,
             W::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
             W::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
             _ => return None,
@@ -48,6 +65,7 @@ impl fmt::Display for ValType {
             ValType::F64 => "f64",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::V128 => "v128",
         })
     }
 }
@@ -74,6 +92,16 @@ impl FuncType {
     /// The parameter types.
     pub fn params(&self) -> &[ValType] {
         &self.params
+    }
+
+    /// Frame slots the parameters take (a `v128` takes two).
+    pub(crate) fn param_slots(&self) -> usize {
+        ValType::slots_of(&self.params)
+    }
+
+    /// Frame slots the results take (a `v128` takes two).
+    pub(crate) fn result_slots(&self) -> usize {
+        ValType::slots_of(&self.results)
     }
 
     /// The result types.

@@ -42,6 +42,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// A nullable extern reference.
     ExternRef(Option<ExternRef>),
+    /// A 128-bit vector, lane 0 in the low bits (little-endian, as in memory).
+    V128(u128),
 }
 
 impl Val {
@@ -54,6 +56,7 @@ impl Val {
             Val::F64(_) => ValType::F64,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::V128(_) => ValType::V128,
         }
     }
 
@@ -66,6 +69,16 @@ impl Val {
             ValType::F64 => Val::F64(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            ValType::V128 => Val::V128(0),
+        }
+    }
+
+    /// The v128, if this is one.
+    pub fn v128(&self) -> Option<u128> {
+        if let Val::V128(v) = self {
+            Some(*v)
+        } else {
+            None
         }
     }
 
@@ -106,9 +119,11 @@ impl Val {
     }
 
     /// The raw slot bits. References must have been checked with
-    /// [`Val::belongs_to`] against the store they are used with.
+    /// [`Val::belongs_to`] against the store they are used with. A `v128`
+    /// gives its low half (see [`Val::v128_high`]; it takes two slots).
     pub(crate) fn to_raw(self) -> u64 {
         match self {
+            Val::V128(v) => v as u64,
             Val::I32(v) => v as u32 as u64,
             Val::I64(v) => v as u64,
             Val::F32(v) => v as u64,
@@ -133,7 +148,47 @@ impl Val {
                 raw.checked_sub(1)
                     .map(|i| ExternRef(Stored::new(store, i as u32))),
             ),
+            ValType::V128 => Val::V128(raw as u128),
         }
+    }
+
+    /// The high half of a `v128`'s bits (0 for other values).
+    pub(crate) fn v128_high(self) -> u64 {
+        match self {
+            Val::V128(v) => (v >> 64) as u64,
+            _ => 0,
+        }
+    }
+
+    /// Writes `vals` into frame slots (a `v128` takes two, low half first).
+    pub(crate) fn write_slots(vals: &[Val], out: &mut [u64]) {
+        let mut i = 0;
+        for v in vals {
+            out[i] = v.to_raw();
+            i += 1;
+            if let Val::V128(x) = v {
+                out[i] = (x >> 64) as u64;
+                i += 1;
+            }
+        }
+    }
+
+    /// Reads values of types `tys` from frame slots written as [`Val::write_slots`] does.
+    pub(crate) fn read_slots<'a>(
+        raw: &'a [u64],
+        tys: &'a [ValType],
+        store: StoreId,
+    ) -> impl Iterator<Item = Val> + 'a {
+        let mut i = 0;
+        tys.iter().map(move |&t| {
+            let v = if t == ValType::V128 {
+                Val::V128(raw[i] as u128 | (raw[i + 1] as u128) << 64)
+            } else {
+                Val::from_raw(raw[i], t, store)
+            };
+            i += t.slots();
+            v
+        })
     }
 
     /// Checks that the value has type `ty` and, if a reference, belongs to
@@ -170,6 +225,11 @@ impl Val {
     }
 }
 
+impl From<u128> for Val {
+    fn from(v: u128) -> Val {
+        Val::V128(v)
+    }
+}
 impl From<i32> for Val {
     fn from(v: i32) -> Val {
         Val::I32(v)

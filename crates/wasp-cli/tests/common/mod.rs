@@ -248,12 +248,19 @@ fn build_go_guests() -> Result<PathBuf, String> {
 /// `zig cc --target=wasm32-wasi` (wasi-libc), rebuilding it if it is missing or older than its
 /// source.
 pub fn c_guest(name: &str) -> PathBuf {
+    c_build(&format!("tests/guests/c/{name}.c"), name, "wasm", &["--target=wasm32-wasi"])
+}
+
+/// Compiles the C source `rel_src` (relative to the repository) with `zig cc -O2` and the
+/// extra `flags` (a `--target`, or none for the host) into `NAME.EXT` in the C guest cache,
+/// rebuilding it if it is missing or older than its source; returns its path.
+pub fn c_build(rel_src: &str, name: &str, ext: &str, flags: &[&str]) -> PathBuf {
     static ZIG: OnceLock<PathBuf> = OnceLock::new();
     static BUILD: Mutex<()> = Mutex::new(());
-    let src = repo_root().join(format!("tests/guests/c/{name}.c"));
-    assert!(src.is_file(), "no C guest {}", src.display());
+    let src = repo_root().join(rel_src);
+    assert!(src.is_file(), "no C source {}", src.display());
     let out_dir = guest_cache("c");
-    let wasm = out_dir.join(format!("{name}.wasm"));
+    let wasm = out_dir.join(format!("{name}.{ext}"));
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     if mtime(&wasm).is_some_and(|t| t >= mtime(&src).unwrap()) {
         return wasm;
@@ -263,20 +270,14 @@ pub fn c_guest(name: &str) -> PathBuf {
     // backtraces) inside a private directory, then rename into place.
     let staging = out_dir.join(unique_name(".build"));
     std::fs::create_dir_all(&staging).unwrap();
-    let tmp = staging.join(format!("{name}.wasm"));
+    let tmp = staging.join(format!("{name}.{ext}"));
     let started = Instant::now();
     let mut cmd = Command::new(zig);
-    cmd.args([
-        "cc",
-        "--target=wasm32-wasi",
-        "-O2",
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-o",
-    ])
-    .arg(&tmp)
-    .arg(&src);
+    cmd.arg("cc")
+        .args(flags)
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&tmp)
+        .arg(&src);
     if std::env::var_os("HOME").is_none() && std::env::var_os("XDG_CACHE_HOME").is_none() {
         cmd.env(
             "ZIG_GLOBAL_CACHE_DIR",
@@ -289,7 +290,7 @@ pub fn c_guest(name: &str) -> PathBuf {
     }
     assert!(
         out.status.success(),
-        "zig cc {name}.c failed ({}):\n{}",
+        "zig cc {rel_src} failed ({}):\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );

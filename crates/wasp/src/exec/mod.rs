@@ -12,6 +12,7 @@ mod handlers;
 mod mem;
 pub(crate) mod num;
 pub(crate) mod run;
+mod simd;
 #[cfg(all(
     test,
     feature = "jit",

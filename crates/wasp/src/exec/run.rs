@@ -639,6 +639,12 @@ macro_rules! gen_handlers {
                 Instr::ElemDrop { .. } => h::elem_drop,
                 Instr::RefFunc { .. } => h::ref_func,
                 Instr::Fuel { .. } => h::fuel,
+                Instr::V128Bin { .. } | Instr::V128Shift { .. } | Instr::V128Un { .. }
+                | Instr::V128Test { .. } | Instr::V128Splat { .. } | Instr::V128Tern { .. }
+                | Instr::V128Extract { .. } | Instr::V128Replace { .. } | Instr::V128Load { .. }
+                | Instr::V128LoadExt { .. } | Instr::V128Store { .. } | Instr::V128LoadLane { .. }
+                | Instr::V128StoreLane { .. } | Instr::V128GlobalGet { .. }
+                | Instr::V128GlobalSet { .. } => super::simd::handler(&instr),
             };
             Op { handler, instr }
         }

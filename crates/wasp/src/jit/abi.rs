@@ -327,6 +327,8 @@ pub(super) fn clif_type(t: ValType) -> Option<Type> {
         ValType::I64 | ValType::FuncRef | ValType::ExternRef => types::I64,
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
+        // SIMD stays interpreted: functions touching a v128 are unsupported.
+        ValType::V128 => return None,
     })
 }
 

@@ -16,10 +16,15 @@ use crate::types::{FuncType, ValType};
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, BlockArg, InstBuilder, Type, Value};
 
 impl FuncTranslator<'_, '_> {
-    /// The CLIF types of a function type's parameters and results.
-    fn clif_types(ty: &FuncType) -> (Vec<Type>, Vec<Type>) {
-        let conv = |ts: &[ValType]| ts.iter().filter_map(|&t| clif_type(t)).collect();
-        (conv(ty.params()), conv(ty.results()))
+    /// The CLIF types of a function type's parameters and results; a
+    /// `v128` makes the call unsupported (SIMD stays interpreted).
+    fn clif_types(ty: &FuncType) -> Result<(Vec<Type>, Vec<Type>), String> {
+        let conv = |ts: &[ValType]| {
+            ts.iter()
+                .map(|&t| clif_type(t).ok_or_else(|| format!("call of a function with a {t}")))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok((conv(ty.params())?, conv(ty.results())?))
     }
 
     /// Pops a call's `n` arguments.
@@ -82,7 +87,7 @@ impl FuncTranslator<'_, '_> {
     /// if installed, else the call-out), an import through the call-out.
     pub(super) fn call(&mut self, func: u32) -> Result<(), String> {
         let ty = self.info.func_type(func).clone();
-        let (params, results) = Self::clif_types(&ty);
+        let (params, results) = Self::clif_types(&ty)?;
         let args = self.pop_args(params.len());
         let mut join_types = vec![types::I32];
         join_types.extend_from_slice(&results);
@@ -125,7 +130,7 @@ impl FuncTranslator<'_, '_> {
     pub(super) fn call_indirect(&mut self, type_index: u32, table: u32) -> Result<(), String> {
         let ty = self.info.types[type_index as usize].clone();
         let type_id = self.info.type_ids[type_index as usize];
-        let (params, results) = Self::clif_types(&ty);
+        let (params, results) = Self::clif_types(&ty)?;
         let index = self.pop();
         let args = self.pop_args(params.len());
         let buf = self.call_buffer(params.len().max(results.len()))?;

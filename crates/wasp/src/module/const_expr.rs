@@ -17,6 +17,8 @@ pub(crate) enum ConstOp {
     RefFunc(u32),
     /// `global.get idx` (module global index).
     GlobalGet(u32),
+    /// `v128.const`: its bits as the low and high halves.
+    V128(u64, u64),
     I32Add,
     I32Sub,
     I32Mul,
@@ -60,6 +62,10 @@ impl ConstExpr {
                 O::F32Const { value } => ConstOp::Value(value.bits() as u64),
                 O::F64Const { value } => ConstOp::Value(value.bits()),
                 O::RefNull { .. } => ConstOp::Value(0),
+                O::V128Const { value } => {
+                    let v = value.i128() as u128;
+                    ConstOp::V128(v as u64, (v >> 64) as u64)
+                }
                 O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
                 O::I32Add => ConstOp::I32Add,
@@ -104,6 +110,7 @@ impl ConstExpr {
             ConstOp::Value(v) => Some(v),
             ConstOp::RefFunc(i) => Some(func(i)),
             ConstOp::GlobalGet(i) => Some(global(i)),
+            ConstOp::V128(lo, _) => Some(lo),
             _ => None,
         };
         let ops = match self {
@@ -131,6 +138,16 @@ impl ConstExpr {
             stack.push(v);
         }
         stack.pop().unwrap_or(0)
+    }
+
+    /// Evaluates a `v128` initialiser (`v128.const` or `global.get` of a
+    /// `v128` global, the only valid forms); `global` reads a module global.
+    pub fn eval_v128(&self, global: impl Fn(u32) -> u128) -> u128 {
+        match self.ops() {
+            [ConstOp::V128(lo, hi)] => *lo as u128 | (*hi as u128) << 64,
+            [ConstOp::GlobalGet(g)] => global(*g),
+            _ => 0,
+        }
     }
 }
 

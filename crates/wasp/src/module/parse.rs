@@ -21,7 +21,6 @@ use wasmparser::{
     Name, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
 };
 
-/// The feature set wasp accepts: WebAssembly 2.0 without SIMD.
 /// The features `config` accepts: [`features`], less multi-memory when
 /// the config turns it off.
 pub(crate) fn features_for(config: &crate::engine::Config) -> WasmFeatures {
@@ -32,9 +31,11 @@ pub(crate) fn features_for(config: &crate::engine::Config) -> WasmFeatures {
     f
 }
 
-/// Every feature wasp decodes and runs.
+/// Every feature wasp decodes and runs: WebAssembly 2.0 (with SIMD), relaxed
+/// SIMD, memory64, multi-memory, custom-page-sizes and wide-arithmetic.
 pub(crate) fn features() -> WasmFeatures {
-    WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+    WasmFeatures::WASM2
+        | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::MEMORY64
         | WasmFeatures::MULTI_MEMORY
         | WasmFeatures::CUSTOM_PAGE_SIZES

@@ -13,10 +13,10 @@ impl Translator<'_> {
     fn block_arity(&self, bt: BlockType) -> (usize, usize) {
         match bt {
             BlockType::Empty => (0, 0),
-            BlockType::Type(_) => (0, 1),
+            BlockType::Type(t) => (0, if t == wasmparser::ValType::V128 { 2 } else { 1 }),
             BlockType::FuncType(i) => {
                 let ty = &self.info.types[i as usize];
-                (ty.params().len(), ty.results().len())
+                (ty.param_slots(), ty.result_slots())
             }
         }
     }
@@ -31,6 +31,7 @@ impl Translator<'_> {
             label,
             else_label: None,
             height: self.stack.len() - params,
+            bt,
             params,
             results,
             unreachable: false,
@@ -296,14 +297,12 @@ impl Translator<'_> {
         }
         self.ctrls.pop();
         self.stack.truncate(c.height);
-        for _ in 0..c.results {
-            self.push(Operand::Temp);
-        }
+        self.push_block_temps(c.bt, false);
     }
 
     fn call(&mut self, func: u32) {
         let ty = self.info.func_type(func);
-        let (p, r) = (ty.params().len(), ty.results().len());
+        let (p, r) = (ty.param_slots(), ty.result_slots());
         let first = self.stack.len() - p;
         // A constant first argument (Go's resume point 0) rides in the call.
         let imm = match self.stack.get(first) {
@@ -320,9 +319,7 @@ impl Translator<'_> {
             Some(val) => self.emit(Instr::CallImm { func, base, val }),
             None => self.emit(Instr::Call { func, base }),
         };
-        for _ in 0..r {
-            self.push(Operand::Temp);
-        }
+        self.push_result_temps(self.info.func_type(func).results());
         // The callee's frame starts at `base`; reserve room for its results.
         self.max_height = self.max_height.max(self.stack.len() - r + p.max(r));
     }
@@ -331,7 +328,7 @@ impl Translator<'_> {
         let (ipos, io) = self.pop();
         let index = self.value_slot(ipos, io);
         let ty = &self.info.types[type_index as usize];
-        let (p, r) = (ty.params().len(), ty.results().len());
+        let (p, r) = (ty.param_slots(), ty.result_slots());
         self.materialize_top(p);
         let base = self.slot_of(self.stack.len() - p);
         self.stack.truncate(self.stack.len() - p);
@@ -341,9 +338,7 @@ impl Translator<'_> {
             base,
             table: table as u16,
         });
-        for _ in 0..r {
-            self.push(Operand::Temp);
-        }
+        self.push_result_temps(self.info.types[type_index as usize].results());
         self.max_height = self.max_height.max(self.stack.len() - r + p.max(r));
     }
 
@@ -419,9 +414,7 @@ impl Translator<'_> {
                 top.kind = CtrlKind::Else;
                 top.unreachable = false;
                 self.stack.truncate(c.height);
-                for _ in 0..c.params {
-                    self.push(Operand::Temp);
-                }
+                self.push_block_temps(c.bt, true);
             }
             Operator::End => self.end(),
             Operator::Br { relative_depth } => {
@@ -440,8 +433,12 @@ impl Translator<'_> {
                 table_index,
             } => self.call_indirect(type_index, table_index),
             Operator::Drop => {
+                if self.top_is_v128() {
+                    self.pop();
+                }
                 self.pop();
             }
+            Operator::Select | Operator::TypedSelect { .. } if self.v128_select() => {}
             Operator::Select | Operator::TypedSelect { .. } => {
                 let (cpos, c) = self.pop();
                 let (bpos, b) = self.pop();
@@ -460,9 +457,18 @@ impl Translator<'_> {
                     dst,
                 );
             }
-            Operator::LocalGet { local_index } => self.push(Operand::Local(local_index as Slot)),
-            Operator::LocalSet { local_index } => self.local_set(local_index as Slot, false),
-            Operator::LocalTee { local_index } => self.local_set(local_index as Slot, true),
+            Operator::LocalGet { local_index } => match self.local(local_index) {
+                (l, false) => self.push(Operand::Local(l)),
+                (l, true) => self.push_v128_local(l),
+            },
+            Operator::LocalSet { local_index } => match self.local(local_index) {
+                (l, false) => self.local_set(l, false),
+                (l, true) => self.local_set_v128(l, false),
+            },
+            Operator::LocalTee { local_index } => match self.local(local_index) {
+                (l, false) => self.local_set(l, true),
+                (l, true) => self.local_set_v128(l, true),
+            },
             _ => return Ok(false),
         }
         Ok(true)

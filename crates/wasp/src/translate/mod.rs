@@ -23,6 +23,7 @@ mod control;
 mod fuel;
 mod mem;
 mod ops;
+mod simd;
 
 use crate::ir::{CompiledFunc, Instr, Slot};
 use crate::module::{ModuleInfo, ModuleInner};
@@ -68,6 +69,7 @@ struct Scratch {
     labels: Vec<Label>,
     fixups: Vec<(usize, u32)>,
     branch_labels: Vec<u32>,
+    hi: Vec<bool>,
 }
 
 thread_local! {
@@ -100,6 +102,8 @@ struct Ctrl {
     else_label: Option<LabelId>,
     /// Operand stack height below the block's parameters.
     height: usize,
+    /// The block's type (for the types of the values `end` and `else` push).
+    bt: wasmparser::BlockType,
     params: usize,
     results: usize,
     unreachable: bool,
@@ -147,6 +151,12 @@ struct Translator<'a> {
     fuel: bool,
     /// Index of the current fuel region's `Fuel` instruction.
     fuel_at: Option<usize>,
+    /// By stack position: does it hold the high half of a `v128`? Written
+    /// by every push, so the entry of the top is always current (`simd.rs`).
+    hi: Vec<bool>,
+    /// Wasm local index → (first slot, is a `v128`), only for functions
+    /// with a `v128` parameter or local; otherwise local `i` is slot `i`.
+    local_map: Option<Box<[(Slot, bool)]>>,
 }
 
 /// Translates defined function `func_index` whose body occupies `range` of the module bytes.
@@ -157,23 +167,31 @@ pub(crate) fn translate(
 ) -> Result<CompiledFunc, String> {
     let info = &module.info;
     let ty = info.func_type(func_index);
-    let params = ty.params().len();
+    let params = ty.param_slots();
     let body = FunctionBody::new(BinaryReader::new_features(
         &module.bytes[range.clone()],
         range.start as u64,
         crate::module::features(),
     ));
     let mut locals = params;
+    let mut wide = params != ty.params().len();
     let mut reader = body.get_locals_reader().map_err(|e| e.to_string())?;
     for _ in 0..reader.get_count() {
-        let (count, _) = reader.read().map_err(|e| e.to_string())?;
-        locals += count as usize;
+        let (count, t) = reader.read().map_err(|e| e.to_string())?;
+        let w = if t == wasmparser::ValType::V128 { 2 } else { 1 };
+        wide |= w == 2;
+        locals = locals.saturating_add(count as usize * w);
     }
     if locals > Slot::MAX as usize {
         return Err(format!(
             "function has {locals} locals; at most 65,535 are supported"
         ));
     }
+    let local_map = if wide {
+        Some(simd::local_map(ty, &body)?)
+    } else {
+        None
+    };
     let mut scratch = SCRATCH.take().unwrap_or_default();
     scratch.instrs.clear();
     scratch.stack.clear();
@@ -193,7 +211,7 @@ pub(crate) fn translate(
         fixups: scratch.fixups,
         locals,
         max_height: 0,
-        results: ty.results().len(),
+        results: ty.result_slots(),
         last_result: None,
         last_const_set: None,
         skip: 0,
@@ -201,6 +219,8 @@ pub(crate) fn translate(
         branch_labels: scratch.branch_labels,
         fuel: module.engine.config().fuel,
         fuel_at: None,
+        hi: scratch.hi,
+        local_map,
     };
     t.fuel_region();
     let label = t.new_label();
@@ -209,6 +229,7 @@ pub(crate) fn translate(
         label,
         else_label: None,
         height: 0,
+        bt: wasmparser::BlockType::Empty,
         params: 0,
         results: t.results,
         unreachable: false,
@@ -223,6 +244,7 @@ pub(crate) fn translate(
         labels: t.labels,
         fixups: t.fixups,
         branch_labels: t.branch_labels,
+        hi: t.hi,
     }));
     translated
 }
@@ -307,6 +329,16 @@ impl Translator<'_> {
     }
 
     fn push(&mut self, o: Operand) {
+        self.push_half(o, false);
+    }
+
+    /// Pushes `o`, noting whether it is the high half of a `v128`.
+    fn push_half(&mut self, o: Operand, hi: bool) {
+        let pos = self.stack.len();
+        match self.hi.get_mut(pos) {
+            Some(h) => *h = hi,
+            None => self.hi.push(hi),
+        }
         self.stack.push(o);
         self.max_height = self.max_height.max(self.stack.len());
     }
@@ -482,6 +514,9 @@ impl Translator<'_> {
             return Ok(());
         }
         if self.extended(&op) {
+            return Ok(());
+        }
+        if self.simd(&op) {
             return Ok(());
         }
         self.other(op)
