@@ -11,6 +11,7 @@ mod attention;
 mod handlers;
 pub(crate) mod num;
 pub(crate) mod run;
+mod tail;
 #[cfg(all(
     test,
     feature = "jit",
