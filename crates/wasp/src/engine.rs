@@ -6,6 +6,7 @@
 //! start-up breakdown `wasp run --timings` prints) and carries the code cache
 //! settings ([`Config::cache_dir`]).
 
+use crate::module::canon::{Member, SupRef, TypeKind};
 use crate::types::FuncType;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -428,10 +429,17 @@ struct EngineInner {
     tier_queue: crate::jit::tier::Queue,
 }
 
+/// The engine's types: every recursion group interned once (`module/canon.rs`).
 #[derive(Debug, Default)]
 struct TypeRegistry {
-    ids: HashMap<FuncType, u32>,
+    /// Canonical key of a group → engine id of its first member.
+    groups: HashMap<String, u32>,
+    /// Per engine id: the value-level signature (empty for struct/array types).
     types: Vec<FuncType>,
+    /// Per engine id: the declared supertype.
+    supers: Vec<Option<u32>>,
+    /// Per engine id: function, struct or array.
+    kinds: Vec<TypeKind>,
 }
 
 impl Engine {
@@ -478,16 +486,61 @@ impl Engine {
         self.inner.stats.snapshot()
     }
 
-    /// Interns a function type, returning its engine-wide id.
+    /// Interns a function type (final, without supertype: a host
+    /// function's), returning its engine-wide id.
     pub(crate) fn intern(&self, ty: &FuncType) -> u32 {
+        let member = Member {
+            ty: ty.clone(),
+            sup: SupRef::None,
+            kind: TypeKind::Func,
+        };
+        self.intern_group(crate::module::canon::func_key(ty), vec![member])
+    }
+
+    /// Interns a recursion group by its canonical `key`; returns the engine id
+    /// of its first member (the others follow in order).
+    pub(crate) fn intern_group(&self, key: String, members: Vec<Member>) -> u32 {
         let mut reg = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(&id) = reg.ids.get(ty) {
+        if let Some(&id) = reg.groups.get(&key) {
             return id;
         }
-        let id = reg.types.len() as u32;
-        reg.types.push(ty.clone());
-        reg.ids.insert(ty.clone(), id);
-        id
+        let first = reg.types.len() as u32;
+        for m in members {
+            reg.types.push(m.ty);
+            reg.supers.push(match m.sup {
+                SupRef::None => None,
+                SupRef::Id(id) => Some(id),
+                SupRef::Local(l) => Some(first + l),
+            });
+            reg.kinds.push(m.kind);
+        }
+        reg.groups.insert(key, first);
+        first
+    }
+
+    /// Is engine type `a` the same as, or a declared subtype of, type `b`?
+    pub(crate) fn is_subtype(&self, a: u32, b: u32) -> bool {
+        if a == b {
+            return true;
+        }
+        let reg = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
+        let mut t = a;
+        while let Some(&Some(s)) = reg.supers.get(t as usize) {
+            if s == b {
+                return true;
+            }
+            t = s;
+        }
+        false
+    }
+
+    /// Whether engine type `id` is a function, struct or array type.
+    pub(crate) fn type_kind(&self, id: u32) -> TypeKind {
+        let reg = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
+        reg.kinds
+            .get(id as usize)
+            .copied()
+            .unwrap_or(TypeKind::Func)
     }
 
     /// The function type of an interned id.

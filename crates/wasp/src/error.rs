@@ -49,6 +49,8 @@ pub enum TrapCode {
     DeadlineExceeded,
     /// The store ran out of fuel ([`Config::consume_fuel`](crate::Config::consume_fuel)).
     OutOfFuel,
+    /// `call_ref` or `return_call_ref` of a null function reference.
+    NullFunctionReference,
 }
 
 impl TrapCode {
@@ -69,6 +71,7 @@ impl TrapCode {
             TrapCode::Interrupted => "interrupted",
             TrapCode::DeadlineExceeded => "deadline exceeded",
             TrapCode::OutOfFuel => "out of fuel",
+            TrapCode::NullFunctionReference => "null function reference",
         }
     }
 }

@@ -247,6 +247,7 @@ impl Table {
         let ctx = store.as_context();
         let t = &ctx.0.inner.tables[self.idx(&ctx.0.inner)];
         TableType::new(t.ty.element, t.elems.len() as u32, t.ty.limits.max)
+            .with_ref_type(t.ty.ref_type())
     }
 
     /// Number of elements.

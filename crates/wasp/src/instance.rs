@@ -9,12 +9,13 @@ use crate::engine::Stat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::externs::{Global, Memory, Table};
 use crate::func::Func;
+use crate::module::canon;
 use crate::module::{EntityIndex, Module, SegmentMode};
 use crate::store::{
     AsContext, AsContextMut, FuncEntity, FuncKind, GlobalEntity, GlobalPtr, InstanceEntity,
     MemoryEntity, Store, StoreId, StoreInner, Stored, TableEntity,
 };
-use crate::types::ExternType;
+use crate::types::{ExternType, GlobalType};
 use crate::{TrapCode, TypedFunc, WasmParams, WasmResults};
 use std::sync::Arc;
 
@@ -307,7 +308,10 @@ fn instantiate_timed<T>(
         let expected = info.entity_type(imp.index);
         match (&expected, &actual, ext) {
             (ExternType::Func(e), ExternType::Func(a), Extern::Func(f)) => {
-                if e != a {
+                // Canonical type identity: the same type, or a declared subtype.
+                let actual_id = store.inner.funcs[f.idx(&store.inner) as usize].ty;
+                let expected_id = info.type_ids[info.funcs[i_func(imp.index)] as usize];
+                if !store.inner.engine.is_subtype(actual_id, expected_id) {
                     return Err(link_error(
                         &imp.module,
                         &imp.name,
@@ -317,7 +321,11 @@ fn instantiate_timed<T>(
                 funcs.push(f.idx(&store.inner));
             }
             (ExternType::Table(e), ExternType::Table(a), Extern::Table(t)) => {
-                if e.element != a.element || !a.limits.matches(&e.limits) {
+                // Element types must be equal (tables are mutable).
+                let engine = &store.inner.engine;
+                let (er, ar) = (e.ref_type(), a.ref_type());
+                let same = canon::ref_matches(engine, ar, er) && canon::ref_matches(engine, er, ar);
+                if e.element != a.element || !same || !a.limits.matches(&e.limits) {
                     return Err(link_error(
                         &imp.module,
                         &imp.name,
@@ -337,7 +345,7 @@ fn instantiate_timed<T>(
                 memories.push(m.idx(&store.inner) as u32);
             }
             (ExternType::Global(e), ExternType::Global(a), Extern::Global(g)) => {
-                if e != a {
+                if !global_matches(&store.inner.engine, e, a) {
                     return Err(link_error(
                         &imp.module,
                         &imp.name,
@@ -639,4 +647,29 @@ fn instantiate_timed<T>(
     stats.add(Stat::DataSegments, copied);
     stats.add_time(Stat::DataSegmentTime, data_start.elapsed());
     Ok(Instance(Stored::new(store.inner.id, inst_idx)))
+}
+
+/// The function index of an import's entity (a function import).
+fn i_func(index: EntityIndex) -> usize {
+    match index {
+        EntityIndex::Func(i) => i as usize,
+        _ => unreachable!("a function import"),
+    }
+}
+
+/// Does global type `actual` match the import's `expected` type? Mutable
+/// globals need equal types, immutable ones a subtype.
+fn global_matches(engine: &crate::Engine, expected: &GlobalType, actual: &GlobalType) -> bool {
+    if expected.mutability != actual.mutability || expected.content != actual.content {
+        return false;
+    }
+    match (expected.ref_type(), actual.ref_type()) {
+        (Some(e), Some(a)) => {
+            canon::ref_matches(engine, a, e)
+                && (expected.mutability == crate::types::Mutability::Const
+                    || canon::ref_matches(engine, e, a))
+        }
+        (None, None) => true,
+        _ => false,
+    }
 }

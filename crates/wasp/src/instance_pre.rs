@@ -11,7 +11,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::func::HostFunc;
 use crate::instance::{instantiate, Extern, Instance};
-use crate::module::Module;
+use crate::module::{EntityIndex, Module};
 use crate::store::{AsContextMut, Store};
 use crate::types::ExternType;
 use crate::Engine;
@@ -104,9 +104,14 @@ impl<T> InstancePre<T> {
         for (imp, pre) in info.imports.iter().zip(imports.iter_mut()) {
             if let PreImport::Host { func, ty } = pre {
                 match info.entity_type(imp.index) {
-                    ExternType::Func(expected) if expected == *func.ty => {
-                        *ty = engine.intern(&func.ty);
-                    }
+                    ExternType::Func(_)
+                        if {
+                            *ty = engine.intern(&func.ty);
+                            let EntityIndex::Func(i) = imp.index else {
+                                unreachable!("a function import")
+                            };
+                            engine.is_subtype(*ty, info.type_ids[info.funcs[i as usize] as usize])
+                        } => {}
                     ExternType::Func(expected) => {
                         let found = &func.ty;
                         return Err(Error::new(

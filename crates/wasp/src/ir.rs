@@ -268,6 +268,22 @@ macro_rules! define_instr {
             /// Indirect call through `table` at the index in slot `index`, checking that
             /// the callee's engine type id is `ty`.
             CallIndirect { ty: u32, index: Slot, base: Slot, table: u16 },
+            /// `return_call func`: replaces the current frame with the callee's
+            /// (arguments at `base` move to slot 0). Falls through to the next
+            /// instruction (a plain `Call` and return) when the callee is a host
+            /// function or runs native code.
+            ReturnCall { func: u32, base: Slot },
+            /// `return_call_indirect`: `CallIndirect`'s checks, then as `ReturnCall`
+            /// (falling through to a `CallIndirect` and return).
+            ReturnCallIndirect { ty: u32, index: Slot, base: Slot, table: u16 },
+            /// `call_ref`: call the function referenced by slot `func`
+            /// (trap if null); arguments start at `base`.
+            CallRef { func: Slot, base: Slot },
+            /// `return_call_ref`: as `CallRef`, replacing the current frame
+            /// (falling through to a `CallRef` and return).
+            ReturnCallRef { func: Slot, base: Slot },
+            /// Trap with `NullReference` if the reference in `src` is null.
+            RefAsNonNull { src: Slot },
             /// `dst = src`
             Copy { dst: Slot, src: Slot },
             /// `dst0 = src0; dst1 = src1` (in that order).

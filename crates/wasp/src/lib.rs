@@ -83,8 +83,8 @@ pub use store::{
     AsContext, AsContextMut, InterruptHandle, InterruptWaker, Store, StoreContext, StoreContextMut,
 };
 pub use types::{
-    ExportType, ExternType, FuncType, GlobalType, ImportType, Limits, MemoryLimits, MemoryType,
-    Mutability, TableType, ValType,
+    ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, Limits, MemoryLimits,
+    MemoryType, Mutability, RefType, TableType, ValType,
 };
 pub use value::{ExternRef, Val};
 

@@ -49,9 +49,32 @@ impl ValType {
             W::F32 => ValType::F32,
             W::F64 => ValType::F64,
             W::V128 => ValType::V128,
-            W::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
-            W::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
-            _ => return None,
+            // Typed references travel as their family's representation:
+            // function-like heap types as funcrefs, the rest as externrefs
+            // (GC and exception values are only ever null here).
+            W::Ref(r) => match r.heap_type() {
+                wasmparser::HeapType::Abstract { shared: true, .. } => return None,
+                wasmparser::HeapType::Abstract { ty, .. } => {
+                    use wasmparser::AbstractHeapType as A;
+                    match ty {
+                        A::Func | A::NoFunc => ValType::FuncRef,
+                        A::Extern | A::NoExtern => ValType::ExternRef,
+                        A::Any
+                        | A::Eq
+                        | A::I31
+                        | A::Struct
+                        | A::Array
+                        | A::None
+                        | A::Exn
+                        | A::NoExn => ValType::ExternRef,
+                        _ => return None,
+                    }
+                }
+                // A defined type: a function type unless the module says
+                // otherwise (`module/canon.rs` maps struct/array refs).
+                wasmparser::HeapType::Concrete(_) => ValType::FuncRef,
+                wasmparser::HeapType::Exact(_) => return None,
+            },
         })
     }
 }
@@ -67,6 +90,85 @@ impl fmt::Display for ValType {
             ValType::ExternRef => "externref",
             ValType::V128 => "v128",
         })
+    }
+}
+
+/// The heap type of a reference type (WebAssembly 3.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HeapType {
+    /// Any function (`func`).
+    Func,
+    /// The bottom of the function types (`nofunc`; only null).
+    NoFunc,
+    /// Any host reference (`extern`).
+    Extern,
+    /// The bottom of the extern types (`noextern`; only null).
+    NoExtern,
+    /// `any` (GC; without GC instructions only null values exist).
+    Any,
+    /// `eq` (GC).
+    Eq,
+    /// `i31` (GC).
+    I31,
+    /// `struct` (GC).
+    Struct,
+    /// `array` (GC).
+    Array,
+    /// The bottom of the `any` types (`none`).
+    None,
+    /// `exn` (exception references).
+    Exn,
+    /// The bottom of the exception types (`noexn`).
+    NoExn,
+    /// A defined type, by its engine type id: within one engine, equal ids
+    /// are equal types (iso-recursive equivalence across modules).
+    Concrete(u32),
+}
+
+/// A precise reference type: `(ref null? heap)`.
+///
+/// Values still travel as [`ValType::FuncRef`] (every function-like heap
+/// type) or [`ValType::ExternRef`] (every other one: extern, and the GC and
+/// exception types, whose values are only ever null here); a `RefType`
+/// describes what an import or export declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RefType {
+    /// May the reference be null?
+    pub nullable: bool,
+    /// What it refers to.
+    pub heap: HeapType,
+}
+
+impl RefType {
+    /// `funcref`: `(ref null func)`.
+    pub const FUNCREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Func,
+    };
+    /// `externref`: `(ref null extern)`.
+    pub const EXTERNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Extern,
+    };
+
+    /// The default precise type of a value type: `funcref`/`externref` for
+    /// the reference types, `None` for numbers.
+    pub fn of(t: ValType) -> Option<RefType> {
+        match t {
+            ValType::FuncRef => Some(RefType::FUNCREF),
+            ValType::ExternRef => Some(RefType::EXTERNREF),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RefType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let null = if self.nullable { "null " } else { "" };
+        match self.heap {
+            HeapType::Concrete(id) => write!(f, "(ref {null}type#{id})"),
+            h => write!(f, "(ref {null}{})", format!("{h:?}").to_lowercase()),
+        }
     }
 }
 
@@ -237,6 +339,8 @@ pub struct TableType {
     pub element: ValType,
     /// Limits in elements.
     pub limits: Limits,
+    /// The precise element type (see [`TableType::ref_type`]).
+    precise: Option<RefType>,
 }
 
 impl TableType {
@@ -245,7 +349,20 @@ impl TableType {
         TableType {
             element,
             limits: Limits { min, max },
+            precise: RefType::of(element),
         }
+    }
+
+    /// The same table type with the precise element type `r` (such as
+    /// `(ref $t)`); `element` stays its value representation.
+    pub fn with_ref_type(mut self, r: RefType) -> Self {
+        self.precise = Some(r);
+        self
+    }
+
+    /// The precise element type: `(ref null func)` for a plain `funcref`.
+    pub fn ref_type(&self) -> RefType {
+        self.precise.unwrap_or(RefType::FUNCREF)
     }
 }
 
@@ -265,6 +382,8 @@ pub struct GlobalType {
     pub content: ValType,
     /// Mutability.
     pub mutability: Mutability,
+    /// The precise reference type of a reference global.
+    precise: Option<RefType>,
 }
 
 impl GlobalType {
@@ -273,7 +392,20 @@ impl GlobalType {
         GlobalType {
             content,
             mutability,
+            precise: RefType::of(content),
         }
+    }
+
+    /// The same global type with the precise reference type `r` (such as
+    /// `(ref null $t)`); `content` stays its value representation.
+    pub fn with_ref_type(mut self, r: RefType) -> Self {
+        self.precise = Some(r);
+        self
+    }
+
+    /// The precise reference type of a reference global (`None` for numbers).
+    pub fn ref_type(&self) -> Option<RefType> {
+        self.precise
     }
 }
 

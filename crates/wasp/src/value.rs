@@ -38,9 +38,16 @@ pub enum Val {
     F32(u32),
     /// An f64, as its bit pattern.
     F64(u64),
-    /// A nullable function reference.
+    /// A function reference: `funcref` and every typed function reference
+    /// (`(ref null? $t)`, `(ref null? func)`, `nullfuncref`). `None` is
+    /// null. Validation guarantees that wasm never puts `None` where a
+    /// non-nullable type (`(ref $t)`) is expected; values a host passes in
+    /// are not checked for it at the call boundary (see the precise types
+    /// in [`RefType`](crate::RefType)).
     FuncRef(Option<Func>),
-    /// A nullable extern reference.
+    /// An extern reference. Also carries the values of the GC and exception
+    /// heap types (`anyref`, `eqref`, `(ref null $struct)`, ...), which
+    /// without GC instructions are only ever null.
     ExternRef(Option<ExternRef>),
     /// A 128-bit vector, lane 0 in the low bits (little-endian, as in memory).
     V128(u128),

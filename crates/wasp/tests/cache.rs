@@ -410,3 +410,33 @@ fn a_hit_with_many_functions_decodes_them_ahead_on_another_thread() {
         drop(Module::new(&second, chain_text()).unwrap());
     }
 }
+
+/// `return_call_indirect` carries an engine type id too: cached code of it
+/// must work in an engine that numbers the types differently.
+#[test]
+fn cached_tail_call_indirect_maps_its_type_id() {
+    let dir = TempDir::new("tailtypes");
+    let text = r#"(module
+        (type $un (func (param i32) (result i32)))
+        (table funcref (elem $inc))
+        (func $inc (type $un) (i32.add (local.get 0) (i32.const 1)))
+        (func (export "run") (param i32) (result i32)
+          (return_call_indirect (type $un) (local.get 0) (i32.const 0))))"#;
+    let run = |engine: &Engine| {
+        let module = Module::new(engine, text).unwrap();
+        let mut store = Store::new(engine, ());
+        let instance = Linker::new(engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
+        assert_eq!(run.call(&mut store, 41).unwrap(), 42);
+        module
+    };
+    let first = run(&Engine::new(&config(&dir.0)));
+    assert!(first.save_to_cache().unwrap());
+    let engine = Engine::new(&config(&dir.0));
+    Module::new(&engine, "(module (func (param f64 f64 f64)))").unwrap();
+    let second = run(&engine);
+    assert_eq!(second.load_timings().cache, CacheStatus::Hit);
+    assert_eq!(engine.stats().funcs_translated, 0);
+}

@@ -1,8 +1,10 @@
 //! The feature set wasp accepts is WebAssembly 2.0 (with SIMD) plus relaxed
-//! SIMD, memory64, multi-memory, custom-page-sizes and wide-arithmetic
-//! (issue 10), and every reader of the module bytes uses it (issue 8, defect
-//! 11): an encoding from a proposal not accepted must be rejected as
-//! malformed, as wasmtime and wasmi do.
+//! SIMD, memory64, multi-memory, custom-page-sizes, wide-arithmetic,
+//! WebAssembly 3.0's tail calls, typed function references, extended
+//! constant expressions and the GC type system (not GC instructions)
+//! (issue 10); every reader of the module bytes uses it (issue 8, defect
+//! 11): an encoding from a later proposal must be rejected as malformed, as
+//! wasmtime and wasmi do.
 
 use wasp::{Engine, ErrorKind, Linker, Module, Store, Val};
 
@@ -90,4 +92,31 @@ fn memory_proposals_are_accepted() {
     ] {
         Module::new(&engine, wat).unwrap_or_else(|e| panic!("{wat}: {e}"));
     }
+}
+
+#[test]
+fn wasm3_core_features_load() {
+    let engine = Engine::default();
+    for wat in [
+        "(module (func $f (return_call $f)))",
+        "(module (type $t (func)) (table 1 funcref) (func (return_call_indirect (type $t) (i32.const 0))))",
+        "(module (type $t (func)) (func (param (ref null $t)) (call_ref $t (local.get 0))))",
+        "(module (type $t (func)) (func (param (ref null $t)) (drop (ref.as_non_null (local.get 0)))))",
+        "(module (global i32 (i32.add (i32.const 1) (i32.mul (i32.const 2) (i32.const 3)))))",
+        "(module (rec (type $a (sub (func))) (type $s (struct (field (ref null $a))))))",
+        "(module (type $t (func)) (table 1 (ref $t) (ref.func $f)) (func $f))",
+    ] {
+        Module::new(&engine, wat).unwrap_or_else(|e| panic!("{wat}: {e}"));
+    }
+}
+
+#[test]
+fn gc_instructions_are_unsupported_naming_the_operator() {
+    let err = Module::new(
+        &Engine::default(),
+        "(module (type $s (struct)) (func (drop (struct.new $s))))",
+    )
+    .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Unsupported), "{err}");
+    assert!(err.to_string().contains("struct.new"), "{err}");
 }

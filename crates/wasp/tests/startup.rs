@@ -83,10 +83,7 @@ fn data_segments_of_every_shape_initialise_memory() {
     let mut store = Store::new(&engine, ());
     let base = Global::new(
         &mut store,
-        GlobalType {
-            content: ValType::I32,
-            mutability: Mutability::Const,
-        },
+        GlobalType::new(ValType::I32, Mutability::Const),
         Val::I32(50),
     )
     .unwrap();

@@ -190,6 +190,17 @@ fn map_instr(instr: Instr, ty: impl Fn(u32) -> Option<u32>) -> Option<Instr> {
             base,
             table,
         },
+        Instr::ReturnCallIndirect {
+            ty: t,
+            index,
+            base,
+            table,
+        } => Instr::ReturnCallIndirect {
+            ty: ty(t)?,
+            index,
+            base,
+            table,
+        },
         other => other,
     })
 }

@@ -41,6 +41,7 @@ macro_rules! enter_callee {
         call_slow($ip, $mem, $len, $st, callee, new_base)
     }};
 }
+pub(super) use enter_callee;
 
 pub(super) unsafe fn unreachable(
     _: *const Op,
@@ -153,7 +154,7 @@ pub(super) unsafe fn call_imm(
 /// instance, a host function, stack growth, or a trap.
 #[cold]
 #[inline(never)]
-unsafe fn call_slow(
+pub(super) unsafe fn call_slow(
     ip: *const Op,
     mem: *mut u8,
     len: usize,
@@ -198,7 +199,9 @@ pub(super) unsafe fn call_indirect(
         trap!(st, TrapCode::IndirectCallToNull)
     }
     let callee = (r - 1) as u32;
-    if inner.funcs[callee as usize].ty != ty {
+    let actual = inner.funcs[callee as usize].ty;
+    // A single compare for the exact type; declared subtypes on mismatch.
+    if actual != ty && !inner.engine.is_subtype(actual, ty) {
         trap!(st, TrapCode::BadSignature)
     }
     let new_base = st.base_index() + base as usize;

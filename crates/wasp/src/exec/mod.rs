@@ -13,6 +13,7 @@ mod mem;
 pub(crate) mod num;
 pub(crate) mod run;
 mod simd;
+mod tail;
 #[cfg(all(
     test,
     feature = "jit",

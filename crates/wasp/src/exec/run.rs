@@ -616,6 +616,11 @@ macro_rules! gen_handlers {
                 Instr::Call { .. } => h::call,
                 Instr::CallImm { .. } => h::call_imm,
                 Instr::CallIndirect { .. } => h::call_indirect,
+                Instr::ReturnCall { .. } => super::tail::return_call,
+                Instr::ReturnCallIndirect { .. } => super::tail::return_call_indirect,
+                Instr::CallRef { .. } => super::tail::call_ref,
+                Instr::ReturnCallRef { .. } => super::tail::return_call_ref,
+                Instr::RefAsNonNull { .. } => super::tail::ref_as_non_null,
                 Instr::Copy { .. } => h::copy,
                 Instr::Copy2 { .. } => h::copy2,
                 Instr::Const32 { .. } => h::const32,
@@ -740,6 +745,61 @@ pub(super) fn do_call(
         st.load_instance(instance);
     }
     Ok(())
+}
+
+/// `return_call*` to store function `callee` whose arguments are at slot
+/// `args` of the current frame: the callee's frame replaces the current one
+/// at the same base (the frame record keeps the caller's return point), so
+/// a tail-recursive loop runs in constant stack. Returns `Ok(false)` when
+/// the callee is a host function or has native code: the caller then makes
+/// an ordinary call and returns (bounded: such a callee cannot tail-call
+/// back into this frame).
+#[inline(never)]
+pub(super) fn do_tail_call(st: &mut State, callee: u32, args: usize) -> Result<bool, Signal> {
+    // SAFETY: `inner` is the store borrowed mutably by `run`.
+    let inner = unsafe { &mut *st.inner };
+    let ent = &inner.funcs[callee as usize];
+    let params = ent.params as usize;
+    let FuncKind::Wasm { instance, def, .. } = ent.kind else {
+        return Ok(false);
+    };
+    let module = &inner.instances[instance as usize].module.inner;
+    if module.tier.on_call(module, def) == Verdict::Native {
+        return Ok(false);
+    }
+    let code = match code_of(inner, callee) {
+        Ok((code, _)) => code,
+        Err(e) => {
+            st.error = Some(e);
+            return Err(Signal::Error);
+        }
+    };
+    let base = st.base;
+    let end = base + code.frame_size as usize;
+    if end > inner.stack.slots.len() {
+        if let Err(c) = inner.stack.grow(end) {
+            st.trap = c;
+            return Err(Signal::Trap);
+        }
+    }
+    let slots = inner.stack.slots.as_mut_ptr();
+    // SAFETY: the arguments lie within the current frame (translator
+    // invariant) and the callee's frame fits (ensured above); `copy`
+    // allows the overlap.
+    unsafe {
+        std::ptr::copy(slots.add(base + args), slots.add(base), params);
+        zero_locals(slots.add(base + code.params as usize), code.locals as usize);
+        st.sp = slots.add(base);
+    }
+    if let Some(f) = inner.stack.frames.last_mut() {
+        f.func = callee;
+    }
+    // The function entity keeps its code alive (`code_of` stored it).
+    st.ip = code.instrs.as_ptr();
+    if instance != st.cur_inst {
+        st.load_instance(instance);
+    }
+    Ok(true)
 }
 
 /// Zeroes a callee's declared locals. Go functions have a handful, and a

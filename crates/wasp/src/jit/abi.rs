@@ -292,7 +292,8 @@ impl Status {
             TrapCode::Interrupted => Status::Interrupted,
             TrapCode::DeadlineExceeded => Status::DeadlineExceeded,
             TrapCode::NullReference => Status::NullReference,
-            TrapCode::OutOfFuel => return None,
+            // Functions using `call_ref` stay interpreted.
+            TrapCode::OutOfFuel | TrapCode::NullFunctionReference => return None,
         })
     }
 }

@@ -399,7 +399,7 @@ unsafe extern "C" fn call_indirect<T>(
     }
     let callee = (r - 1) as u32;
     let ent = &inner.funcs[callee as usize];
-    if ent.ty != type_id {
+    if ent.ty != type_id && !inner.engine.is_subtype(ent.ty, type_id) {
         return Status::BadSignature as usize;
     }
     if let FuncKind::Wasm { instance, def, .. } = ent.kind {

@@ -7,7 +7,9 @@
 //! and, with a code cache (`load.rs`, `crate::cache`), kept for the next run.
 
 mod bytes;
+pub(crate) mod canon;
 mod const_expr;
+mod gc_guard;
 mod load;
 mod names;
 mod parse;

@@ -17,8 +17,8 @@ use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::Instant;
 use wasmparser::{
-    BinaryReaderError, CompositeInnerType, ElementItems, ElementKind, ExternalKind, KnownCustom,
-    Name, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
+    BinaryReaderError, ElementItems, ElementKind, ExternalKind, KnownCustom, Name, Parser, Payload,
+    TypeRef, ValidPayload, Validator, WasmFeatures,
 };
 
 /// The features `config` accepts: [`features`], less multi-memory when
@@ -34,12 +34,20 @@ pub(crate) fn features_for(config: &crate::engine::Config) -> WasmFeatures {
 /// Every feature wasp decodes and runs: WebAssembly 2.0 (with SIMD), relaxed
 /// SIMD, memory64, multi-memory, custom-page-sizes and wide-arithmetic.
 pub(crate) fn features() -> WasmFeatures {
+    // WebAssembly 3.0's tail calls, typed function references and extended
+    // constant expressions; GC for its type system only (recursion groups,
+    // subtypes, struct and array type definitions): a body using a GC
+    // instruction is rejected as unsupported (`gc_guard.rs`).
     WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::MEMORY64
         | WasmFeatures::MULTI_MEMORY
         | WasmFeatures::CUSTOM_PAGE_SIZES
         | WasmFeatures::WIDE_ARITHMETIC
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::GC
 }
 
 /// Where the parse is, for error messages.
@@ -130,11 +138,14 @@ fn limits(initial: u64, maximum: Option<u64>) -> Limits {
     }
 }
 
-fn table_type(t: &wasmparser::TableType) -> Result<TableType> {
-    Ok(TableType {
-        element: val_type(wasmparser::ValType::Ref(t.element_type))?,
-        limits: limits(t.initial, t.maximum),
-    })
+fn table_type(t: &wasmparser::TableType, ids: &[u32]) -> Result<TableType> {
+    let l = limits(t.initial, t.maximum);
+    Ok(TableType::new(
+        val_type(wasmparser::ValType::Ref(t.element_type))?,
+        l.min,
+        l.max,
+    )
+    .with_ref_type(super::canon::ref_type(t.element_type, ids)?))
 }
 
 fn memory_type(t: &wasmparser::MemoryType) -> MemoryType {
@@ -148,14 +159,16 @@ fn memory_type(t: &wasmparser::MemoryType) -> MemoryType {
     }
 }
 
-fn global_type(t: &wasmparser::GlobalType) -> Result<GlobalType> {
-    Ok(GlobalType {
-        content: val_type(t.content_type)?,
-        mutability: if t.mutable {
-            Mutability::Var
-        } else {
-            Mutability::Const
-        },
+fn global_type(t: &wasmparser::GlobalType, ids: &[u32]) -> Result<GlobalType> {
+    let mutability = if t.mutable {
+        Mutability::Var
+    } else {
+        Mutability::Const
+    };
+    let g = GlobalType::new(val_type(t.content_type)?, mutability);
+    Ok(match t.content_type {
+        wasmparser::ValType::Ref(r) => g.with_ref_type(super::canon::ref_type(r, ids)?),
+        _ => g,
     })
 }
 
@@ -253,24 +266,13 @@ fn parse_in<'scope, 'env>(
             Payload::TypeSection(reader) => {
                 for group in reader {
                     let group = group.map_err(|e| ctx.err(e))?;
-                    for sub in group.into_types() {
-                        let CompositeInnerType::Func(f) = &sub.composite_type.inner else {
-                            return Err(Error::new(
-                                ErrorKind::Unsupported,
-                                "only function types are supported",
-                            ));
-                        };
-                        let ty = FuncType::new(
-                            f.params()
-                                .iter()
-                                .map(|t| val_type(*t))
-                                .collect::<Result<Vec<_>>>()?,
-                            f.results()
-                                .iter()
-                                .map(|t| val_type(*t))
-                                .collect::<Result<Vec<_>>>()?,
-                        );
-                        info.type_ids.push(engine.intern(&ty));
+                    let start = info.types.len() as u32;
+                    let (key, members) =
+                        super::canon::group(&group, start, &info.type_ids, val_type)?;
+                    let types: Vec<FuncType> = members.iter().map(|m| m.ty.clone()).collect();
+                    let first = engine.intern_group(key, members);
+                    for (i, ty) in types.into_iter().enumerate() {
+                        info.type_ids.push(first + i as u32);
                         info.types.push(ty);
                     }
                 }
@@ -285,7 +287,7 @@ fn parse_in<'scope, 'env>(
                             EntityIndex::Func(info.funcs.len() as u32 - 1)
                         }
                         TypeRef::Table(t) => {
-                            info.tables.push(table_type(&t)?);
+                            info.tables.push(table_type(&t, &info.type_ids)?);
                             info.num_imported_tables += 1;
                             EntityIndex::Table(info.tables.len() as u32 - 1)
                         }
@@ -295,7 +297,7 @@ fn parse_in<'scope, 'env>(
                             EntityIndex::Memory(info.memories.len() as u32 - 1)
                         }
                         TypeRef::Global(g) => {
-                            info.globals.push(global_type(&g)?);
+                            info.globals.push(global_type(&g, &info.type_ids)?);
                             info.num_imported_globals += 1;
                             EntityIndex::Global(info.globals.len() as u32 - 1)
                         }
@@ -321,7 +323,7 @@ fn parse_in<'scope, 'env>(
             Payload::TableSection(reader) => {
                 for t in reader {
                     let t = t.map_err(|e| ctx.err(e))?;
-                    info.tables.push(table_type(&t.ty)?);
+                    info.tables.push(table_type(&t.ty, &info.type_ids)?);
                     info.table_inits.push(match t.init {
                         wasmparser::TableInit::RefNull => None,
                         wasmparser::TableInit::Expr(e) => Some(ConstExpr::decode(&e)?),
@@ -338,7 +340,7 @@ fn parse_in<'scope, 'env>(
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g.map_err(|e| ctx.err(e))?;
-                    info.globals.push(global_type(&g.ty)?);
+                    info.globals.push(global_type(&g.ty, &info.type_ids)?);
                     info.global_inits.push(ConstExpr::decode(&g.init_expr)?);
                 }
             }

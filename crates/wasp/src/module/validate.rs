@@ -84,12 +84,12 @@ impl<'a> Bodies<'a> {
             };
             for (index, f, body) in chunk {
                 let mut v = f.into_validator(std::mem::take(&mut allocs));
-                if let Err(e) = v.validate(&body) {
-                    let ctx = Ctx {
-                        section: "code",
-                        func: Some(index),
-                    };
-                    self.fail(k, index, ctx.err(e));
+                let ctx = Ctx {
+                    section: "code",
+                    func: Some(index),
+                };
+                if let Err(e) = super::gc_guard::validate(&mut v, &body, &ctx) {
+                    self.fail(k, index, e);
                     break;
                 }
                 allocs = v.into_allocations();

@@ -126,6 +126,22 @@ impl Translator<'_> {
 
     /// Emits a branch taken when the condition `(pos, o)` is true (or false if
     /// `negate`), fusing with a preceding comparison when possible.
+    /// `cond_branch`, or with `wide` a 64-bit zero test of a reference
+    /// (never fused with a comparison).
+    fn cond_branch_any(&mut self, pos: usize, o: Operand, negate: bool, label: usize, wide: bool) {
+        if wide {
+            let cond = self.value_slot(pos, o);
+            let i = if negate {
+                Instr::BrIfEqz64 { cond, offset: 0 }
+            } else {
+                Instr::BrIfNez64 { cond, offset: 0 }
+            };
+            self.emit_branch(label, i);
+            return;
+        }
+        self.cond_branch(pos, o, negate, label);
+    }
+
     fn cond_branch(&mut self, pos: usize, o: Operand, negate: bool, label: usize) {
         if o == Operand::Temp && self.produced_last(pos) {
             let last = self.instrs[self.instrs.len() - 1];
@@ -155,11 +171,35 @@ impl Translator<'_> {
 
     fn br_if(&mut self, depth: u32) {
         let (pos, cond) = self.pop();
+        self.cond_branch_to(pos, cond, false, depth, false);
+    }
+
+    /// `br_on_null` (`null`) / `br_on_non_null`: branches to `depth` on the
+    /// 64-bit reference `(pos, r)`, the stack holding the branch's values.
+    pub(super) fn branch_on(&mut self, pos: usize, r: Operand, null: bool, depth: u32) {
+        let r = match r {
+            // Only `ref.null` is a constant reference.
+            Operand::Const(v) => {
+                if (v == 0) == null {
+                    self.br(depth);
+                    // The fall-through is dead, but stays modelled.
+                }
+                return;
+            }
+            other => other,
+        };
+        self.cond_branch_to(pos, r, null, depth, true);
+    }
+
+    /// Branches to `depth` when condition `(pos, cond)` is non-zero (zero if
+    /// `negate`), the stack holding the branch's values; `wide`: a 64-bit
+    /// reference rather than an i32.
+    fn cond_branch_to(&mut self, pos: usize, cond: Operand, negate: bool, depth: u32, wide: bool) {
         let target = self.ctrls.len() - 1 - depth as usize;
         let is_func = self.ctrls[target].kind == CtrlKind::Func;
         if !is_func && !self.needs_copies(target) {
             let label = self.ctrls[target].label;
-            self.cond_branch(pos, cond, false, label);
+            self.cond_branch_any(pos, cond, negate, label, wide);
             self.fuel_region();
             return;
         }
@@ -167,7 +207,7 @@ impl Translator<'_> {
         // The stub may materialize operands; that must not leak into the
         // model of the fall-through path, which skips the stub.
         let skip = self.new_label();
-        self.cond_branch(pos, cond, true, skip);
+        self.cond_branch_any(pos, cond, !negate, skip, wide);
         let saved = self.stack.clone();
         if is_func {
             self.emit_return();
@@ -342,6 +382,65 @@ impl Translator<'_> {
         self.max_height = self.max_height.max(self.stack.len() - r + p.max(r));
     }
 
+    /// `return_call func`: the tail call, then the ordinary call and return
+    /// it falls through to for host or native callees.
+    fn return_call(&mut self, func: u32) {
+        let p = self.info.func_type(func).params().len();
+        self.materialize_top(p);
+        let base = self.slot_of(self.stack.len() - p);
+        self.emit(Instr::ReturnCall { func, base });
+        self.call(func);
+        self.emit_return();
+        self.set_unreachable();
+    }
+
+    /// `return_call_indirect`: as `return_call`.
+    fn return_call_indirect(&mut self, type_index: u32, table: u32) {
+        let p = self.info.types[type_index as usize].params().len();
+        // Place index and arguments as `call_indirect` will find them.
+        let (ipos, io) = self.pop();
+        let index = self.value_slot(ipos, io);
+        self.materialize_top(p);
+        let base = self.slot_of(self.stack.len() - p);
+        self.emit(Instr::ReturnCallIndirect {
+            ty: self.type_ids[type_index as usize],
+            index,
+            base,
+            table: table as u16,
+        });
+        self.push(if index == self.slot_of(ipos) {
+            Operand::Temp
+        } else {
+            Operand::Local(index)
+        });
+        self.call_indirect(type_index, table);
+        self.emit_return();
+        self.set_unreachable();
+    }
+
+    /// `call_ref` / `return_call_ref` of type `type_index`.
+    fn call_ref(&mut self, type_index: u32, tail: bool) {
+        let ty = &self.info.types[type_index as usize];
+        let (p, r) = (ty.params().len(), ty.results().len());
+        let (fpos, fo) = self.pop();
+        let func = self.value_slot(fpos, fo);
+        self.materialize_top(p);
+        let base = self.slot_of(self.stack.len() - p);
+        if tail {
+            self.emit(Instr::ReturnCallRef { func, base });
+        }
+        self.stack.truncate(self.stack.len() - p);
+        self.emit(Instr::CallRef { func, base });
+        for _ in 0..r {
+            self.push(Operand::Temp);
+        }
+        self.max_height = self.max_height.max(self.stack.len() - r + p.max(r));
+        if tail {
+            self.emit_return();
+            self.set_unreachable();
+        }
+    }
+
     fn local_set(&mut self, local: Slot, tee: bool) {
         let (pos, o) = self.pop();
         let others = self.stack.contains(&Operand::Local(local));
@@ -432,6 +531,33 @@ impl Translator<'_> {
                 type_index,
                 table_index,
             } => self.call_indirect(type_index, table_index),
+            Operator::ReturnCall { function_index } => self.return_call(function_index),
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.return_call_indirect(type_index, table_index),
+            Operator::CallRef { type_index } => self.call_ref(type_index, false),
+            Operator::ReturnCallRef { type_index } => self.call_ref(type_index, true),
+            Operator::RefAsNonNull => {
+                let (pos, o) = self.pop();
+                let src = self.value_slot(pos, o);
+                self.emit(Instr::RefAsNonNull { src });
+                self.push(o);
+            }
+            Operator::BrOnNull { relative_depth } => {
+                // Branch (dropping the reference) if null; else keep it.
+                let (pos, o) = self.pop();
+                self.branch_on(pos, o, true, relative_depth);
+                self.push(o);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // Branch with the reference as the last value if non-null;
+                // else drop it.
+                let (pos, o) = self.pop();
+                self.push(o);
+                self.branch_on(pos, o, false, relative_depth);
+                self.pop();
+            }
             Operator::Drop => {
                 if self.top_is_v128() {
                     self.pop();
