@@ -140,7 +140,7 @@ fn a_prepared_image_serves_the_first_instantiation() {
 
 #[test]
 fn huge_page_advice_keeps_the_contents_and_growth() {
-    let mut m = LinearMemory::with_image(2, 64, None).unwrap();
+    let mut m = LinearMemory::with_image(2 * WASM_PAGE, 64 * WASM_PAGE, None).unwrap();
     m[5] = 7;
     m.advise_huge();
     m[70_000] = 9;
