@@ -7,14 +7,15 @@
 #   scripts/go-bench.sh                 # RUNS=3 (hello: HELLO_RUNS=10)
 #   RUNS=5 NO_JIT=1 scripts/go-bench.sh # more runs, without the slow-to-start --tier jit
 #   SCALE=small scripts/go-bench.sh     # tiny inputs (checks the script and the outputs)
+#   WASP_BIN=path/to/wasp scripts/go-bench.sh   # that wasp binary, no cargo build
 #
 # Before timing, every runner's stdout is compared with `--tier interp`'s (the programs print
 # checksums): a runner that disagrees stops the script. wasp runs with --no-cache except for
 # hello (start-up with a warm cache, as wasmtime's). Prints a markdown table of median
 # seconds with each runner's ratio to wasmtime, also written to target/go-bench/results.md.
 #
-# Needs: a release wasp (built here: cargo build --release -p wasp-cli, in $CARGO_TARGET_DIR
-# if set), Go (scripts/install-go.sh; the build is offline: GOTOOLCHAIN=local GOPROXY=off
+# Needs: a release wasp (built here unless WASP_BIN names one: cargo build --release -p
+# wasp-cli, in $CARGO_TARGET_DIR if set), Go (scripts/install-go.sh; the build is offline: GOTOOLCHAIN=local GOPROXY=off
 # GOFLAGS=-mod=mod), hyperfine (installed here with apt-get if missing), wasmtime from PyPI in
 # target/toolchains/venv (installed here). Caches live in a temporary directory.
 set -euo pipefail
@@ -30,8 +31,12 @@ trap 'rm -rf "$tmp"' EXIT
 if ! command -v hyperfine >/dev/null; then
   apt-get install -y hyperfine >/dev/null || { echo "needs hyperfine" >&2; exit 2; }
 fi
-cargo build --release -q -p wasp-cli
-wasp="${CARGO_TARGET_DIR:-$root/target}/release/wasp"
+if [ -n "${WASP_BIN:-}" ]; then
+  wasp="$(realpath "$WASP_BIN")"
+else
+  cargo build --release -q -p wasp-cli
+  wasp="${CARGO_TARGET_DIR:-$root/target}/release/wasp"
+fi
 py="$root/target/toolchains/venv/bin/python"
 if [ ! -x "$py" ]; then bash scripts/toolchain-venv.sh >/dev/null; fi
 "$py" -c 'import wasmtime' 2>/dev/null || "$py" -m pip install -q "wasmtime==48.0.0"
@@ -43,6 +48,7 @@ mkdir -p "$bin"
 (cd tests/guests/go && GOOS=wasip1 GOARCH=wasm GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod \
   CGO_ENABLED=0 GOCACHE="$root/target/go-stdlib/gocache" GOPATH="$root/target/go-stdlib/gopath" \
   "$go" build -trimpath -o "$bin/" ./computemix ./jsonregexp ./goroutines ./hello)
+for p in computemix jsonregexp goroutines hello; do mv -f "$bin/$p" "$bin/$p.wasm"; done
 
 if [ "${SCALE:-}" = small ]; then
   compute_arg=1; json_arg=1; gor_arg=200
@@ -106,5 +112,5 @@ bench "jsonregexp $json_arg" "$runs" --no-cache jsonregexp.wasm "$json_arg"
 bench "goroutines $gor_arg" "$runs" --no-cache goroutines.wasm "$gor_arg"
 bench "hello" "$hello_runs" "" hello.wasm
 echo
-echo "median seconds (ratio to wasmtime), $(date -u '+%F %H:%M UTC'), $(git rev-parse --short HEAD), load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results"
+echo "median seconds (ratio to wasmtime), $(date -u '+%F %H:%M UTC'), $(git describe --always --dirty), load: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
 cat "$results"

@@ -61,7 +61,10 @@ fn go_computemix_is_the_same_in_every_tier() {
     let out = same_under_tiers("computemix", &["1"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
-    assert!(lines[0].starts_with("sha256 ") && lines[0].len() == 7 + 64, "{out}");
+    assert!(
+        lines[0].starts_with("sha256 ") && lines[0].len() == 7 + 64,
+        "{out}"
+    );
     // sort: the same values sorted here, and their FNV-1a 64.
     let xs = sorted_words();
     let fnv = xs.iter().fold(14695981039346656037u64, |mut h, v| {

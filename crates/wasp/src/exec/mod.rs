@@ -25,7 +25,7 @@ use crate::engine::Config;
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
 use crate::func::Caller;
 use crate::store::{FuncKind, Store, StoreInner};
-pub(crate) use attention::{to_ns, Attention, INTERRUPT, SAMPLE};
+pub(crate) use attention::{to_ns, Attention, HOT, INTERRUPT, SAMPLE};
 pub(crate) use run::{op_of, Op};
 pub(crate) use tiering::TierState;
 pub(crate) use timer::schedule as schedule_deadline;
@@ -85,7 +85,7 @@ impl Stack {
             max_slots,
             max_frames: config.max_call_depth,
             top: 0,
-            attention: Default::default(),
+            attention: tiering::attention_for(config),
             active: 0,
             fuel: 0,
         }
