@@ -11,8 +11,9 @@
 #
 # Before timing, every runner's stdout is compared with `--tier interp`'s (the programs print
 # checksums): a runner that disagrees stops the script. wasp runs with --no-cache except for
-# hello (start-up with a warm cache, as wasmtime's). Prints a markdown table of median
-# seconds with each runner's ratio to wasmtime, also written to target/go-bench/results.md.
+# hello (start-up with a warm cache, as wasmtime's). Prints a markdown table of median wall
+# seconds with each runner's ratio to wasmtime and its mean CPU time (user + system, all
+# threads), also written to target/go-bench/results.md.
 #
 # Needs: a release wasp (built here unless WASP_BIN names one: cargo build --release -p
 # wasp-cli, in $CARGO_TARGET_DIR if set), Go (scripts/install-go.sh; the build is offline: GOTOOLCHAIN=local GOPROXY=off
@@ -96,13 +97,17 @@ bench() { # name, runs, wasp-extra-flags, module args...
 import json, sys
 data = json.load(open(sys.argv[1]))["results"]
 med = {r["command"]: r["median"] for r in data}
+# CPU seconds (user + system, all threads: wasp's compiling thread included):
+# steadier than wall time on a loaded machine.
+cpu = {r["command"]: r["user"] + r["system"] for r in data}
 base = med.get("wasmtime")
+fmt = lambda t: f"{t * 1000:.1f} ms" if t < 0.2 else f"{t:.2f} s"
 def cell(k):
     if k not in med:
         return "-"
     t = med[k]
-    s = f"{t * 1000:.1f} ms" if t < 0.2 else f"{t:.2f} s"
-    return f"{s} ({t / base:.2f}x)" if base and k != "wasmtime" else s
+    s = f"{fmt(t)} ({t / base:.2f}x)" if base and k != "wasmtime" else fmt(t)
+    return f"{s}, cpu {fmt(cpu[k])}"
 print("| " + " | ".join([sys.argv[2]] + [cell(k) for k in ("interp", "tiered", "jit", "wasmtime", "node")]) + " |")
 PY
 }
@@ -112,5 +117,5 @@ bench "jsonregexp $json_arg" "$runs" --no-cache jsonregexp.wasm "$json_arg"
 bench "goroutines $gor_arg" "$runs" --no-cache goroutines.wasm "$gor_arg"
 bench "hello" "$hello_runs" "" hello.wasm
 echo
-echo "median seconds (ratio to wasmtime), $(date -u '+%F %H:%M UTC'), $(git describe --always --dirty), load: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
+echo "median wall time (ratio to wasmtime), mean CPU time, $(date -u '+%F %H:%M UTC'), $(git describe --always --dirty), load: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
 cat "$results"

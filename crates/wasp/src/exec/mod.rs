@@ -25,7 +25,10 @@ use crate::engine::Config;
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
 use crate::func::Caller;
 use crate::store::{FuncKind, Store, StoreInner};
-pub(crate) use attention::{to_ns, Attention, HOT, INTERRUPT, SAMPLE};
+/// Taken by the compiling tier's ticker (`jit/ticks.rs`); unused without it.
+#[allow(unused_imports)]
+pub(crate) use attention::HOT;
+pub(crate) use attention::{to_ns, Attention, INTERRUPT, SAMPLE};
 pub(crate) use run::{op_of, Op};
 pub(crate) use tiering::TierState;
 pub(crate) use timer::schedule as schedule_deadline;
