@@ -368,6 +368,13 @@ pub(crate) struct InstanceEntity {
 pub struct StoreId(u64);
 
 impl StoreId {
+    /// The id as a number (unique in the process, never 0): the compiling
+    /// tier's `call_indirect` cache tag (unused without it).
+    #[allow(dead_code)]
+    pub(crate) fn raw(self) -> u64 {
+        self.0
+    }
+
     fn fresh() -> StoreId {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         StoreId(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))

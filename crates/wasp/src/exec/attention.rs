@@ -34,6 +34,10 @@ pub(crate) const DEADLINE: u32 = 2;
 /// Record a profile sample of the wasm stack and go on (`profile.rs`).
 pub(crate) const SAMPLE: u32 = 4;
 
+/// A tick of the hotness ticker (`jit/ticks.rs`): charge the running
+/// interpreted function some calls and go on.
+pub(crate) const HOT: u32 = 8;
+
 /// `Attention::deadline` when the store has none.
 const NO_DEADLINE: u64 = u64::MAX;
 

@@ -28,6 +28,9 @@ use crate::engine::Config;
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
 use crate::func::Caller;
 use crate::store::{FuncKind, Store, StoreInner};
+/// Taken by the compiling tier's ticker (`jit/ticks.rs`); unused without it.
+#[allow(unused_imports)]
+pub(crate) use attention::HOT;
 pub(crate) use attention::{to_ns, Attention, INTERRUPT, SAMPLE};
 pub(crate) use run::{op_of, Op};
 pub(crate) use tiering::TierState;
@@ -88,7 +91,7 @@ impl Stack {
             max_slots,
             max_frames: config.max_call_depth,
             top: 0,
-            attention: Default::default(),
+            attention: tiering::attention_for(config),
             active: 0,
             fuel: 0,
         }

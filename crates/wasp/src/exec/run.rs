@@ -299,10 +299,13 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
 #[cold]
 #[inline(never)]
 fn attend(st: &mut State) -> Option<TrapCode> {
-    use super::attention::{DEADLINE, INTERRUPT, SAMPLE};
+    use super::attention::{DEADLINE, HOT, INTERRUPT, SAMPLE};
     // SAFETY: the word is owned by the store, alive for the whole run.
     let a = unsafe { &*st.attention };
     let bits = a.bits();
+    if bits & HOT != 0 && a.take(HOT) {
+        super::tiering::on_tick(st.inner());
+    }
     if bits & SAMPLE != 0 && a.take(SAMPLE) {
         let base = st.base;
         crate::profile::sample(st.inner(), Some(base));

@@ -233,3 +233,143 @@ fn interrupt_stops_a_tiered_hot_loop() {
         assert_eq!(call(&mut store, &inst, "spin", &[Val::I32(0)]), Ok(vec![7]));
     }
 }
+
+#[test]
+fn a_long_running_function_tiers_up_by_time_with_few_calls() {
+    // Default threshold (1,000 calls): `burn` is called a few times only, but
+    // each call runs long, so the hotness ticker (`jit/ticks.rs`) queues it.
+    let wat = r#"(module
+      (func (export "burn") (param i32) (result i32) (local i32)
+        (loop
+          (local.set 1 (i32.add (local.get 1) (i32.xor (local.get 0) (i32.const 5))))
+          (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+        (local.get 1)))"#;
+    let engine = Engine::new(Config::new().tier(Tier::Tiered));
+    let module = Module::new(&engine, wat).expect("module");
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .expect("instantiate");
+    // The sum of (i ^ 5) for i = n..1, wrapping.
+    let expect = |n: i32| (1..=n).fold(0i32, |s, i| s.wrapping_add(i ^ 5)) as u32 as u64;
+    let n = 2_000_000;
+    let start = Instant::now();
+    let mut calls = 0;
+    while !module.inner.tier.is_native(0) {
+        assert!(start.elapsed() < Duration::from_secs(60), "never compiled");
+        assert_eq!(
+            call(&mut store, &inst, "burn", &[Val::I32(n)]),
+            Ok(vec![expect(n)])
+        );
+        calls += 1;
+    }
+    assert!(calls < 1000, "{calls} calls");
+    // Native now, with the same result.
+    assert_eq!(
+        call(&mut store, &inst, "burn", &[Val::I32(n)]),
+        Ok(vec![expect(n)])
+    );
+    assert_eq!(
+        call(&mut store, &inst, "burn", &[Val::I32(3)]),
+        Ok(vec![expect(3)])
+    );
+}
+
+#[test]
+fn interp_stores_are_not_ticked() {
+    let (module, mut store, inst) = setup(Config::new().tier(Tier::Interp));
+    for _ in 0..20 {
+        assert_eq!(
+            call(&mut store, &inst, "sum", &[Val::I32(100)]),
+            Ok(vec![338350])
+        );
+        std::thread::sleep(Duration::from_millis(
+            2 * crate::jit::ticks::PERIOD.as_millis() as u64,
+        ));
+    }
+    assert_eq!(store.inner.stack.attention.bits() & crate::exec::HOT, 0);
+    assert_eq!(module.inner.tier.native_count(), 0);
+}
+
+#[test]
+fn call_indirect_cache_sees_table_changes_and_traps_as_before() {
+    // `via` calls table 0 element `i` with type (i32) -> i32 many times, so
+    // the compiled caller caches its compiled callees (`jit/icache.rs`);
+    // `set`/`grow` change the table between calls; the answers, traps
+    // included, must be the interpreter's.
+    let wat = r#"(module
+      (type $t (func (param i32) (result i32)))
+      (type $u (func (param i64) (result i64)))
+      (table $tab 4 funcref)
+      (elem (i32.const 0) $inc $dbl $wide)
+      (elem declare func $neg)
+      (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+      (func $dbl (type $t) (i32.mul (local.get 0) (i32.const 2)))
+      (func $neg (type $t) (i32.sub (i32.const 0) (local.get 0)))
+      (func $wide (type $u) (local.get 0))
+      (func (export "via") (param $i i32) (param $n i32) (result i32) (local $acc i32)
+        (loop
+          (local.set $acc (call_indirect (type $t) (local.get $acc) (local.get $i)))
+          (br_if 0 (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (local.get $acc))
+      (func (export "set") (param i32 i32)
+        (table.set $tab (local.get 0)
+          (select (result funcref) (ref.func $neg) (ref.func $inc) (local.get 1))))
+      (func (export "grow") (param i32) (result i32)
+        (table.grow $tab (ref.func $dbl) (local.get 0))))"#;
+    let run = |config: &Config| {
+        let engine = Engine::new(config);
+        let module = Module::new(&engine, wat).expect("module");
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .expect("instantiate");
+        let i = Val::I32;
+        let mut out = Vec::new();
+        for (name, args) in [
+            ("via", vec![i(0), i(100)]),
+            ("via", vec![i(1), i(5)]),
+            ("via", vec![i(0), i(3)]),
+            ("via", vec![i(2), i(1)]), // wrong signature
+            ("via", vec![i(3), i(1)]), // null
+            ("via", vec![i(4), i(1)]), // out of bounds
+            ("set", vec![i(0), i(1)]), // element 0: $inc -> $neg
+            ("via", vec![i(0), i(3)]),
+            ("set", vec![i(0), i(0)]), // and back
+            ("via", vec![i(0), i(3)]),
+            ("grow", vec![i(1000)]), // the table moves; element 4 is $dbl
+            ("via", vec![i(4), i(3)]),
+            ("via", vec![i(0), i(7)]),
+            ("set", vec![i(1), i(1)]),
+            ("via", vec![i(1), i(2)]),
+        ] {
+            out.push(call(&mut store, &inst, name, &args));
+        }
+        out
+    };
+    let outs = || crate::jit::runtime::CALL_INDIRECT_OUTS.with(|n| n.get());
+    let before = outs();
+    let want = run(Config::new().tier(Tier::Interp));
+    assert_eq!(outs(), before, "the interpreter makes no call-outs");
+    assert_eq!(want[0], Ok(vec![100]));
+    assert_eq!(want[3], Err(TrapCode::BadSignature));
+    assert_eq!(want[4], Err(TrapCode::IndirectCallToNull));
+    assert_eq!(want[5], Err(TrapCode::UndefinedElement));
+    for config in [
+        Config::new().tier(Tier::Jit).clone(),
+        Config::new()
+            .tier(Tier::Tiered)
+            .tier_up_threshold(1)
+            .clone(),
+    ] {
+        let before = outs();
+        assert_eq!(run(&config), want, "{:?}", config.tier);
+        // 129 indirect calls in all; with everything compiled (`Jit`) only
+        // the first call of each element, the traps and a call of a new
+        // element after `set` go out (about 6).
+        let made = outs() - before;
+        if config.tier == Tier::Jit {
+            assert!(made < 20, "{made} call-outs");
+        }
+    }
+}

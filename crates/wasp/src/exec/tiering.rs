@@ -13,7 +13,34 @@ pub(crate) use crate::jit::invoke;
     unix,
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
+pub(crate) use crate::jit::ticks::on_tick;
+#[cfg(all(
+    feature = "jit",
+    unix,
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
 pub(crate) use crate::jit::tier::{TierState, Verdict};
+
+/// The attention word of a new store under `config`: watched by the
+/// hotness ticker (`jit/ticks.rs`) when functions tier up.
+pub(crate) fn attention_for(config: &crate::engine::Config) -> std::sync::Arc<super::Attention> {
+    let a = std::sync::Arc::<super::Attention>::default();
+    #[cfg(all(
+        feature = "jit",
+        unix,
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    if config.effective_tier() == crate::engine::Tier::Tiered {
+        crate::jit::ticks::watch(&a);
+    }
+    #[cfg(not(all(
+        feature = "jit",
+        unix,
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )))]
+    let _ = config;
+    a
+}
 
 #[cfg(not(all(
     feature = "jit",
@@ -59,6 +86,9 @@ mod interp_only {
         }
     }
 
+    /// A tick of the hotness ticker: never raised without the compiling tier.
+    pub(crate) fn on_tick(_: &crate::store::StoreInner) {}
+
     /// Never called: no function has native code.
     pub(crate) fn invoke<T>(
         _: &mut crate::Store<T>,
@@ -76,4 +106,4 @@ mod interp_only {
     unix,
     any(target_arch = "x86_64", target_arch = "aarch64")
 )))]
-pub(crate) use interp_only::{invoke, TierState, Verdict};
+pub(crate) use interp_only::{invoke, on_tick, TierState, Verdict};

@@ -25,7 +25,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use std::mem::offset_of;
+use std::mem::{offset_of, MaybeUninit};
 use std::sync::atomic::{AtomicU32, AtomicUsize};
 
 /// Entries of [`JitCtx::trace`] (the compiled frames a trap unwinds through).
@@ -94,12 +94,24 @@ pub(crate) struct JitCtx {
     pub rt: *mut (),
     /// Function indices of the compiled frames a trap unwound, innermost
     /// first (the trap path appends, see `func.rs`).
-    pub trace: [u32; TRACE_CAP + 1],
+    /// Uninitialised until written: `JitCtx::new` runs per `invoke`, and
+    /// zeroing these ~1.8 KB cost more than the rest of the entry.
+    pub trace: [MaybeUninit<u32>; TRACE_CAP + 1],
     /// Beside each `trace` entry: the frame's locals 0 and 1 when the trap
     /// unwound it, then how many of the two it has (integer locals only), so
     /// a position probe (Go's resume point and stack pointer live there)
     /// can place compiled frames.
-    pub trace_locals: [[u64; 3]; TRACE_CAP + 1],
+    pub trace_locals: [MaybeUninit<[u64; 3]>; TRACE_CAP + 1],
+    /// Table 0 of the instance (its elements, raw references) for the
+    /// inline `call_indirect` cache (`icache.rs`); refreshed with memory
+    /// after every call-out. `table_len` 0 turns the cache off.
+    pub table_base: *const u64,
+    /// The number of elements at `table_base`.
+    pub table_len: u64,
+    /// This thread's `call_indirect` cache (`icache.rs`).
+    pub icache: *mut u64,
+    /// The cache tag of this store and instance (never 0).
+    pub icache_tag: u64,
 }
 
 /// Field offsets, as compiled code addresses them.
@@ -118,6 +130,10 @@ pub(super) const CALL_INDIRECT: i32 = offset_of!(JitCtx, call_indirect) as i32;
 pub(super) const RUNTIME_OP: i32 = offset_of!(JitCtx, runtime_op) as i32;
 pub(super) const TRACE: i32 = offset_of!(JitCtx, trace) as i32;
 pub(super) const TRACE_LOCALS: i32 = offset_of!(JitCtx, trace_locals) as i32;
+pub(super) const TABLE_BASE: i32 = offset_of!(JitCtx, table_base) as i32;
+pub(super) const TABLE_LEN: i32 = offset_of!(JitCtx, table_len) as i32;
+pub(super) const ICACHE: i32 = offset_of!(JitCtx, icache) as i32;
+pub(super) const ICACHE_TAG: i32 = offset_of!(JitCtx, icache_tag) as i32;
 
 /// The operators compiled code leaves to [`JitCtx::runtime_op`]. Operands
 /// in `args` in wasm order; immediates packed into `imm`.
@@ -209,8 +225,12 @@ impl JitCtx {
             call_indirect: no_call_indirect,
             runtime_op: no_runtime_op,
             rt: std::ptr::null_mut(),
-            trace: [0; TRACE_CAP + 1],
-            trace_locals: [[0; 3]; TRACE_CAP + 1],
+            trace: [const { MaybeUninit::uninit() }; TRACE_CAP + 1],
+            trace_locals: [const { MaybeUninit::uninit() }; TRACE_CAP + 1],
+            table_base: std::ptr::null(),
+            table_len: 0,
+            icache: std::ptr::null_mut(),
+            icache_tag: 0,
         }
     }
 
@@ -224,12 +244,19 @@ impl JitCtx {
     /// The compiled frames recorded by the last trap, innermost first.
     /// Beside [`JitCtx::traced`]: each frame's locals 0 and 1 and their count.
     pub fn traced_locals(&self) -> &[[u64; 3]] {
-        &self.trace_locals[..(self.trace_len as usize).min(TRACE_CAP)]
+        let n = (self.trace_len as usize).min(TRACE_CAP);
+        // SAFETY: the trap path writes entry `min(trace_len, TRACE_CAP)`
+        // before it increments `trace_len` (`func.rs`, `record_frame`), so
+        // the first `n` entries are initialised; `MaybeUninit<T>` has
+        // `T`'s layout.
+        unsafe { std::slice::from_raw_parts(self.trace_locals.as_ptr().cast(), n) }
     }
 
     /// Function indices of the compiled frames a trap unwound, innermost first.
     pub fn traced(&self) -> &[u32] {
-        &self.trace[..(self.trace_len as usize).min(TRACE_CAP)]
+        let n = (self.trace_len as usize).min(TRACE_CAP);
+        // SAFETY: as in `traced_locals`: the first `n` entries are written.
+        unsafe { std::slice::from_raw_parts(self.trace.as_ptr().cast(), n) }
     }
 }
 

@@ -35,7 +35,7 @@ impl FuncTranslator<'_, '_> {
 
     /// Calls native code at `addr` (internal signature of `ty`) and jumps
     /// to `join` with its status and results.
-    fn call_native(
+    pub(super) fn call_native(
         &mut self,
         ty: &FuncType,
         addr: Value,
@@ -133,6 +133,14 @@ impl FuncTranslator<'_, '_> {
         let (params, results) = Self::clif_types(&ty)?;
         let index = self.pop();
         let args = self.pop_args(params.len());
+        let mut join_types = vec![types::I32];
+        join_types.extend_from_slice(&results);
+        let join = self.block_with(&join_types);
+        if table == 0 {
+            // A cached compiled callee is called here (`icache.rs`); the
+            // rest goes on below.
+            self.icache_probe(&ty, type_id, index, &args, join)?;
+        }
         let buf = self.call_buffer(params.len().max(results.len()))?;
         self.store_slots(buf, &args)?;
         let t = self.b.ins().iconst(types::I32, table as i64);
@@ -143,9 +151,6 @@ impl FuncTranslator<'_, '_> {
             types::I64,
             &[t, id, index, buf],
         );
-        let mut join_types = vec![types::I32];
-        join_types.extend_from_slice(&results);
-        let join = self.block_with(&join_types);
         let (native, done) = (self.b.create_block(), self.b.create_block());
         let is_code =
             self.b

@@ -26,6 +26,7 @@ mod abi;
 mod calls;
 mod code;
 mod func;
+mod icache;
 mod memory;
 mod ops;
 mod rtops;
@@ -33,6 +34,7 @@ pub(crate) mod runtime;
 mod stack;
 #[cfg(test)]
 mod tests;
+pub(crate) mod ticks;
 pub(crate) mod tier;
 
 pub(crate) use abi::JitCtx;

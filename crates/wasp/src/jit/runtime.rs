@@ -31,7 +31,7 @@
 
 use super::abi::{trap_of_status, JitCtx, RtOp, Status};
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
-use crate::exec::{Frame, SAMPLE};
+use crate::exec::{Frame, HOT, SAMPLE};
 use crate::func::Caller;
 use crate::store::{FuncKind, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -86,6 +86,9 @@ pub(crate) fn invoke<T>(
 thread_local! {
     /// Calls of [`invoke`] on this thread (tests check the tier hook uses it).
     pub(super) static INVOKES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// `call_indirect` call-outs on this thread (tests check the cache
+    /// spares them).
+    pub(crate) static CALL_INDIRECT_OUTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// [`invoke`] with the code table given (tests bind their own batches).
@@ -133,6 +136,7 @@ pub(crate) fn invoke_with<T>(
     if let Some(&m) = inst.memories.first() {
         ctx.set_memory(&mut inner.memories[m as usize]);
     }
+    super::icache::attach(&mut ctx, inner, instance);
     let n = params.max(results);
     let mut small = [0u64; 16];
     let mut large;
@@ -299,6 +303,7 @@ fn refresh<T>(ctx: &mut JitCtx, store: &mut Store<T>, instance: u32) {
     if let Some(&m) = inner.instances[instance as usize].memories.first() {
         ctx.set_memory(&mut inner.memories[m as usize]);
     }
+    super::icache::refresh(ctx, inner, instance);
 }
 
 /// The status a call-out returns for `r`, keeping an error in `rt`.
@@ -386,6 +391,8 @@ unsafe extern "C" fn call_indirect<T>(
     index: u32,
     args: *mut u64,
 ) -> usize {
+    #[cfg(test)]
+    CALL_INDIRECT_OUTS.with(|n| n.set(n.get() + 1));
     // SAFETY: the caller's contract.
     let (ctx, rt, store) = unsafe { rt::<T>(ctx) };
     let inner = &store.inner;
@@ -412,6 +419,9 @@ unsafe extern "C" fn call_indirect<T>(
             // SAFETY: the table has an entry per function index.
             let addr = unsafe { &*rt.code.add((imported + def) as usize) }.load(Ordering::Acquire);
             if addr != 0 {
+                if table == 0 {
+                    super::icache::fill(ctx, r, type_id, addr);
+                }
                 return addr;
             }
         }
@@ -430,6 +440,10 @@ unsafe extern "C" fn attend<T>(ctx: *mut JitCtx) -> u32 {
     // SAFETY: the caller's contract.
     let (_, _, store) = unsafe { rt::<T>(ctx) };
     let a = Arc::clone(&store.inner.stack.attention);
+    if a.bits() & HOT != 0 && a.take(HOT) {
+        // Charged to the interpreted caller of this compiled code.
+        super::ticks::on_tick(&store.inner);
+    }
     if a.bits() & SAMPLE != 0 && a.take(SAMPLE) {
         crate::profile::sample(&mut store.inner, None);
     }
@@ -445,7 +459,7 @@ unsafe extern "C" fn attend<T>(ctx: *mut JitCtx) -> u32 {
 /// See [`rt`]; `args` holds the operator's operands (at least one u64).
 unsafe extern "C" fn runtime_op<T>(ctx: *mut JitCtx, op: u32, imm: u64, args: *mut u64) -> u32 {
     // SAFETY: the caller's contract.
-    let (_, rt, store) = unsafe { rt::<T>(ctx) };
+    let (ctx, rt, store) = unsafe { rt::<T>(ctx) };
     // SAFETY: three operands at most, in a buffer of at least that many.
     let a = |i: usize| unsafe { args.add(i).read() };
     let set = |v: u64| {
@@ -455,7 +469,10 @@ unsafe extern "C" fn runtime_op<T>(ctx: *mut JitCtx, op: u32, imm: u64, args: *m
     let Some(op) = RtOp::from_u32(op) else {
         return Status::Unreachable as u32;
     };
-    match rt_op(store, rt.instance, op, imm, [a(0), a(1), a(2)]) {
+    let r = rt_op(store, rt.instance, op, imm, [a(0), a(1), a(2)]);
+    // Table operators may grow (move) table 0.
+    super::icache::refresh(ctx, &store.inner, rt.instance);
+    match r {
         Ok(Some(v)) => {
             set(v);
             0

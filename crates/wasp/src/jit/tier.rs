@@ -125,6 +125,16 @@ impl TierState {
             }
             Tier::Tiered => {}
         }
+        self.queue(module, def);
+        Verdict::Interpret
+    }
+
+    /// Queues defined function `def` for compilation unless it is queued,
+    /// compiled or failed already (its counter reached 0 under
+    /// `Tier::Tiered`).
+    fn queue(&self, module: &Arc<ModuleInner>, def: u32) {
+        let d = def as usize;
+        let counter = &self.counters[d];
         match self.state[d].load(Ordering::Acquire) {
             IDLE => {
                 // The counter first: the compiling thread's store of 0 on
@@ -140,7 +150,23 @@ impl TierState {
             QUEUED => counter.store(RECHECK, Ordering::Relaxed),
             _ => counter.store(u32::MAX, Ordering::Relaxed),
         }
-        Verdict::Interpret
+    }
+
+    /// A tick found defined function `def` running (`ticks.rs`): counts it
+    /// as `calls` calls, queueing the function when that reaches the
+    /// threshold. Only under `Tier::Tiered`, for a function still idle.
+    pub fn heat(&self, module: &Arc<ModuleInner>, def: u32, calls: u32) {
+        let d = def as usize;
+        if self.tier != Tier::Tiered || self.state[d].load(Ordering::Relaxed) != IDLE {
+            return;
+        }
+        let counter = &self.counters[d];
+        let c = counter.load(Ordering::Relaxed);
+        if c > calls {
+            counter.store(c - calls, Ordering::Relaxed);
+        } else {
+            self.queue(module, def);
+        }
     }
 
     /// Compiles every defined function (`Tier::Jit`), once per module, in
