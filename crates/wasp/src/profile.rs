@@ -460,6 +460,16 @@ pub(crate) fn positioned(inner: &StoreInner, frames: &[StackFrame], max: usize) 
 #[cold]
 #[inline(never)]
 pub(crate) fn sample(inner: &mut StoreInner, innermost_base: Option<usize>) {
+    sample_with_leaf(inner, innermost_base, None);
+}
+
+/// [`sample`], with compiled function `leaf` (store instance, module
+/// function index) running innermost, above the store's frames.
+pub(crate) fn sample_with_leaf(
+    inner: &mut StoreInner,
+    innermost_base: Option<usize>,
+    leaf: Option<(u32, u32)>,
+) {
     let Some(mut p) = inner.observers.profiler.take() else {
         return;
     };
@@ -471,7 +481,20 @@ pub(crate) fn sample(inner: &mut StoreInner, innermost_base: Option<usize>) {
     };
     p.last = now;
     let mut stack = Vec::new();
-    let wasm = frames(inner, innermost_base, MAX_SAMPLE_DEPTH);
+    let mut wasm = frames(inner, innermost_base, MAX_SAMPLE_DEPTH);
+    if let Some((instance, func_index)) = leaf {
+        let inst = &inner.instances[instance as usize];
+        wasm.insert(
+            0,
+            StackFrame {
+                func: inst.funcs[func_index as usize],
+                instance,
+                func_index,
+                base: None,
+            },
+        );
+        wasm.truncate(MAX_SAMPLE_DEPTH);
+    }
     let mut instance = 0;
     for f in positioned(inner, &wasm, MAX_SAMPLE_DEPTH) {
         // A hidden caller belongs to the instance of the wasm frame above it.

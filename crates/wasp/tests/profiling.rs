@@ -33,8 +33,16 @@ fn spin(d: Duration) {
     }
 }
 
+/// The interpreter: every frame is on the store's stack, so samples have
+/// whole call stacks (compiled code: `compiled_code_samples_name_the_leaf`).
 fn setup(work: fn()) -> (Store<()>, TypedFunc<i32, i32>, Instance) {
-    let engine = Engine::default();
+    setup_tier(work, Tier::Interp)
+}
+
+fn setup_tier(work: fn(), tier: Tier) -> (Store<()>, TypedFunc<i32, i32>, Instance) {
+    let mut config = Config::new();
+    config.tier(tier);
+    let engine = Engine::new(&config);
     let module = Module::new(&engine, WAT).unwrap();
     let mut linker = Linker::new(&engine);
     linker
@@ -65,6 +73,23 @@ fn leaf_counts(p: &Profile) -> (u64, u64, u64) {
         }
     }
     (hot, main, total)
+}
+
+/// Samples taken in compiled code (at its loop headers) name the compiled
+/// function as the innermost frame; compiled callers between it and the
+/// interpreter are not recorded (no frame walk of native code yet).
+#[test]
+fn compiled_code_samples_name_the_leaf() {
+    if Tier::default_for_host() != Tier::Tiered {
+        return;
+    }
+    let (mut store, main, _) = setup_tier(|| {}, Tier::Jit);
+    store.start_profiling(1000).unwrap();
+    run_for(&mut store, &main, 1_000_000, Duration::from_millis(300));
+    let p = store.take_profile().unwrap();
+    let (hot, _, total) = leaf_counts(&p);
+    assert!(total >= 10, "{total} samples in 300 ms at 1 kHz");
+    assert!(hot * 10 >= total * 9, "{hot} of {total} samples in $hot");
 }
 
 #[test]

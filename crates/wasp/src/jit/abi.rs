@@ -45,8 +45,10 @@ pub(crate) type CallIndirect = unsafe extern "C" fn(*mut JitCtx, u32, u32, u32, 
 /// operators compiled code leaves to the runtime ([`RtOp`]), its operands in
 /// `args`, its result (if any) to `args[0]`; returns a status.
 pub(crate) type RuntimeOp = unsafe extern "C" fn(*mut JitCtx, u32, u64, *mut u64) -> u32;
-/// `JitCtx::attend`: serves a raised attention word; returns a status.
-pub(crate) type Attend = unsafe extern "C" fn(*mut JitCtx) -> u32;
+/// `JitCtx::attend`: `(ctx, func)`: serves a raised attention word for
+/// compiled function `func` (module index space), the innermost frame;
+/// returns a status.
+pub(crate) type Attend = unsafe extern "C" fn(*mut JitCtx, u32) -> u32;
 
 /// Statuses are below this; code addresses above.
 pub(crate) const MAX_STATUS: usize = 0xffff;
@@ -198,7 +200,7 @@ unsafe extern "C" fn no_call_indirect(
 unsafe extern "C" fn no_runtime_op(_: *mut JitCtx, _: u32, _: u64, _: *mut u64) -> u32 {
     Status::Unreachable as u32
 }
-unsafe extern "C" fn no_attend(_: *mut JitCtx) -> u32 {
+unsafe extern "C" fn no_attend(_: *mut JitCtx, _: u32) -> u32 {
     0
 }
 

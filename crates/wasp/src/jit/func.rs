@@ -241,7 +241,10 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
         self.b.ins().brif(bits, slow, &[], cont, &[]);
         self.b.seal_block(slow);
         self.b.switch_to_block(slow);
-        let status = self.call_ctx_fn(abi::ATTEND, &[], types::I32, &[]);
+        // The function's index: a profile sample taken here names it as the
+        // innermost frame (compiled frames are not on the interpreter's stack).
+        let me = self.b.ins().iconst(types::I32, self.func_index as i64);
+        let status = self.call_ctx_fn(abi::ATTEND, &[types::I32], types::I32, &[me]);
         let propagate = self.propagate_block();
         self.b
             .ins()

@@ -436,16 +436,20 @@ unsafe extern "C" fn call_indirect<T>(
 ///
 /// # Safety
 /// See [`rt`].
-unsafe extern "C" fn attend<T>(ctx: *mut JitCtx) -> u32 {
+unsafe extern "C" fn attend<T>(ctx: *mut JitCtx, func: u32) -> u32 {
     // SAFETY: the caller's contract.
-    let (_, _, store) = unsafe { rt::<T>(ctx) };
+    let (_, rt, store) = unsafe { rt::<T>(ctx) };
+    let instance = rt.instance;
     let a = Arc::clone(&store.inner.stack.attention);
     if a.bits() & HOT != 0 && a.take(HOT) {
         // Charged to the interpreted caller of this compiled code.
         super::ticks::on_tick(&store.inner);
     }
     if a.bits() & SAMPLE != 0 && a.take(SAMPLE) {
-        crate::profile::sample(&mut store.inner, None);
+        // The compiled frames between `func` and the interpreter's are not
+        // recorded: the sample has the innermost one and the interpreted
+        // callers below `invoke`.
+        crate::profile::sample_with_leaf(&mut store.inner, None, Some((instance, func)));
     }
     match a.stop_code().and_then(Status::of_trap) {
         Some(s) => s as u32,
