@@ -77,3 +77,21 @@ fn help_shows_examples() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Examples:"));
 }
+
+#[test]
+fn no_multi_memory_runs_a_2_0_script() {
+    let path = script(
+        "one-memory",
+        "one.wast",
+        r#"(assert_invalid (module (memory 1) (memory 1)) "multiple memories")"#,
+    );
+    let out = wasp(&[
+        "wast".as_ref(),
+        "--no-multi-memory".as_ref(),
+        path.as_os_str(),
+    ]);
+    assert_eq!(last_line(&out), "wast: 1 passed, 0 failed");
+    // By default (WebAssembly 3.0) the module is valid.
+    let out = wasp(&["wast".as_ref(), path.as_os_str()]);
+    assert_eq!(last_line(&out), "wast: 0 passed, 1 failed");
+}

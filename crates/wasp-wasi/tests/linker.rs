@@ -204,3 +204,16 @@ fn args_through_memory() {
     r.unwrap();
     drop(store);
 }
+
+#[test]
+fn a_memory64_guest_is_refused_with_a_clear_error() {
+    let wat = r#"
+      (module
+        (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+        (memory (export "memory") i64 1)
+        (func (export "_start")
+          (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 8)))))"#;
+    let (r, _) = run(wat, WasiCtx::new());
+    let e = r.unwrap_err();
+    assert!(e.to_string().contains("memory64"), "{e}");
+}
