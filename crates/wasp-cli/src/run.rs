@@ -382,6 +382,7 @@ fn show(v: &Val) -> String {
         Val::F64(b) => f64::from_bits(*b).to_string(),
         Val::FuncRef(f) => if f.is_some() { "funcref" } else { "null" }.to_string(),
         Val::ExternRef(e) => if e.is_some() { "externref" } else { "null" }.to_string(),
+        Val::ExnRef(e) => if e.is_some() { "exnref" } else { "null" }.to_string(),
     }
 }
 

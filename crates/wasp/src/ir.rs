@@ -280,6 +280,12 @@ macro_rules! define_instr {
             /// fewer are left. Heads every fuel region (`translate/fuel.rs`);
             /// emitted only when the engine's `Config::consume_fuel` is on.
             Fuel { amount: u32 },
+            /// Throw a new exception of the instance's tag `tag` whose
+            /// payload is in slots `base..base + n` (exception handling:
+            /// `exec/exceptions.rs`).
+            Throw { tag: u32, base: Slot },
+            /// Throw the exception `src` refers to (trap if null).
+            ThrowRef { src: Slot },
         }
     };
 }
@@ -295,6 +301,31 @@ pub(crate) struct CompiledFunc {
     pub locals: u16,
     /// Total slots the frame needs (params + locals + temporaries + call areas).
     pub frame_size: u32,
+    /// The function's `try_table`s, innermost first (empty for most
+    /// functions: only the unwinder reads it, `exec/exceptions.rs`).
+    pub handlers: Box<[TryRange]>,
+}
+
+/// The instructions `start..end` of a `try_table`'s body and its catch
+/// clauses, tried in order when an exception unwinds through them.
+#[derive(Debug, Clone)]
+pub(crate) struct TryRange {
+    pub start: u32,
+    pub end: u32,
+    pub catches: Box<[Catch]>,
+}
+
+/// One catch clause of a [`TryRange`], resolved to the handler's code.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Catch {
+    /// The instance tag it catches, `None` for `catch_all`.
+    pub tag: Option<u32>,
+    /// Also deliver the `exnref` (after the payload).
+    pub with_ref: bool,
+    /// First slot of the values delivered to the label.
+    pub dst: Slot,
+    /// Instruction index the label continues at.
+    pub target: u32,
 }
 
 #[cfg(test)]

@@ -17,12 +17,17 @@ pub enum ValType {
     FuncRef,
     /// A nullable reference to a host value.
     ExternRef,
+    /// A nullable reference to a caught exception (exception handling).
+    ExnRef,
 }
 
 impl ValType {
     /// Is this a reference type?
     pub fn is_ref(self) -> bool {
-        matches!(self, ValType::FuncRef | ValType::ExternRef)
+        matches!(
+            self,
+            ValType::FuncRef | ValType::ExternRef | ValType::ExnRef
+        )
     }
 
     pub(crate) fn from_wasmparser(t: wasmparser::ValType) -> Option<ValType> {
@@ -34,6 +39,7 @@ impl ValType {
             W::F64 => ValType::F64,
             W::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
             W::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
+            W::Ref(r) if r == wasmparser::RefType::EXNREF => ValType::ExnRef,
             _ => return None,
         })
     }
@@ -48,6 +54,7 @@ impl fmt::Display for ValType {
             ValType::F64 => "f64",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::ExnRef => "exnref",
         })
     }
 }
@@ -189,16 +196,20 @@ pub enum ExternType {
     Memory(MemoryType),
     /// A global.
     Global(GlobalType),
+    /// An exception tag: the types of its payload are the parameters of
+    /// the function type (whose results are empty).
+    Tag(FuncType),
 }
 
 impl ExternType {
-    /// A short name of the kind: "func", "table", "memory" or "global".
+    /// A short name of the kind: "func", "table", "memory", "global" or "tag".
     pub fn kind_name(&self) -> &'static str {
         match self {
             ExternType::Func(_) => "func",
             ExternType::Table(_) => "table",
             ExternType::Memory(_) => "memory",
             ExternType::Global(_) => "global",
+            ExternType::Tag(_) => "tag",
         }
     }
 }

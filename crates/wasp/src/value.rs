@@ -42,6 +42,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// A nullable extern reference.
     ExternRef(Option<ExternRef>),
+    /// A nullable exception reference.
+    ExnRef(Option<crate::exception::ExnRef>),
 }
 
 impl Val {
@@ -54,6 +56,7 @@ impl Val {
             Val::F64(_) => ValType::F64,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::ExnRef(_) => ValType::ExnRef,
         }
     }
 
@@ -66,6 +69,7 @@ impl Val {
             ValType::F64 => Val::F64(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            ValType::ExnRef => Val::ExnRef(None),
         }
     }
 
@@ -115,6 +119,7 @@ impl Val {
             Val::F64(v) => v,
             Val::FuncRef(f) => f.map_or(0, |f| f.0.raw() as u64 + 1),
             Val::ExternRef(e) => e.map_or(0, |e| e.0.raw() as u64 + 1),
+            Val::ExnRef(e) => e.map_or(0, |e| e.0.raw() as u64 + 1),
         }
     }
 
@@ -132,6 +137,10 @@ impl Val {
             ValType::ExternRef => Val::ExternRef(
                 raw.checked_sub(1)
                     .map(|i| ExternRef(Stored::new(store, i as u32))),
+            ),
+            ValType::ExnRef => Val::ExnRef(
+                raw.checked_sub(1)
+                    .map(|i| crate::exception::ExnRef(Stored::new(store, i as u32))),
             ),
         }
     }
@@ -165,6 +174,7 @@ impl Val {
         match self {
             Val::FuncRef(Some(f)) => f.0.belongs_to_id(id),
             Val::ExternRef(Some(e)) => e.0.belongs_to_id(id),
+            Val::ExnRef(Some(e)) => e.0.belongs_to_id(id),
             _ => true,
         }
     }

@@ -43,6 +43,8 @@ pub enum EntityIndex {
     Memory(u32),
     /// Global `n`.
     Global(u32),
+    /// Tag `n` (exception handling).
+    Tag(u32),
 }
 
 impl EntityIndex {
@@ -52,7 +54,8 @@ impl EntityIndex {
             EntityIndex::Func(i)
             | EntityIndex::Table(i)
             | EntityIndex::Memory(i)
-            | EntityIndex::Global(i) => i,
+            | EntityIndex::Global(i)
+            | EntityIndex::Tag(i) => i,
         }
     }
 }
@@ -135,6 +138,9 @@ pub(crate) struct ModuleInfo {
     pub num_imported_memories: u32,
     pub globals: Vec<GlobalType>,
     pub num_imported_globals: u32,
+    /// Type index of every tag (imported first).
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     /// Initialisers of the defined (non-imported) globals.
     pub global_inits: Vec<ConstExpr>,
     /// Initialisers of defined tables (`None` = null).
@@ -298,6 +304,7 @@ impl Module {
                 // The only constant reference is `ref.null`.
                 ValType::FuncRef => Val::FuncRef(None),
                 ValType::ExternRef => Val::ExternRef(None),
+                ValType::ExnRef => Val::ExnRef(None),
             }),
             [ConstOp::RefFunc(f)] => GlobalInit::RefFunc(*f),
             [ConstOp::GlobalGet(g)] => GlobalInit::GlobalGet(*g),
@@ -434,6 +441,9 @@ impl ModuleInfo {
             EntityIndex::Table(i) => ExternType::Table(self.tables[i as usize]),
             EntityIndex::Memory(i) => ExternType::Memory(self.memories[i as usize]),
             EntityIndex::Global(i) => ExternType::Global(self.globals[i as usize]),
+            EntityIndex::Tag(i) => {
+                ExternType::Tag(self.types[self.tags[i as usize] as usize].clone())
+            }
         }
     }
 }

@@ -19,9 +19,13 @@ use wasmparser::{
     Name, Parser, Payload, TypeRef, ValidPayload, Validator, WasmFeatures,
 };
 
-/// The feature set wasp accepts: WebAssembly 2.0 without SIMD.
+/// The feature set wasp accepts: WebAssembly 2.0 without SIMD, plus
+/// exception handling (`tag`, `throw`, `throw_ref`, `try_table`, `exnref`;
+/// not the legacy `try`/`catch`/`delegate` encoding).
 pub(crate) fn features() -> WasmFeatures {
-    WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+    WasmFeatures::WASM2
+        .difference(WasmFeatures::SIMD)
+        .union(WasmFeatures::EXCEPTIONS)
 }
 
 /// Where the parse is, for error messages.
@@ -276,11 +280,10 @@ fn parse_in<'scope, 'env>(
                             info.num_imported_globals += 1;
                             EntityIndex::Global(info.globals.len() as u32 - 1)
                         }
-                        TypeRef::Tag(_) => {
-                            return Err(Error::new(
-                                ErrorKind::Unsupported,
-                                "tags are not supported",
-                            ))
+                        TypeRef::Tag(t) => {
+                            info.tags.push(t.func_type_idx);
+                            info.num_imported_tags += 1;
+                            EntityIndex::Tag(info.tags.len() as u32 - 1)
                         }
                     };
                     info.imports.push(Import {
@@ -327,14 +330,14 @@ fn parse_in<'scope, 'env>(
                         ExternalKind::Table => EntityIndex::Table(e.index),
                         ExternalKind::Memory => EntityIndex::Memory(e.index),
                         ExternalKind::Global => EntityIndex::Global(e.index),
-                        ExternalKind::Tag => {
-                            return Err(Error::new(
-                                ErrorKind::Unsupported,
-                                "tags are not supported",
-                            ))
-                        }
+                        ExternalKind::Tag => EntityIndex::Tag(e.index),
                     };
                     info.exports.push((e.name.to_string(), idx));
+                }
+            }
+            Payload::TagSection(reader) => {
+                for t in reader {
+                    info.tags.push(t.map_err(|e| ctx.err(e))?.func_type_idx);
                 }
             }
             Payload::StartSection { func, .. } => info.start = Some(func),

@@ -20,6 +20,7 @@
 //! depths; it only fails on limits (more than 65,535 slots in a frame).
 
 mod control;
+mod exceptions;
 mod fuel;
 mod ops;
 
@@ -80,6 +81,8 @@ enum CtrlKind {
     Loop,
     If,
     Else,
+    /// A `try_table` (`exceptions.rs`): a block with catch clauses.
+    TryTable,
 }
 
 /// Go's dispatch shape: a loop whose body starts with `local.get $pc; br_table`.
@@ -146,6 +149,8 @@ struct Translator<'a> {
     fuel: bool,
     /// Index of the current fuel region's `Fuel` instruction.
     fuel_at: Option<usize>,
+    /// The `try_table`s seen so far (`exceptions.rs`).
+    exn: exceptions::TryState,
 }
 
 /// Translates defined function `func_index` whose body occupies `range` of the module bytes.
@@ -200,6 +205,7 @@ pub(crate) fn translate(
         branch_labels: scratch.branch_labels,
         fuel: module.engine.config().fuel,
         fuel_at: None,
+        exn: Default::default(),
     };
     t.fuel_region();
     let label = t.new_label();
@@ -237,6 +243,7 @@ impl Translator<'_> {
                 break;
             }
         }
+        let handlers = self.finish_handlers();
         let frame_size = self.locals + self.max_height.max(self.results) + 1;
         if frame_size > Slot::MAX as usize {
             return Err(format!(
@@ -248,6 +255,7 @@ impl Translator<'_> {
             params: params as u16,
             locals: (self.locals - params) as u16,
             frame_size: frame_size as u32,
+            handlers,
         })
     }
 }
@@ -486,7 +494,10 @@ impl Translator<'_> {
     /// Dead code: only track block structure.
     fn op_unreachable(&mut self, op: Operator<'_>) -> Result<(), String> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => self.skip += 1,
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. } => self.skip += 1,
             Operator::Else if self.skip == 0 => {
                 self.control(&op)?;
             }
