@@ -219,3 +219,50 @@ impl From<Exception> for Error {
         Error::new(ErrorKind::Exception(Box::new(e)), message)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Engine, Linker, Module, Store};
+
+    /// A loop that throws and catches without a reference 10,000 times
+    /// reuses one heap slot; exceptions caught with `catch_ref` stay.
+    #[test]
+    fn exceptions_caught_without_ref_are_freed() {
+        let engine = Engine::default();
+        let mut store = Store::new(&engine, ());
+        let module = Module::new(
+            &engine,
+            r#"(module
+                (tag $e (param i32))
+                (func $throw (param i32) (throw $e (local.get 0)))
+                (func (export "loop") (param i32) (result i32)
+                  (local $sum i32)
+                  (loop $l
+                    (block $h (result i32)
+                      (try_table (catch $e $h) (call $throw (local.get 0)))
+                      (unreachable))
+                    (local.set $sum (i32.add (local.get $sum)))
+                    (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+                  (local.get $sum))
+                (func (export "keep") (result exnref)
+                  (block $h (result i32 exnref)
+                    (try_table (catch_ref $e $h) (call $throw (i32.const 3)))
+                    (unreachable))
+                  (return)))"#,
+        )
+        .unwrap();
+        let inst = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let f = inst.get_typed_func::<i32, i32>(&store, "loop").unwrap();
+        assert_eq!(f.call(&mut store, 10_000).unwrap(), 50_005_000);
+        assert_eq!(store.inner.exn.live(), 0);
+        assert_eq!(store.inner.exn.heap.len(), 1);
+        let keep = inst.get_func(&store, "keep").unwrap();
+        let mut out = [crate::Val::ExnRef(None)];
+        for n in 1..=3 {
+            keep.call(&mut store, &[], &mut out).unwrap();
+            assert_eq!(store.inner.exn.live(), n);
+        }
+    }
+}

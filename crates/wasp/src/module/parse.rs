@@ -41,7 +41,10 @@ impl Ctx {
         // problems are "malformed", the rest "invalid".
         let kind = if is_malformed(msg) {
             ErrorKind::Malformed
-        } else if msg.contains("not enabled") || msg.contains("not supported") {
+        } else if msg.contains("not enabled")
+            || msg.contains("not supported")
+            || msg.contains("feature required")
+        {
             ErrorKind::Unsupported
         } else {
             ErrorKind::Invalid
