@@ -212,6 +212,9 @@ fn traps_are_not_caught() {
     assert!(err.exception().is_none());
 }
 
+/// Also the regression test of `catch_all_ref` of an exception with a
+/// payload: it delivers the exnref only (the payload was once written too,
+/// past the label's slot).
 #[test]
 fn throw_ref_of_null_traps_and_exnref_crosses_the_api() {
     let engine = Engine::default();
@@ -293,4 +296,50 @@ fn exceptions_unwind_through_compiled_frames() {
     let stats = engine.stats();
     assert!(stats.funcs_compiled >= 1, "{stats:?}");
     assert!(stats.funcs_not_compilable >= 3, "{stats:?}");
+}
+
+/// Catch clauses of every target shape: the function's own label (the
+/// handler returns the payload), a loop label (the payload becomes the
+/// loop parameter), and an inner try_table that does not match, so the
+/// outer one catches.
+#[test]
+fn catch_targets_function_loop_and_outer_try() {
+    let engine = Engine::default();
+    let linker = Linker::new(&engine);
+    let mut store = Store::new(&engine, ());
+    let inst = instantiate(
+        &mut store,
+        &linker,
+        r#"(module
+            (tag $e (param i32))
+            (tag $other)
+            (func $throw (param i32) (throw $e (local.get 0)))
+            (func (export "to_func") (param i32) (result i32)
+              (try_table (catch $e 0) (call $throw (local.get 0)))
+              (i32.const -1))
+            (func (export "to_loop") (param i32) (result i32)
+              (local $sum i32)
+              (i32.const 0)
+              (loop $l (param i32)
+                (local.set $sum (i32.add (local.get $sum)))
+                (if (i32.gt_s (local.get 0) (i32.const 0))
+                  (then
+                    (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+                    (try_table (catch $e $l) (call $throw (local.get 0))))))
+              (local.get $sum))
+            (func (export "outer") (param i32) (result i32)
+              (block $h (result i32)
+                (try_table (catch $e $h)
+                  (block $o
+                    (try_table (catch $other $o) (call $throw (local.get 0)))))
+                (i32.const -1))
+              (i32.const 100)
+              (i32.add)))"#,
+    );
+    let f = inst.get_typed_func::<i32, i32>(&store, "to_func").unwrap();
+    assert_eq!(f.call(&mut store, 5).unwrap(), 5);
+    let f = inst.get_typed_func::<i32, i32>(&store, "to_loop").unwrap();
+    assert_eq!(f.call(&mut store, 4).unwrap(), 3 + 2 + 1);
+    let f = inst.get_typed_func::<i32, i32>(&store, "outer").unwrap();
+    assert_eq!(f.call(&mut store, 7).unwrap(), 107);
 }

@@ -139,7 +139,7 @@ impl Translator<'_> {
                 .map(|c| {
                     let target = match c.label {
                         Some(l) => self.labels[l].pos.expect("every label is bound at the end"),
-                        None => *ret_at.get_or_insert_with(|| self.instrs.len()),
+                        None => *ret_at.get_or_insert(self.instrs.len()),
                     };
                     Catch {
                         tag: c.tag,
