@@ -383,6 +383,7 @@ fn show(v: &Val) -> String {
         Val::FuncRef(f) => if f.is_some() { "funcref" } else { "null" }.to_string(),
         Val::ExternRef(e) => if e.is_some() { "externref" } else { "null" }.to_string(),
         Val::V128(x) => format!("0x{x:032x}"),
+        Val::ExnRef(e) => if e.is_some() { "exnref" } else { "null" }.to_string(),
     }
 }
 

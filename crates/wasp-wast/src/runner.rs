@@ -215,9 +215,14 @@ impl<'a> Runner<'a> {
             | WastDirective::AssertMalformedCustom { .. } => {
                 Err("custom-section assertions are not supported".into())
             }
-            WastDirective::AssertException { .. } => {
-                Err("assert_exception is not supported (exception handling)".into())
-            }
+            WastDirective::AssertException { exec, .. } => match self.execute(exec)? {
+                Err(e) if e.exception().is_some() => Ok(()),
+                Err(e) => Err(format!("expected an uncaught exception, got error: {e}")),
+                Ok(vals) => Err(format!(
+                    "expected an uncaught exception, got {}",
+                    values::show_vals(&vals, &self.store)
+                )),
+            },
             WastDirective::AssertSuspension { .. } => {
                 Err("assert_suspension is not supported (stack switching)".into())
             }

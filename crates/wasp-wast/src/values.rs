@@ -32,6 +32,7 @@ impl ExternRefs {
 enum RefKind {
     Func,
     Extern,
+    Exn,
 }
 
 fn ref_kind(ty: &HeapType<'_>) -> Option<RefKind> {
@@ -39,6 +40,7 @@ fn ref_kind(ty: &HeapType<'_>) -> Option<RefKind> {
         HeapType::Abstract { ty, .. } => match ty {
             AbstractHeapType::Func | AbstractHeapType::NoFunc => Some(RefKind::Func),
             AbstractHeapType::Extern | AbstractHeapType::NoExtern => Some(RefKind::Extern),
+            AbstractHeapType::Exn | AbstractHeapType::NoExn => Some(RefKind::Exn),
             _ => None,
         },
         HeapType::Concrete(_) | HeapType::Exact(_) => Some(RefKind::Func),
@@ -63,6 +65,7 @@ pub(crate) fn arg<T>(
         WastArgCore::RefNull(ty) => match ref_kind(ty) {
             Some(RefKind::Func) => Val::FuncRef(None),
             Some(RefKind::Extern) => Val::ExternRef(None),
+            Some(RefKind::Exn) => Val::ExnRef(None),
             None => return Err(format!("unsupported null reference type {ty:?}")),
         },
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(externs.get(store, *n))),
@@ -114,6 +117,9 @@ fn matches_core<T>(actual: &Val, expected: &WastRetCore<'_>, store: &Store<T>) -
         }
         (WastRetCore::RefNull(ty), Val::ExternRef(None)) => {
             ty.as_ref().and_then(ref_kind).unwrap_or(RefKind::Extern) == RefKind::Extern
+        }
+        (WastRetCore::RefNull(ty), Val::ExnRef(None)) => {
+            ty.as_ref().and_then(ref_kind).unwrap_or(RefKind::Exn) == RefKind::Exn
         }
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(r))) => {
@@ -177,6 +183,8 @@ pub(crate) fn show_val<T>(v: &Val, store: &Store<T>) -> String {
             None => "ref.extern <host value>".into(),
         },
         Val::V128(x) => format!("v128:0x{x:032x}"),
+        Val::ExnRef(None) => "ref.null exn".into(),
+        Val::ExnRef(Some(_)) => "ref.exn".into(),
     }
 }
 
@@ -218,6 +226,7 @@ fn show_ret_core(r: &WastRetCore<'_>) -> String {
         WastRetCore::RefNull(Some(ty)) => match ref_kind(ty) {
             Some(RefKind::Func) => "ref.null func".into(),
             Some(RefKind::Extern) => "ref.null extern".into(),
+            Some(RefKind::Exn) => "ref.null exn".into(),
             None => format!("ref.null {ty:?}"),
         },
         WastRetCore::RefNull(None) => "ref.null".into(),

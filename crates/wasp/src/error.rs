@@ -181,6 +181,10 @@ pub enum ErrorKind {
     Host(Box<dyn std::error::Error + Send + Sync>),
     /// A misuse of the API (wrong argument types or count, unknown export, ...).
     Usage,
+    /// An uncaught WebAssembly exception: it escaped every wasm frame of the
+    /// call (see [`Error::exception`]). Returned by a host function, it is
+    /// thrown in its wasm caller instead.
+    Exception(Box<crate::exception::Exception>),
 }
 
 /// The error type of every fallible wasp operation.
@@ -316,6 +320,15 @@ impl Error {
         self.trap().map(Trap::code)
     }
 
+    /// The exception, if this error is an uncaught WebAssembly exception:
+    /// its tag and payload values.
+    pub fn exception(&self) -> Option<&crate::exception::Exception> {
+        match &self.kind {
+            ErrorKind::Exception(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The exit status, if the guest requested to exit (e.g. WASI `proc_exit`).
     pub fn exit_status(&self) -> Option<i32> {
         match self.kind {
@@ -424,6 +437,7 @@ fn kind_name(k: &ErrorKind) -> &'static str {
         ErrorKind::Exit(_) => "Exit",
         ErrorKind::Host(_) => "Host",
         ErrorKind::Usage => "Usage",
+        ErrorKind::Exception(_) => "Exception",
     }
 }
 

@@ -30,6 +30,8 @@ pub enum Extern {
     Memory(Memory),
     /// A global.
     Global(Global),
+    /// An exception tag.
+    Tag(crate::exception::Tag),
 }
 
 impl Extern {
@@ -66,6 +68,15 @@ impl Extern {
         }
     }
 
+    /// The tag, if this is one.
+    pub fn into_tag(self) -> Option<crate::exception::Tag> {
+        if let Extern::Tag(t) = self {
+            Some(t)
+        } else {
+            None
+        }
+    }
+
     /// The type of the external value.
     pub fn ty(&self, store: impl AsContext) -> ExternType {
         match self {
@@ -73,6 +84,7 @@ impl Extern {
             Extern::Table(t) => ExternType::Table(t.ty(store)),
             Extern::Memory(m) => ExternType::Memory(m.ty(store)),
             Extern::Global(g) => ExternType::Global(g.ty(store)),
+            Extern::Tag(t) => ExternType::Tag(t.ty(store)),
         }
     }
 }
@@ -85,6 +97,7 @@ impl Extern {
             Extern::Table(t) => t.0,
             Extern::Memory(m) => m.0,
             Extern::Global(g) => g.0,
+            Extern::Tag(t) => t.0,
         };
         s.belongs_to_id(store.id)
     }
@@ -103,6 +116,11 @@ impl From<Memory> for Extern {
 impl From<Table> for Extern {
     fn from(t: Table) -> Self {
         Extern::Table(t)
+    }
+}
+impl From<crate::exception::Tag> for Extern {
+    fn from(t: crate::exception::Tag) -> Self {
+        Extern::Tag(t)
     }
 }
 impl From<Global> for Extern {
@@ -228,6 +246,7 @@ impl InstanceEntity {
             EntityIndex::Table(i) => Extern::Table(Table(s(self.tables[i as usize]))),
             EntityIndex::Memory(i) => Extern::Memory(Memory(s(self.memories[i as usize]))),
             EntityIndex::Global(i) => Extern::Global(Global(s(self.globals[i as usize]))),
+            EntityIndex::Tag(i) => Extern::Tag(crate::exception::Tag(s(self.tags[i as usize]))),
         }
     }
 }
@@ -282,6 +301,7 @@ fn instantiate_timed<T>(
     let mut tables = Vec::with_capacity(info.tables.len());
     let mut memories = Vec::with_capacity(info.memories.len());
     let mut globals = Vec::with_capacity(info.globals.len());
+    let mut tags = Vec::with_capacity(info.tags.len());
 
     // Check and bind imports.
     for (imp, ext) in info.imports.iter().zip(imports) {
@@ -354,6 +374,22 @@ fn instantiate_timed<T>(
                 }
                 globals.push(g.idx(&store.inner) as u32);
             }
+            (ExternType::Tag(e), ExternType::Tag(a), Extern::Tag(t)) => {
+                // Canonical type identity (tags are invariant: no subtyping).
+                let actual_id = store.inner.exn.tags[t.0.raw() as usize].type_id;
+                let expected_id = match imp.index {
+                    EntityIndex::Tag(i) => info.type_ids[info.tags[i as usize] as usize],
+                    _ => unreachable!("a tag import"),
+                };
+                if actual_id != expected_id {
+                    return Err(link_error(
+                        &imp.module,
+                        &imp.name,
+                        format!("expected tag {e}, found {a}"),
+                    ));
+                }
+                tags.push(t.0.raw());
+            }
             _ => {
                 return Err(link_error(
                     &imp.module,
@@ -373,6 +409,18 @@ fn instantiate_timed<T>(
     store
         .inner
         .check_counts(1, defined_memories, defined_tables)?;
+
+    // Defined tags: fresh identities for every instantiation.
+    for &ty in &info.tags[info.num_imported_tags as usize..] {
+        let type_id = info.type_ids[ty as usize];
+        let ty = info.types[ty as usize].clone();
+        store
+            .inner
+            .exn
+            .tags
+            .push(crate::exception::TagEntity { ty, type_id });
+        tags.push(store.inner.exn.tags.len() as u32 - 1);
+    }
 
     // Defined functions.
     store.inner.funcs.reserve(info.bodies.len());
@@ -569,6 +617,7 @@ fn instantiate_timed<T>(
         global_ptrs,
         elems,
         dropped_data: vec![false; info.datas.len()],
+        tags,
     });
 
     // Active segments, in order.

@@ -364,6 +364,12 @@ macro_rules! define_instr {
             V128StoreLane { lane_op: u8, addr: Slot, src: Slot, offset: u32 },
             V128GlobalGet { dst: Slot, index: u32 },
             V128GlobalSet { src: Slot, index: u32 },
+            /// Throw a new exception of the instance's tag `tag` whose
+            /// payload is in slots `base..base + n` (exception handling:
+            /// `exec/exceptions.rs`).
+            Throw { tag: u32, base: Slot },
+            /// Throw the exception `src` refers to (trap if null).
+            ThrowRef { src: Slot },
         }
     };
 }
@@ -379,6 +385,31 @@ pub(crate) struct CompiledFunc {
     pub locals: u16,
     /// Total slots the frame needs (params + locals + temporaries + call areas).
     pub frame_size: u32,
+    /// The function's `try_table`s, innermost first (empty for most
+    /// functions: only the unwinder reads it, `exec/exceptions.rs`).
+    pub handlers: Box<[TryRange]>,
+}
+
+/// The instructions `start..end` of a `try_table`'s body and its catch
+/// clauses, tried in order when an exception unwinds through them.
+#[derive(Debug, Clone)]
+pub(crate) struct TryRange {
+    pub start: u32,
+    pub end: u32,
+    pub catches: Box<[Catch]>,
+}
+
+/// One catch clause of a [`TryRange`], resolved to the handler's code.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Catch {
+    /// The instance tag it catches, `None` for `catch_all`.
+    pub tag: Option<u32>,
+    /// Also deliver the `exnref` (after the payload).
+    pub with_ref: bool,
+    /// First slot of the values delivered to the label.
+    pub dst: Slot,
+    /// Instruction index the label continues at.
+    pub target: u32,
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@
 mod cache;
 mod engine;
 mod error;
+mod exception;
 mod exec;
 mod externs;
 mod func;
@@ -61,6 +62,7 @@ pub use engine::{
     DEFAULT_TIER_UP_THRESHOLD,
 };
 pub use error::{Error, ErrorKind, FrameInfo, Result, Trap, TrapCode};
+pub use exception::{Exception, ExnRef, Tag};
 pub use externs::{Global, Memory, Table};
 pub use func::{
     Caller, Func, HostFuncHandle, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy,

@@ -359,6 +359,8 @@ pub(crate) struct InstanceEntity {
     pub elems: Vec<Arc<[u64]>>,
     /// Whether each data segment was dropped.
     pub dropped_data: Vec<bool>,
+    /// Store indices of the instance's tags.
+    pub tags: Vec<u32>,
 }
 
 /// The identity of a store: unique in the process, never reused. Opaque;
@@ -428,6 +430,8 @@ pub(crate) struct StoreInner {
     pub globals: Vec<Box<GlobalEntity>>,
     pub instances: Vec<InstanceEntity>,
     pub externs: Vec<Box<dyn Any + Send + Sync>>,
+    /// Tags and the exception heap (`exception.rs`).
+    pub exn: crate::exception::ExnStore,
     pub stack: Stack,
     /// The position probe and a running profiler (`profile.rs`).
     pub observers: crate::profile::Observers,
@@ -496,6 +500,7 @@ impl<T> Store<T> {
                 globals: Vec::new(),
                 instances: Vec::new(),
                 externs: Vec::new(),
+                exn: Default::default(),
                 stack: Stack::new(engine.config()),
                 observers: Default::default(),
                 limiter: LimiterOwner(None),

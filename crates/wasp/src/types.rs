@@ -19,12 +19,17 @@ pub enum ValType {
     ExternRef,
     /// A 128-bit SIMD vector.
     V128,
+    /// A nullable reference to a caught exception (exception handling).
+    ExnRef,
 }
 
 impl ValType {
     /// Is this a reference type?
     pub fn is_ref(self) -> bool {
-        matches!(self, ValType::FuncRef | ValType::ExternRef)
+        matches!(
+            self,
+            ValType::FuncRef | ValType::ExternRef | ValType::ExnRef
+        )
     }
 
     /// Frame slots (u64) a value of this type occupies: 2 for a `v128`, else 1.
@@ -51,7 +56,7 @@ impl ValType {
             W::V128 => ValType::V128,
             // Typed references travel as their family's representation:
             // function-like heap types as funcrefs, the rest as externrefs
-            // (GC and exception values are only ever null here).
+            // (GC values are only ever null here).
             W::Ref(r) => match r.heap_type() {
                 wasmparser::HeapType::Abstract { shared: true, .. } => return None,
                 wasmparser::HeapType::Abstract { ty, .. } => {
@@ -59,14 +64,10 @@ impl ValType {
                     match ty {
                         A::Func | A::NoFunc => ValType::FuncRef,
                         A::Extern | A::NoExtern => ValType::ExternRef,
-                        A::Any
-                        | A::Eq
-                        | A::I31
-                        | A::Struct
-                        | A::Array
-                        | A::None
-                        | A::Exn
-                        | A::NoExn => ValType::ExternRef,
+                        A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => {
+                            ValType::ExternRef
+                        }
+                        A::Exn | A::NoExn => ValType::ExnRef,
                         _ => return None,
                     }
                 }
@@ -89,6 +90,7 @@ impl fmt::Display for ValType {
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
             ValType::V128 => "v128",
+            ValType::ExnRef => "exnref",
         })
     }
 }
@@ -420,16 +422,20 @@ pub enum ExternType {
     Memory(MemoryType),
     /// A global.
     Global(GlobalType),
+    /// An exception tag: the types of its payload are the parameters of
+    /// the function type (whose results are empty).
+    Tag(FuncType),
 }
 
 impl ExternType {
-    /// A short name of the kind: "func", "table", "memory" or "global".
+    /// A short name of the kind: "func", "table", "memory", "global" or "tag".
     pub fn kind_name(&self) -> &'static str {
         match self {
             ExternType::Func(_) => "func",
             ExternType::Table(_) => "table",
             ExternType::Memory(_) => "memory",
             ExternType::Global(_) => "global",
+            ExternType::Tag(_) => "tag",
         }
     }
 }

@@ -51,6 +51,8 @@ pub enum Val {
     ExternRef(Option<ExternRef>),
     /// A 128-bit vector, lane 0 in the low bits (little-endian, as in memory).
     V128(u128),
+    /// A nullable exception reference.
+    ExnRef(Option<crate::exception::ExnRef>),
 }
 
 impl Val {
@@ -64,6 +66,7 @@ impl Val {
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
             Val::V128(_) => ValType::V128,
+            Val::ExnRef(_) => ValType::ExnRef,
         }
     }
 
@@ -77,6 +80,7 @@ impl Val {
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
             ValType::V128 => Val::V128(0),
+            ValType::ExnRef => Val::ExnRef(None),
         }
     }
 
@@ -137,6 +141,7 @@ impl Val {
             Val::F64(v) => v,
             Val::FuncRef(f) => f.map_or(0, |f| f.0.raw() as u64 + 1),
             Val::ExternRef(e) => e.map_or(0, |e| e.0.raw() as u64 + 1),
+            Val::ExnRef(e) => e.map_or(0, |e| e.0.raw() as u64 + 1),
         }
     }
 
@@ -156,6 +161,10 @@ impl Val {
                     .map(|i| ExternRef(Stored::new(store, i as u32))),
             ),
             ValType::V128 => Val::V128(raw as u128),
+            ValType::ExnRef => Val::ExnRef(
+                raw.checked_sub(1)
+                    .map(|i| crate::exception::ExnRef(Stored::new(store, i as u32))),
+            ),
         }
     }
 
@@ -227,6 +236,7 @@ impl Val {
         match self {
             Val::FuncRef(Some(f)) => f.0.belongs_to_id(id),
             Val::ExternRef(Some(e)) => e.0.belongs_to_id(id),
+            Val::ExnRef(Some(e)) => e.0.belongs_to_id(id),
             _ => true,
         }
     }

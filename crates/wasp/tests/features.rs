@@ -1,10 +1,10 @@
 //! The feature set wasp accepts is WebAssembly 2.0 (with SIMD) plus relaxed
 //! SIMD, memory64, multi-memory, custom-page-sizes, wide-arithmetic,
 //! WebAssembly 3.0's tail calls, typed function references, extended
-//! constant expressions and the GC type system (not GC instructions)
-//! (issue 10); every reader of the module bytes uses it (issue 8, defect
-//! 11): an encoding from a later proposal must be rejected as malformed, as
-//! wasmtime and wasmi do.
+//! constant expressions, exception handling and the GC type system (not GC
+//! instructions) (issue 10); every reader of the module bytes uses it (issue
+//! 8, defect 11): an encoding from a later proposal must be rejected as
+//! malformed, as wasmtime and wasmi do.
 
 use wasp::{Engine, ErrorKind, Linker, Module, Store, Val};
 
@@ -122,4 +122,35 @@ fn gc_instructions_are_unsupported_naming_the_operator() {
     .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Unsupported), "{err}");
     assert!(err.to_string().contains("struct.new"), "{err}");
+}
+
+/// Exception handling (WebAssembly 3.0) is accepted: tags, `throw`,
+/// `throw_ref`, `try_table` and `exnref`.
+#[test]
+fn exception_handling_is_accepted() {
+    let m = Module::new(
+        &Engine::default(),
+        r#"(module
+            (tag $e (export "e") (param i32))
+            (func (param exnref) (result i32)
+              (block $h (result i32)
+                (try_table (catch $e $h) (throw $e (i32.const 1)))
+                (throw_ref (local.get 0)))))"#,
+    )
+    .unwrap();
+    assert_eq!(m.exports().count(), 1);
+}
+
+/// The legacy `try`/`catch`/`delegate` encoding is not (it is not part of
+/// WebAssembly 3.0).
+#[test]
+fn legacy_exceptions_are_rejected() {
+    // (func try nop catch_all end): 0x06 try, 0x19 catch_all.
+    let mut m = b"\0asm\x01\0\0\0".to_vec();
+    m.extend(section(1, &[1, 0x60, 0, 0]));
+    m.extend(section(3, &[1, 0]));
+    m.extend(section(10, &[1, 6, 0, 0x06, 0x40, 0x19, 0x0b, 0x0b]));
+    let err = Module::new(&Engine::default(), &m).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Unsupported), "{err}");
+    assert!(err.to_string().contains("legacy_exceptions"), "{err}");
 }

@@ -75,6 +75,7 @@ fn exports_name_the_entity_they_refer_to() {
                 EntityIndex::Table(_) => "table",
                 EntityIndex::Memory(_) => "memory",
                 EntityIndex::Global(_) => "global",
+                EntityIndex::Tag(_) => "tag",
             };
             assert_eq!(kind, e.ty().kind_name(), "{}", e.name());
             (e.name(), kind, idx.index())

@@ -85,6 +85,7 @@ fn type_fields(j: Json, ty: &ExternType) -> Json {
         ExternType::Global(g) => j
             .with("type", g.content.to_string())
             .with("mutable", g.mutability == Mutability::Var),
+        ExternType::Tag(f) => j.with("params", types(f.params())),
     }
 }
 

@@ -24,17 +24,20 @@ pub enum Feature {
     MultiValue,
     /// Importing or exporting a mutable global.
     MutableGlobal,
+    /// Tags, `throw`, `throw_ref`, `try_table` (exception handling).
+    Exceptions,
 }
 
 impl Feature {
     /// Every feature, in report order.
-    pub const ALL: [Feature; 6] = [
+    pub const ALL: [Feature; 7] = [
         Feature::SignExtension,
         Feature::SaturatingFloatToInt,
         Feature::BulkMemory,
         Feature::ReferenceTypes,
         Feature::MultiValue,
         Feature::MutableGlobal,
+        Feature::Exceptions,
     ];
 
     /// The feature's name (as wasm-tools and the proposals spell it).
@@ -46,6 +49,7 @@ impl Feature {
             Feature::ReferenceTypes => "reference-types",
             Feature::MultiValue => "multi-value",
             Feature::MutableGlobal => "mutable-global",
+            Feature::Exceptions => "exceptions",
         }
     }
 }
@@ -100,6 +104,9 @@ fn op_feature(op: &Operator<'_>) -> Option<(Feature, &'static str)> {
         O::TableSize { .. } => (ReferenceTypes, "table.size"),
         O::TableFill { .. } => (ReferenceTypes, "table.fill"),
         O::TypedSelect { .. } => (ReferenceTypes, "select with a type"),
+        O::TryTable { .. } => (Exceptions, "try_table"),
+        O::Throw { .. } => (Exceptions, "throw"),
+        O::ThrowRef => (Exceptions, "throw_ref"),
         O::CallIndirect { table_index, .. } if *table_index != 0 => {
             (ReferenceTypes, "call_indirect on a table other than 0")
         }
@@ -153,6 +160,7 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
                 for imp in r.into_imports() {
                     match imp?.ty {
                         TypeRef::Func(t) | TypeRef::FuncExact(t) => func_types.push(t),
+                        TypeRef::Tag(_) => s.note(Feature::Exceptions, "tag import"),
                         TypeRef::Global(g) => {
                             global_mutable.push(g.mutable);
                             if g.mutable {
@@ -170,6 +178,12 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
                         }
                         _ => {}
                     }
+                }
+            }
+            Payload::TagSection(r) => {
+                for t in r {
+                    t?;
+                    s.note(Feature::Exceptions, "tag");
                 }
             }
             Payload::FunctionSection(r) => {
@@ -333,6 +347,12 @@ mod tests {
                 "mutable-global",
             ),
             ("(import \"m\" \"g\" (global (mut i64)))", "mutable-global"),
+            ("(tag)", "exceptions"),
+            ("(import \"m\" \"t\" (tag (param i32)))", "exceptions"),
+            (
+                "(func (block $h (try_table (catch_all $h) (nop))))",
+                "exceptions",
+            ),
         ];
         for (body, want) in cases {
             let wat = format!("(module {body})");

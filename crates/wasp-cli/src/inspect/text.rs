@@ -91,6 +91,7 @@ fn where_from(imported: &Option<(String, String)>, exports: &[String]) -> String
 fn type_text(ty: &ExternType) -> String {
     match ty {
         ExternType::Func(f) => f.to_string(),
+        ExternType::Tag(f) => format!("tag {f}"),
         ExternType::Memory(m) => format!("memory {}", memory_limits(m)),
         ExternType::Table(t) => format!("table {} {}", t.element, limits(&t.limits, "element")),
         ExternType::Global(g) => format!(

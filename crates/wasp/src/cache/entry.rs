@@ -211,6 +211,11 @@ pub(crate) fn encode_func(
     code: &CompiledFunc,
     to_module_type: impl Fn(u32) -> Option<u32>,
 ) -> Option<Vec<u8>> {
+    // Exception handler tables are not part of the format: such functions
+    // are translated again on the next run.
+    if !code.handlers.is_empty() {
+        return None;
+    }
     let mut out = Vec::with_capacity(12 + code.instrs.len() * 4);
     out.extend_from_slice(&code.params.to_le_bytes());
     out.extend_from_slice(&code.locals.to_le_bytes());
@@ -253,5 +258,6 @@ pub(crate) fn decode_func(
         params,
         locals,
         frame_size,
+        handlers: Box::new([]),
     })
 }

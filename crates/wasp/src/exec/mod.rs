@@ -8,6 +8,7 @@
 //! independent of the store's data type `T`.
 
 mod attention;
+mod exceptions;
 mod handlers;
 mod mem;
 pub(crate) mod num;
@@ -139,6 +140,8 @@ pub(crate) enum Exit {
     Trap(TrapCode),
     /// A non-trap failure (e.g. a function that cannot be translated).
     Error(Error),
+    /// An exception (store heap index) no handler of the execution caught.
+    Exception(u32),
 }
 
 /// Where the loop resumes.
@@ -146,6 +149,9 @@ pub(crate) struct ExecState {
     pub ip: *const Op,
     pub base: usize,
     pub instance: u32,
+    /// An exception to throw at the call before `ip` on resuming (one a
+    /// host function or native code called from there threw).
+    pub throw: Option<u32>,
 }
 
 /// Calls store function `func` with arguments in `io` (len >= max(params, results));
@@ -240,6 +246,10 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                 store.inner.stack.top = base + n;
                 let r = call_host(store, host, Some(instance), buf);
                 store.inner.stack.top = saved_top;
+                if let Some(exn) = thrown(store, &r) {
+                    state.throw = Some(exn);
+                    continue;
+                }
                 // A trap a host function returns (e.g. a WASI call woken by an
                 // interrupt) gets the backtrace of the wasm that called it.
                 r.map_err(|mut e| {
@@ -261,7 +271,12 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                 params,
                 results,
             } => {
-                run_native(store, instance, func, base, params.max(results)).map_err(|mut e| {
+                let r = run_native(store, instance, func, base, params.max(results));
+                if let Some(exn) = thrown(store, &r) {
+                    state.throw = Some(exn);
+                    continue;
+                }
+                r.map_err(|mut e| {
                     e.fill_backtrace(|| backtrace(&store.inner, Some(state.base)));
                     e
                 })?;
@@ -281,9 +296,19 @@ fn finish<T>(store: &mut Store<T>, exit: Exit, base: Option<usize>) -> Result<()
         Exit::Return => Ok(()),
         Exit::Trap(code) => Err(Trap::with_backtrace(code, backtrace(&store.inner, base)).into()),
         Exit::Error(e) => Err(e),
+        Exit::Exception(exn) => Err(crate::exception::Exception::of(&mut store.inner, exn).into()),
         Exit::Host { .. } | Exit::Native { .. } => {
             unreachable!("host and native calls are handled by the caller")
         }
+    }
+}
+
+/// The store heap index of the exception `r` failed with, if it is one of
+/// this store's: it is thrown on in the wasm caller.
+fn thrown<T>(store: &Store<T>, r: &Result<()>) -> Option<u32> {
+    match r {
+        Err(e) => e.exception()?.index_in(store.inner.id),
+        Ok(()) => None,
     }
 }
 

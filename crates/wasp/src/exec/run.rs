@@ -57,6 +57,9 @@ pub(crate) enum Signal {
     Native,
     Trap,
     Error,
+    /// An exception was thrown (`State::exn`, at `State::ip`): the
+    /// trampoline unwinds (`exceptions.rs`).
+    Throw,
 }
 
 /// Per-instance state.
@@ -88,7 +91,7 @@ struct HostCall {
 pub(crate) struct State {
     inner: *mut StoreInner,
     ctx: Ctx,
-    cur_inst: u32,
+    pub(super) cur_inst: u32,
     /// Slot index of the current frame base.
     base: usize,
     pub(super) ip: *const Op,
@@ -107,6 +110,8 @@ pub(crate) struct State {
     host: Option<HostCall>,
     native: Option<NativeCall>,
     error: Option<Error>,
+    /// The exception being thrown (its store heap index).
+    pub(super) exn: u32,
 }
 
 impl State {
@@ -207,6 +212,7 @@ pub(crate) fn enter(inner: &mut StoreInner, func: u32, base: usize) -> Result<Ex
         ip: code.instrs.as_ptr(),
         base,
         instance,
+        throw: None,
     })
 }
 
@@ -234,24 +240,46 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         host: None,
         native: None,
         error: None,
+        exn: 0,
     };
     st.load_instance(es.instance);
+    // An exception a host function (or native code) called from here threw:
+    // thrown on at the call, the instruction before the resume point.
+    let caught = match es.throw.take() {
+        None => true,
+        Some(exn) => {
+            st.exn = exn;
+            // SAFETY: `es.ip` follows the call instruction in the same code.
+            let at = unsafe { st.ip.sub(1) };
+            super::exceptions::unwind(&mut st, at)
+        }
+    };
     #[cfg(wasp_tail)]
     {
         st.stack_floor = native_sp().saturating_sub(STACK_SLACK);
     }
-    let signal = loop {
-        // SAFETY: `st.ip` points at an instruction of the current function and
-        // the hot state matches the current frame and instance.
-        let s = unsafe { ((*st.ip).handler)(st.ip, st.sp, st.mem, st.len, &mut st) };
-        if s != Signal::Resume {
-            break s;
-        }
-        // SAFETY: the word is owned by the store, alive for the whole run.
-        if unsafe { &*st.attention }.pending() {
-            if let Some(code) = attend(&mut st) {
-                st.trap = code;
-                break Signal::Trap;
+    let signal = if !caught {
+        Signal::Throw
+    } else {
+        loop {
+            // SAFETY: `st.ip` points at an instruction of the current function and
+            // the hot state matches the current frame and instance.
+            let s = unsafe { ((*st.ip).handler)(st.ip, st.sp, st.mem, st.len, &mut st) };
+            if s != Signal::Resume {
+                if s == Signal::Throw {
+                    let at = st.ip;
+                    if super::exceptions::unwind(&mut st, at) {
+                        continue;
+                    }
+                }
+                break s;
+            }
+            // SAFETY: the word is owned by the store, alive for the whole run.
+            if unsafe { &*st.attention }.pending() {
+                if let Some(code) = attend(&mut st) {
+                    st.trap = code;
+                    break Signal::Trap;
+                }
             }
         }
     };
@@ -263,6 +291,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
             Exit::Trap(st.trap)
         }
         Signal::Error => Exit::Error(st.error.take().expect("error signal carries an error")),
+        Signal::Throw => Exit::Exception(st.exn),
         Signal::Host => {
             let h = st.host.take().expect("host signal carries a call");
             es.ip = st.ip;
@@ -653,6 +682,8 @@ macro_rules! gen_handlers {
                 | Instr::V128LoadExt { .. } | Instr::V128Store { .. } | Instr::V128LoadLane { .. }
                 | Instr::V128StoreLane { .. } | Instr::V128GlobalGet { .. }
                 | Instr::V128GlobalSet { .. } => super::simd::handler(&instr),
+                Instr::Throw { .. } => super::exceptions::throw,
+                Instr::ThrowRef { .. } => super::exceptions::throw_ref,
             };
             Op { handler, instr }
         }
@@ -954,6 +985,22 @@ impl State {
         let inner = unsafe { &mut *self.inner };
         let m = inner.instances[self.cur_inst as usize].memories[index as usize];
         &mut inner.memories[m as usize]
+    }
+    /// Continues at `ip` in the current frame (a catch handler): the hot
+    /// state is reloaded from the frame base and the instance's memory.
+    pub(super) fn resume_at(&mut self, ip: *const Op) {
+        // SAFETY: `base` is the current frame's base, within `slots`.
+        self.sp = unsafe { self.inner().stack.slots.as_mut_ptr().add(self.base) };
+        self.ip = ip;
+        self.reload_memory();
+    }
+    /// Makes the caller's frame (at `base`, of instance `instance`) the
+    /// current one while unwinding.
+    pub(super) fn switch_frame(&mut self, base: usize, instance: u32) {
+        self.base = base;
+        if instance != self.cur_inst {
+            self.load_instance(instance);
+        }
     }
     pub(super) fn set_trap(&mut self, c: TrapCode) -> Signal {
         self.trap = c;

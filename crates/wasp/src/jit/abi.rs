@@ -354,7 +354,7 @@ pub(crate) fn trap_of_status(status: u32) -> TrapCode {
 pub(super) fn clif_type(t: ValType) -> Option<Type> {
     Some(match t {
         ValType::I32 => types::I32,
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef => types::I64,
+        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => types::I64,
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         // SIMD stays interpreted: functions touching a v128 are unsupported.

@@ -63,6 +63,7 @@ pub(crate) fn func_key(ty: &FuncType) -> String {
                 ValType::V128 => "v128",
                 ValType::FuncRef => "null Func",
                 ValType::ExternRef => "null Extern",
+                ValType::ExnRef => "null Exn",
             })
             .collect::<Vec<_>>()
             .join(",")

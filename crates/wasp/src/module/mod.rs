@@ -45,6 +45,8 @@ pub enum EntityIndex {
     Memory(u32),
     /// Global `n`.
     Global(u32),
+    /// Tag `n` (exception handling).
+    Tag(u32),
 }
 
 impl EntityIndex {
@@ -54,7 +56,8 @@ impl EntityIndex {
             EntityIndex::Func(i)
             | EntityIndex::Table(i)
             | EntityIndex::Memory(i)
-            | EntityIndex::Global(i) => i,
+            | EntityIndex::Global(i)
+            | EntityIndex::Tag(i) => i,
         }
     }
 }
@@ -137,6 +140,9 @@ pub(crate) struct ModuleInfo {
     pub num_imported_memories: u32,
     pub globals: Vec<GlobalType>,
     pub num_imported_globals: u32,
+    /// Type index of every tag (imported first).
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     /// Initialisers of the defined (non-imported) globals.
     pub global_inits: Vec<ConstExpr>,
     /// Initialisers of defined tables (`None` = null).
@@ -301,6 +307,7 @@ impl Module {
                 ValType::FuncRef => Val::FuncRef(None),
                 ValType::ExternRef => Val::ExternRef(None),
                 ValType::V128 => Val::V128(*v as u128),
+                ValType::ExnRef => Val::ExnRef(None),
             }),
             [ConstOp::V128(lo, hi)] => {
                 GlobalInit::Value(Val::V128(*lo as u128 | (*hi as u128) << 64))
@@ -440,6 +447,9 @@ impl ModuleInfo {
             EntityIndex::Table(i) => ExternType::Table(self.tables[i as usize]),
             EntityIndex::Memory(i) => ExternType::Memory(self.memories[i as usize]),
             EntityIndex::Global(i) => ExternType::Global(self.globals[i as usize]),
+            EntityIndex::Tag(i) => {
+                ExternType::Tag(self.types[self.tags[i as usize] as usize].clone())
+            }
         }
     }
 }

@@ -32,7 +32,9 @@ pub(crate) fn features_for(config: &crate::engine::Config) -> WasmFeatures {
 }
 
 /// Every feature wasp decodes and runs: WebAssembly 2.0 (with SIMD), relaxed
-/// SIMD, memory64, multi-memory, custom-page-sizes and wide-arithmetic.
+/// SIMD, memory64, multi-memory, custom-page-sizes, wide-arithmetic and
+/// exception handling (`tag`, `throw`, `throw_ref`, `try_table`, `exnref`;
+/// not the legacy `try`/`catch`/`delegate` encoding).
 pub(crate) fn features() -> WasmFeatures {
     // WebAssembly 3.0's tail calls, typed function references and extended
     // constant expressions; GC for its type system only (recursion groups,
@@ -48,6 +50,7 @@ pub(crate) fn features() -> WasmFeatures {
         | WasmFeatures::FUNCTION_REFERENCES
         | WasmFeatures::EXTENDED_CONST
         | WasmFeatures::GC
+        | WasmFeatures::EXCEPTIONS
 }
 
 /// Where the parse is, for error messages.
@@ -63,7 +66,10 @@ impl Ctx {
         // problems are "malformed", the rest "invalid".
         let kind = if is_malformed(msg) {
             ErrorKind::Malformed
-        } else if msg.contains("not enabled") || msg.contains("not supported") {
+        } else if msg.contains("not enabled")
+            || msg.contains("not supported")
+            || msg.contains("feature required")
+        {
             ErrorKind::Unsupported
         } else {
             ErrorKind::Invalid
@@ -301,11 +307,10 @@ fn parse_in<'scope, 'env>(
                             info.num_imported_globals += 1;
                             EntityIndex::Global(info.globals.len() as u32 - 1)
                         }
-                        TypeRef::Tag(_) => {
-                            return Err(Error::new(
-                                ErrorKind::Unsupported,
-                                "tags are not supported",
-                            ))
+                        TypeRef::Tag(t) => {
+                            info.tags.push(t.func_type_idx);
+                            info.num_imported_tags += 1;
+                            EntityIndex::Tag(info.tags.len() as u32 - 1)
                         }
                     };
                     info.imports.push(Import {
@@ -352,14 +357,14 @@ fn parse_in<'scope, 'env>(
                         ExternalKind::Table => EntityIndex::Table(e.index),
                         ExternalKind::Memory => EntityIndex::Memory(e.index),
                         ExternalKind::Global => EntityIndex::Global(e.index),
-                        ExternalKind::Tag => {
-                            return Err(Error::new(
-                                ErrorKind::Unsupported,
-                                "tags are not supported",
-                            ))
-                        }
+                        ExternalKind::Tag => EntityIndex::Tag(e.index),
                     };
                     info.exports.push((e.name.to_string(), idx));
+                }
+            }
+            Payload::TagSection(reader) => {
+                for t in reader {
+                    info.tags.push(t.map_err(|e| ctx.err(e))?.func_type_idx);
                 }
             }
             Payload::StartSection { func, .. } => info.start = Some(func),

@@ -21,7 +21,7 @@ impl Translator<'_> {
         }
     }
 
-    fn push_ctrl(&mut self, kind: CtrlKind, bt: BlockType) -> usize {
+    pub(super) fn push_ctrl(&mut self, kind: CtrlKind, bt: BlockType) -> usize {
         let (params, results) = self.block_arity(bt);
         self.materialize_all_locals();
         self.materialize_top(params);
@@ -41,7 +41,7 @@ impl Translator<'_> {
         self.ctrls.len() - 1
     }
 
-    fn set_unreachable(&mut self) {
+    pub(super) fn set_unreachable(&mut self) {
         let c = self.ctrls.last_mut().expect("inside a function");
         c.unreachable = true;
         let h = c.height;
@@ -325,6 +325,9 @@ impl Translator<'_> {
             }
             self.ctrls.pop();
             return;
+        }
+        if c.kind == CtrlKind::TryTable {
+            self.close_try();
         }
         if self.reachable() {
             self.materialize_top(c.results);

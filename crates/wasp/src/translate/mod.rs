@@ -20,6 +20,7 @@
 //! depths; it only fails on limits (more than 65,535 slots in a frame).
 
 mod control;
+mod exceptions;
 mod fuel;
 mod mem;
 mod ops;
@@ -83,6 +84,8 @@ enum CtrlKind {
     Loop,
     If,
     Else,
+    /// A `try_table` (`exceptions.rs`): a block with catch clauses.
+    TryTable,
 }
 
 /// Go's dispatch shape: a loop whose body starts with `local.get $pc; br_table`.
@@ -157,6 +160,8 @@ struct Translator<'a> {
     /// Wasm local index → (first slot, is a `v128`), only for functions
     /// with a `v128` parameter or local; otherwise local `i` is slot `i`.
     local_map: Option<Box<[(Slot, bool)]>>,
+    /// The `try_table`s seen so far (`exceptions.rs`).
+    exn: exceptions::TryState,
 }
 
 /// Translates defined function `func_index` whose body occupies `range` of the module bytes.
@@ -221,6 +226,7 @@ pub(crate) fn translate(
         fuel_at: None,
         hi: scratch.hi,
         local_map,
+        exn: Default::default(),
     };
     t.fuel_region();
     let label = t.new_label();
@@ -260,6 +266,7 @@ impl Translator<'_> {
                 break;
             }
         }
+        let handlers = self.finish_handlers();
         let frame_size = self.locals + self.max_height.max(self.results) + 1;
         if frame_size > Slot::MAX as usize {
             return Err(format!(
@@ -271,6 +278,7 @@ impl Translator<'_> {
             params: params as u16,
             locals: (self.locals - params) as u16,
             frame_size: frame_size as u32,
+            handlers,
         })
     }
 }
@@ -525,7 +533,10 @@ impl Translator<'_> {
     /// Dead code: only track block structure.
     fn op_unreachable(&mut self, op: Operator<'_>) -> Result<(), String> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => self.skip += 1,
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. } => self.skip += 1,
             Operator::Else if self.skip == 0 => {
                 self.control(&op)?;
             }

@@ -386,7 +386,11 @@ impl Translator<'_> {
             Operator::ElemDrop { elem_index } => {
                 self.emit(I::ElemDrop { seg: elem_index });
             }
-            other => return Err(format!("unsupported operator {other:?}")),
+            other => {
+                if !self.exceptions(&other)? {
+                    return Err(format!("unsupported operator {other:?}"));
+                }
+            }
         }
         Ok(())
     }
