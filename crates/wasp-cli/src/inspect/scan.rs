@@ -24,17 +24,23 @@ pub enum Feature {
     MultiValue,
     /// Importing or exporting a mutable global.
     MutableGlobal,
+    /// `return_call`, `return_call_indirect`, `return_call_ref` (WebAssembly 3.0).
+    TailCall,
+    /// `call_ref`, `ref.as_non_null`, `br_on_null`, `br_on_non_null` (WebAssembly 3.0).
+    FunctionReferences,
 }
 
 impl Feature {
     /// Every feature, in report order.
-    pub const ALL: [Feature; 6] = [
+    pub const ALL: [Feature; 8] = [
         Feature::SignExtension,
         Feature::SaturatingFloatToInt,
         Feature::BulkMemory,
         Feature::ReferenceTypes,
         Feature::MultiValue,
         Feature::MutableGlobal,
+        Feature::TailCall,
+        Feature::FunctionReferences,
     ];
 
     /// The feature's name (as wasm-tools and the proposals spell it).
@@ -46,6 +52,8 @@ impl Feature {
             Feature::ReferenceTypes => "reference-types",
             Feature::MultiValue => "multi-value",
             Feature::MutableGlobal => "mutable-global",
+            Feature::TailCall => "tail-call",
+            Feature::FunctionReferences => "function-references",
         }
     }
 }
@@ -100,6 +108,13 @@ fn op_feature(op: &Operator<'_>) -> Option<(Feature, &'static str)> {
         O::TableSize { .. } => (ReferenceTypes, "table.size"),
         O::TableFill { .. } => (ReferenceTypes, "table.fill"),
         O::TypedSelect { .. } => (ReferenceTypes, "select with a type"),
+        O::ReturnCall { .. } => (TailCall, "return_call"),
+        O::ReturnCallIndirect { .. } => (TailCall, "return_call_indirect"),
+        O::ReturnCallRef { .. } => (TailCall, "return_call_ref"),
+        O::CallRef { .. } => (FunctionReferences, "call_ref"),
+        O::RefAsNonNull => (FunctionReferences, "ref.as_non_null"),
+        O::BrOnNull { .. } => (FunctionReferences, "br_on_null"),
+        O::BrOnNonNull { .. } => (FunctionReferences, "br_on_non_null"),
         O::CallIndirect { table_index, .. } if *table_index != 0 => {
             (ReferenceTypes, "call_indirect on a table other than 0")
         }
@@ -333,6 +348,11 @@ mod tests {
                 "mutable-global",
             ),
             ("(import \"m\" \"g\" (global (mut i64)))", "mutable-global"),
+            ("(func $f (return_call $f))", "tail-call"),
+            (
+                "(type $t (func)) (func (param (ref null $t)) (call_ref $t (local.get 0)))",
+                "function-references",
+            ),
         ];
         for (body, want) in cases {
             let wat = format!("(module {body})");
