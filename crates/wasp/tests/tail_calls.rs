@@ -203,3 +203,24 @@ fn trap_backtrace_after_tail_calls_shows_the_live_frames() {
         vec![Some("boom".to_string()), Some("outer".to_string())]
     );
 }
+
+#[test]
+fn an_endless_tail_call_loop_meets_its_deadline() {
+    // No backward branch: only the tail call itself can notice the deadline.
+    let engine = small_stack_engine();
+    let mut store = Store::new(&engine, ());
+    let inst = instantiate(
+        &mut store,
+        &Linker::new(&engine),
+        r#"(module (func $spin (export "spin") (param i32) (result i32)
+             (return_call $spin (i32.add (local.get 0) (i32.const 1)))))"#,
+    );
+    let f = inst.get_typed_func::<i32, i32>(&store, "spin").unwrap();
+    store.set_deadline(std::time::Instant::now() + std::time::Duration::from_millis(50));
+    let err = f.call(&mut store, 0).unwrap_err();
+    assert_eq!(
+        err.trap().map(|t| t.code()),
+        Some(TrapCode::DeadlineExceeded),
+        "{err}"
+    );
+}

@@ -26,11 +26,15 @@ pub enum Feature {
     MutableGlobal,
     /// Tags, `throw`, `throw_ref`, `try_table` (exception handling).
     Exceptions,
+    /// `return_call`, `return_call_indirect`, `return_call_ref` (WebAssembly 3.0).
+    TailCall,
+    /// `call_ref`, `ref.as_non_null`, `br_on_null`, `br_on_non_null` (WebAssembly 3.0).
+    FunctionReferences,
 }
 
 impl Feature {
     /// Every feature, in report order.
-    pub const ALL: [Feature; 7] = [
+    pub const ALL: [Feature; 9] = [
         Feature::SignExtension,
         Feature::SaturatingFloatToInt,
         Feature::BulkMemory,
@@ -38,6 +42,8 @@ impl Feature {
         Feature::MultiValue,
         Feature::MutableGlobal,
         Feature::Exceptions,
+        Feature::TailCall,
+        Feature::FunctionReferences,
     ];
 
     /// The feature's name (as wasm-tools and the proposals spell it).
@@ -50,6 +56,8 @@ impl Feature {
             Feature::MultiValue => "multi-value",
             Feature::MutableGlobal => "mutable-global",
             Feature::Exceptions => "exceptions",
+            Feature::TailCall => "tail-call",
+            Feature::FunctionReferences => "function-references",
         }
     }
 }
@@ -107,6 +115,13 @@ fn op_feature(op: &Operator<'_>) -> Option<(Feature, &'static str)> {
         O::TryTable { .. } => (Exceptions, "try_table"),
         O::Throw { .. } => (Exceptions, "throw"),
         O::ThrowRef => (Exceptions, "throw_ref"),
+        O::ReturnCall { .. } => (TailCall, "return_call"),
+        O::ReturnCallIndirect { .. } => (TailCall, "return_call_indirect"),
+        O::ReturnCallRef { .. } => (TailCall, "return_call_ref"),
+        O::CallRef { .. } => (FunctionReferences, "call_ref"),
+        O::RefAsNonNull => (FunctionReferences, "ref.as_non_null"),
+        O::BrOnNull { .. } => (FunctionReferences, "br_on_null"),
+        O::BrOnNonNull { .. } => (FunctionReferences, "br_on_non_null"),
         O::CallIndirect { table_index, .. } if *table_index != 0 => {
             (ReferenceTypes, "call_indirect on a table other than 0")
         }
@@ -352,6 +367,11 @@ mod tests {
             (
                 "(func (block $h (try_table (catch_all $h) (nop))))",
                 "exceptions",
+            ),
+            ("(func $f (return_call $f))", "tail-call"),
+            (
+                "(type $t (func)) (func (param (ref null $t)) (call_ref $t (local.get 0)))",
+                "function-references",
             ),
         ];
         for (body, want) in cases {
