@@ -130,9 +130,18 @@ fn matches_core<T>(actual: &Val, expected: &WastRetCore<'_>, store: &Store<T>) -
 fn matches_v128(p: &V128Pattern, v: u128) -> bool {
     let lane = |i: usize, bits: u32| (v >> (i as u32 * bits)) as u64;
     match p {
-        V128Pattern::I8x16(e) => e.iter().enumerate().all(|(i, &x)| lane(i, 8) as u8 == x as u8),
-        V128Pattern::I16x8(e) => e.iter().enumerate().all(|(i, &x)| lane(i, 16) as u16 == x as u16),
-        V128Pattern::I32x4(e) => e.iter().enumerate().all(|(i, &x)| lane(i, 32) as u32 == x as u32),
+        V128Pattern::I8x16(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, &x)| lane(i, 8) as u8 == x as u8),
+        V128Pattern::I16x8(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, &x)| lane(i, 16) as u16 == x as u16),
+        V128Pattern::I32x4(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, &x)| lane(i, 32) as u32 == x as u32),
         V128Pattern::I64x2(e) => e.iter().enumerate().all(|(i, &x)| lane(i, 64) == x as u64),
         V128Pattern::F32x4(e) => e.iter().enumerate().all(|(i, p)| {
             let bits = lane(i, 32) as u32;

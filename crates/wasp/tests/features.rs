@@ -53,11 +53,14 @@ fn simd_and_relaxed_simd_load_and_run() {
                                 (v128.const f32x4 1 1 1 1))))"#;
     let module = Module::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let f = inst.get_func(&store, "f").unwrap();
     let mut out = [Val::I32(0), Val::I32(0)];
     let x = 10u128 | 20 << 32 | 30 << 64 | 40 << 96;
-    f.call(&mut store, &[Val::V128(x), Val::I32(5)], &mut out).unwrap();
+    f.call(&mut store, &[Val::V128(x), Val::I32(5)], &mut out)
+        .unwrap();
     assert_eq!(out[0], Val::V128(11 | 22 << 32 | 33 << 64 | 44 << 96));
     assert_eq!(out[1], Val::I32(6));
     let r = inst.get_func(&store, "r").unwrap();

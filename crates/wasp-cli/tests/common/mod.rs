@@ -248,7 +248,12 @@ fn build_go_guests() -> Result<PathBuf, String> {
 /// `zig cc --target=wasm32-wasi` (wasi-libc), rebuilding it if it is missing or older than its
 /// source.
 pub fn c_guest(name: &str) -> PathBuf {
-    c_build(&format!("tests/guests/c/{name}.c"), name, "wasm", &["--target=wasm32-wasi"])
+    c_build(
+        &format!("tests/guests/c/{name}.c"),
+        name,
+        "wasm",
+        &["--target=wasm32-wasi"],
+    )
 }
 
 /// Compiles the C source `rel_src` (relative to the repository) with `zig cc -O2` and the

@@ -300,7 +300,9 @@ impl Module {
                 ValType::ExternRef => Val::ExternRef(None),
                 ValType::V128 => Val::V128(*v as u128),
             }),
-            [ConstOp::V128(lo, hi)] => GlobalInit::Value(Val::V128(*lo as u128 | (*hi as u128) << 64)),
+            [ConstOp::V128(lo, hi)] => {
+                GlobalInit::Value(Val::V128(*lo as u128 | (*hi as u128) << 64))
+            }
             [ConstOp::RefFunc(f)] => GlobalInit::RefFunc(*f),
             [ConstOp::GlobalGet(g)] => GlobalInit::GlobalGet(*g),
             _ => GlobalInit::Expression,

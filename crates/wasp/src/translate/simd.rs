@@ -21,7 +21,10 @@ use wasmparser::{BlockType, FunctionBody, MemArg, Operator};
 
 /// Wasm local index → (first slot, is a `v128`) for a function with a
 /// `v128` parameter or local.
-pub(super) fn local_map(ty: &FuncType, body: &FunctionBody<'_>) -> Result<Box<[(Slot, bool)]>, String> {
+pub(super) fn local_map(
+    ty: &FuncType,
+    body: &FunctionBody<'_>,
+) -> Result<Box<[(Slot, bool)]>, String> {
     let mut map = Vec::new();
     let mut slot = 0usize;
     for &t in ty.params() {

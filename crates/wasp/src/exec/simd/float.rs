@@ -167,7 +167,13 @@ macro_rules! fma_lane {
     };
 }
 fma_lane!(fma32, f32, u32, 0x0040_0000, 0x7fc0_0000);
-fma_lane!(fma64, f64, u64, 0x0008_0000_0000_0000, 0x7ff8_0000_0000_0000);
+fma_lane!(
+    fma64,
+    f64,
+    u64,
+    0x0008_0000_0000_0000,
+    0x7ff8_0000_0000_0000
+);
 
 /// Relaxed: fused, one rounding (RATIONALE.md, "Relaxed SIMD").
 pub(crate) fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {

@@ -141,19 +141,68 @@ pub(crate) fn i8x16_shuffle(a: u128, b: u128, mask: u128) -> u128 {
 macro_rules! int_arith {
     ($t:ty, $u:ty, $add:ident, $sub:ident, $neg:ident, $abs:ident, $min_s:ident, $min_u:ident,
      $max_s:ident, $max_u:ident) => {
-        pub(crate) fn $add(a: u128, b: u128) -> u128 { zip::<$u>(a, b, <$u>::wrapping_add) }
-        pub(crate) fn $sub(a: u128, b: u128) -> u128 { zip::<$u>(a, b, <$u>::wrapping_sub) }
-        pub(crate) fn $neg(a: u128) -> u128 { map::<$t>(a, <$t>::wrapping_neg) }
-        pub(crate) fn $abs(a: u128) -> u128 { map::<$t>(a, <$t>::wrapping_abs) }
-        pub(crate) fn $min_s(a: u128, b: u128) -> u128 { zip::<$t>(a, b, Ord::min) }
-        pub(crate) fn $min_u(a: u128, b: u128) -> u128 { zip::<$u>(a, b, Ord::min) }
-        pub(crate) fn $max_s(a: u128, b: u128) -> u128 { zip::<$t>(a, b, Ord::max) }
-        pub(crate) fn $max_u(a: u128, b: u128) -> u128 { zip::<$u>(a, b, Ord::max) }
+        pub(crate) fn $add(a: u128, b: u128) -> u128 {
+            zip::<$u>(a, b, <$u>::wrapping_add)
+        }
+        pub(crate) fn $sub(a: u128, b: u128) -> u128 {
+            zip::<$u>(a, b, <$u>::wrapping_sub)
+        }
+        pub(crate) fn $neg(a: u128) -> u128 {
+            map::<$t>(a, <$t>::wrapping_neg)
+        }
+        pub(crate) fn $abs(a: u128) -> u128 {
+            map::<$t>(a, <$t>::wrapping_abs)
+        }
+        pub(crate) fn $min_s(a: u128, b: u128) -> u128 {
+            zip::<$t>(a, b, Ord::min)
+        }
+        pub(crate) fn $min_u(a: u128, b: u128) -> u128 {
+            zip::<$u>(a, b, Ord::min)
+        }
+        pub(crate) fn $max_s(a: u128, b: u128) -> u128 {
+            zip::<$t>(a, b, Ord::max)
+        }
+        pub(crate) fn $max_u(a: u128, b: u128) -> u128 {
+            zip::<$u>(a, b, Ord::max)
+        }
     };
 }
-int_arith!(i8, u8, i8x16_add, i8x16_sub, i8x16_neg, i8x16_abs, i8x16_min_s, i8x16_min_u, i8x16_max_s, i8x16_max_u);
-int_arith!(i16, u16, i16x8_add, i16x8_sub, i16x8_neg, i16x8_abs, i16x8_min_s, i16x8_min_u, i16x8_max_s, i16x8_max_u);
-int_arith!(i32, u32, i32x4_add, i32x4_sub, i32x4_neg, i32x4_abs, i32x4_min_s, i32x4_min_u, i32x4_max_s, i32x4_max_u);
+int_arith!(
+    i8,
+    u8,
+    i8x16_add,
+    i8x16_sub,
+    i8x16_neg,
+    i8x16_abs,
+    i8x16_min_s,
+    i8x16_min_u,
+    i8x16_max_s,
+    i8x16_max_u
+);
+int_arith!(
+    i16,
+    u16,
+    i16x8_add,
+    i16x8_sub,
+    i16x8_neg,
+    i16x8_abs,
+    i16x8_min_s,
+    i16x8_min_u,
+    i16x8_max_s,
+    i16x8_max_u
+);
+int_arith!(
+    i32,
+    u32,
+    i32x4_add,
+    i32x4_sub,
+    i32x4_neg,
+    i32x4_abs,
+    i32x4_min_s,
+    i32x4_min_u,
+    i32x4_max_s,
+    i32x4_max_u
+);
 
 pub(crate) fn i64x2_add(a: u128, b: u128) -> u128 {
     zip::<u64>(a, b, u64::wrapping_add)
@@ -179,17 +228,43 @@ pub(crate) fn i32x4_mul(a: u128, b: u128) -> u128 {
 
 macro_rules! sat_avgr {
     ($t:ty, $u:ty, $wide:ty, $add_s:ident, $add_u:ident, $sub_s:ident, $sub_u:ident, $avgr:ident) => {
-        pub(crate) fn $add_s(a: u128, b: u128) -> u128 { zip::<$t>(a, b, <$t>::saturating_add) }
-        pub(crate) fn $add_u(a: u128, b: u128) -> u128 { zip::<$u>(a, b, <$u>::saturating_add) }
-        pub(crate) fn $sub_s(a: u128, b: u128) -> u128 { zip::<$t>(a, b, <$t>::saturating_sub) }
-        pub(crate) fn $sub_u(a: u128, b: u128) -> u128 { zip::<$u>(a, b, <$u>::saturating_sub) }
+        pub(crate) fn $add_s(a: u128, b: u128) -> u128 {
+            zip::<$t>(a, b, <$t>::saturating_add)
+        }
+        pub(crate) fn $add_u(a: u128, b: u128) -> u128 {
+            zip::<$u>(a, b, <$u>::saturating_add)
+        }
+        pub(crate) fn $sub_s(a: u128, b: u128) -> u128 {
+            zip::<$t>(a, b, <$t>::saturating_sub)
+        }
+        pub(crate) fn $sub_u(a: u128, b: u128) -> u128 {
+            zip::<$u>(a, b, <$u>::saturating_sub)
+        }
         pub(crate) fn $avgr(a: u128, b: u128) -> u128 {
             zip::<$u>(a, b, |x, y| ((x as $wide + y as $wide + 1) >> 1) as $u)
         }
     };
 }
-sat_avgr!(i8, u8, u16, i8x16_add_sat_s, i8x16_add_sat_u, i8x16_sub_sat_s, i8x16_sub_sat_u, i8x16_avgr_u);
-sat_avgr!(i16, u16, u32, i16x8_add_sat_s, i16x8_add_sat_u, i16x8_sub_sat_s, i16x8_sub_sat_u, i16x8_avgr_u);
+sat_avgr!(
+    i8,
+    u8,
+    u16,
+    i8x16_add_sat_s,
+    i8x16_add_sat_u,
+    i8x16_sub_sat_s,
+    i8x16_sub_sat_u,
+    i8x16_avgr_u
+);
+sat_avgr!(
+    i16,
+    u16,
+    u32,
+    i16x8_add_sat_s,
+    i16x8_add_sat_u,
+    i16x8_sub_sat_s,
+    i16x8_sub_sat_u,
+    i16x8_avgr_u
+);
 
 pub(crate) fn i8x16_popcnt(a: u128) -> u128 {
     map::<u8>(a, |x| x.count_ones() as u8)

@@ -187,7 +187,14 @@ unsafe fn load_lane<const N: usize>(
     len: usize,
     st: &mut State,
 ) -> Signal {
-    operands!(ip, V128LoadLane { lane_op, base, offset });
+    operands!(
+        ip,
+        V128LoadLane {
+            lane_op,
+            base,
+            offset
+        }
+    );
     let ea = ea!(st, len, get!(sp, base), offset, N);
     let mut bytes = v(sp, base + 1).to_le_bytes();
     let at = (lane_op & 15) as usize * N;
@@ -203,7 +210,15 @@ unsafe fn store_lane<const N: usize>(
     len: usize,
     st: &mut State,
 ) -> Signal {
-    operands!(ip, V128StoreLane { lane_op, addr, src, offset });
+    operands!(
+        ip,
+        V128StoreLane {
+            lane_op,
+            addr,
+            src,
+            offset
+        }
+    );
     let ea = ea!(st, len, get!(sp, addr), offset, N);
     let bytes = v(sp, src).to_le_bytes();
     let at = (lane_op & 15) as usize * N;

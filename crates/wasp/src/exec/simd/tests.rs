@@ -33,7 +33,10 @@ fn shuffle_swizzle_and_shifts() {
     let a = bytes(core::array::from_fn(|i| i as u8));
     let b = bytes(core::array::from_fn(|i| 16 + i as u8));
     let rev = bytes(core::array::from_fn(|i| 31 - i as u8));
-    assert_eq!(i8x16_shuffle(a, b, rev), bytes(core::array::from_fn(|i| 31 - i as u8)));
+    assert_eq!(
+        i8x16_shuffle(a, b, rev),
+        bytes(core::array::from_fn(|i| 31 - i as u8))
+    );
     // Swizzle indices >= 16 give 0 (relaxed_swizzle too: wasp's choice).
     let idx = bytes([0, 15, 16, 255, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
     assert_eq!(i8x16_extract_lane_u(i8x16_swizzle(a, idx), 1), 15);
@@ -46,11 +49,20 @@ fn shuffle_swizzle_and_shifts() {
 
 #[test]
 fn saturation_narrowing_and_masks() {
-    assert_eq!(i8x16_add_sat_s(i8x16_splat(100), i8x16_splat(100)), i8x16_splat(127));
+    assert_eq!(
+        i8x16_add_sat_s(i8x16_splat(100), i8x16_splat(100)),
+        i8x16_splat(127)
+    );
     assert_eq!(i8x16_sub_sat_u(i8x16_splat(1), i8x16_splat(2)), 0);
-    assert_eq!(i16x8_q15mulr_sat_s(i16x8_splat(0x8000), i16x8_splat(0x8000)), i16x8_splat(0x7fff));
+    assert_eq!(
+        i16x8_q15mulr_sat_s(i16x8_splat(0x8000), i16x8_splat(0x8000)),
+        i16x8_splat(0x7fff)
+    );
     let n = i8x16_narrow_i16x8_u(i16x8_splat(0xffff), i16x8_splat(300));
-    assert_eq!(n, bytes([0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255]));
+    assert_eq!(
+        n,
+        bytes([0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255])
+    );
     assert_eq!(i8x16_bitmask(i8x16_splat(0x80)), 0xffff);
     assert_eq!(i32x4_bitmask(i32x4([-1, 0, -1, 0])), 0b0101);
     assert_eq!(i64x2_all_true(1), 0);
