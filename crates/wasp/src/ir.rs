@@ -358,8 +358,10 @@ macro_rules! define_instr {
             V128Load { dst: Slot, addr: Slot, offset: u32 },
             V128LoadExt { op: SimdLoad, dst: Slot, addr: Slot, offset: u32 },
             V128Store { addr: Slot, src: Slot, offset: u32 },
-            /// `lane_op` is `log2(bytes) << 4 | lane`; `dst = src` with that lane loaded.
-            V128LoadLane { lane_op: u8, dst: Slot, addr: Slot, src: Slot, offset: u32 },
+            /// `lane_op` is `log2(bytes) << 4 | lane`. The address is in slot
+            /// `base`, the vector in the two slots above it; the result (the
+            /// vector with that lane loaded) goes to `base` and `base + 1`.
+            V128LoadLane { lane_op: u8, base: Slot, offset: u32 },
             /// `lane_op` as in `V128LoadLane`.
             V128StoreLane { lane_op: u8, addr: Slot, src: Slot, offset: u32 },
             V128GlobalGet { dst: Slot, index: u32 },

@@ -36,6 +36,8 @@ const FINGERPRINT_SOURCES: &[&str] = &[
     include_str!("mod.rs"),
     include_str!("entry.rs"),
     include_str!("../ir.rs"),
+    include_str!("../ir/simd.rs"),
+    include_str!("../translate/simd.rs"),
     include_str!("../translate/mod.rs"),
     include_str!("../translate/control.rs"),
     include_str!("../translate/ops.rs"),

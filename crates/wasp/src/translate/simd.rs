@@ -241,15 +241,18 @@ impl Translator<'_> {
         });
     }
 
+    /// The address and the vector go to their temporaries (the instruction
+    /// names only the address's slot; the vector is in the two above it).
     fn v_load_lane(&mut self, m: &MemArg, log2: u8, lane: u8) {
-        let src = self.pop_v128();
-        let addr = self.pop_scalar();
-        let dst = self.push_v128_temp();
+        self.materialize_top(3);
+        self.pop();
+        self.pop();
+        let (pos, _) = self.pop();
+        let base = self.slot_of(pos);
+        self.push_v128_temp();
         self.emit(Instr::V128LoadLane {
             lane_op: log2 << 4 | lane,
-            dst,
-            addr,
-            src,
+            base,
             offset: m.offset as u32,
         });
     }

@@ -191,17 +191,15 @@ unsafe fn load_lane<const N: usize>(
         ip,
         V128LoadLane {
             lane_op,
-            dst,
-            addr,
-            src,
+            base,
             offset
         }
     );
-    let ea = ea!(st, len, get!(sp, addr), offset, N);
-    let mut bytes = v(sp, src).to_le_bytes();
+    let ea = ea!(st, len, get!(sp, base), offset, N);
+    let mut bytes = v(sp, base + 1).to_le_bytes();
     let at = (lane_op & 15) as usize * N;
     std::ptr::copy_nonoverlapping(mem.add(ea), bytes.as_mut_ptr().add(at), N);
-    put(sp, dst, u128::from_le_bytes(bytes));
+    put(sp, base, u128::from_le_bytes(bytes));
     next!(ip, sp, mem, len, st)
 }
 
