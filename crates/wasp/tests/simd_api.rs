@@ -31,10 +31,7 @@ fn setup(wat: &str) -> (Store<()>, wasp::Instance) {
     linker.define("host", "swap", swap).unwrap();
     let g = Global::new(
         &mut store,
-        GlobalType {
-            content: ValType::V128,
-            mutability: Mutability::Var,
-        },
+        GlobalType::new(ValType::V128, Mutability::Var),
         Val::V128(X),
     )
     .unwrap();
