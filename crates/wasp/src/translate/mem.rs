@@ -14,7 +14,7 @@ type MkLoad = fn(Slot, Slot, u32, u16) -> Instr;
 type MkStore = fn(Slot, Slot, u32, u16) -> Instr;
 
 /// The memory a memory argument names.
-fn memory_of(m: &MemArg) -> u32 {
+pub(super) fn memory_of(m: &MemArg) -> u32 {
     match m.target {
         MemArgTarget::Memory(i) => i,
         // GC array targets are not enabled (validation rejects them).
@@ -108,7 +108,7 @@ fn store_kind(op: &Operator<'_>) -> Option<(MemArg, MkStore, MkStore)> {
 impl Translator<'_> {
     /// Is memory `m` a 32-bit memory 0, which the common instructions
     /// (through the hot state) handle for loads, stores and bulk operators?
-    fn common_memory(&self, m: u32) -> bool {
+    pub(super) fn common_memory(&self, m: u32) -> bool {
         m == 0 && !self.info.memories[0].memory64
     }
 

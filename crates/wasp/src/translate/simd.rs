@@ -269,6 +269,36 @@ impl Translator<'_> {
     }
 }
 
+/// The memory argument of a SIMD memory operator, if `op` is one.
+pub(super) fn memarg(op: &Operator<'_>) -> Option<MemArg> {
+    use Operator as O;
+    match *op {
+        O::V128Load { memarg }
+        | O::V128Store { memarg }
+        | O::V128Load8x8S { memarg }
+        | O::V128Load8x8U { memarg }
+        | O::V128Load16x4S { memarg }
+        | O::V128Load16x4U { memarg }
+        | O::V128Load32x2S { memarg }
+        | O::V128Load32x2U { memarg }
+        | O::V128Load8Splat { memarg }
+        | O::V128Load16Splat { memarg }
+        | O::V128Load32Splat { memarg }
+        | O::V128Load64Splat { memarg }
+        | O::V128Load32Zero { memarg }
+        | O::V128Load64Zero { memarg }
+        | O::V128Load8Lane { memarg, .. }
+        | O::V128Load16Lane { memarg, .. }
+        | O::V128Load32Lane { memarg, .. }
+        | O::V128Load64Lane { memarg, .. }
+        | O::V128Store8Lane { memarg, .. }
+        | O::V128Store16Lane { memarg, .. }
+        | O::V128Store32Lane { memarg, .. }
+        | O::V128Store64Lane { memarg, .. } => Some(memarg),
+        _ => None,
+    }
+}
+
 macro_rules! gen_translate {
     (
         bin: [$(($b:ident, $bf:ident)),* $(,)?],
