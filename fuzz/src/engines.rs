@@ -153,9 +153,47 @@ pub trait Instance {
 /// An engine that can instantiate modules with no imports.
 pub type Instantiate = fn(&[u8], &Limits) -> Result<Box<dyn Instance>, Outcome>;
 
-/// The WebAssembly 2.0 feature set without SIMD: what wasp accepts.
+/// The WebAssembly 2.0 feature set without SIMD: what the differential
+/// targets generate and compare (every engine runs it the same way).
 pub fn wasm2_features() -> wasmparser::WasmFeatures {
     wasmparser::WasmFeatures::WASM2.difference(wasmparser::WasmFeatures::SIMD)
+}
+
+/// What wasp's default `Config` accepts (`crates/wasp/src/module/parse.rs`
+/// `features()`): the load target's reference. wasp validates GC types but
+/// refuses GC instructions at load ([`is_gc_refusal`]).
+pub fn wasp_features() -> wasmparser::WasmFeatures {
+    use wasmparser::WasmFeatures as F;
+    F::WASM2
+        | F::RELAXED_SIMD
+        | F::MEMORY64
+        | F::MULTI_MEMORY
+        | F::CUSTOM_PAGE_SIZES
+        | F::WIDE_ARITHMETIC
+        | F::TAIL_CALL
+        | F::FUNCTION_REFERENCES
+        | F::EXTENDED_CONST
+        | F::GC
+        | F::EXCEPTIONS
+}
+
+/// wasp's refusal of a valid module that uses a GC instruction (GC types
+/// are accepted, the instructions are not implemented yet).
+pub fn is_gc_refusal(e: &wasp::Error) -> bool {
+    /// GC operators allowed in constant expressions (wasmparser's names).
+    const GC_CONST_OPS: &[&str] = &[
+        "RefI31",
+        "StructNew",
+        "ArrayNew",
+        "AnyConvertExtern",
+        "ExternConvertAny",
+    ];
+    let msg = e.to_string();
+    let gc_const = msg
+        .split("unsupported constant expression operator ")
+        .nth(1)
+        .is_some_and(|op| GC_CONST_OPS.iter().any(|g| op.starts_with(g)));
+    matches!(e.kind(), wasp::ErrorKind::Unsupported) && msg.contains("GC instruction") || gc_const
 }
 
 // ---------------------------------------------------------------- watchdog
@@ -276,6 +314,10 @@ fn from_wasp(v: &wasp::Val) -> V {
         wasp::Val::F64(x) => V::F64(x),
         wasp::Val::FuncRef(f) => V::FuncRef(f.is_none()),
         wasp::Val::ExternRef(r) => V::ExternRef(r.is_none()),
+        // Only the load target meets these (in globals; it ignores values):
+        // the differential generators enable neither SIMD nor exceptions.
+        wasp::Val::V128(x) => V::I64(x as u64 ^ (x >> 64) as u64),
+        wasp::Val::ExnRef(r) => V::ExternRef(r.is_none()),
     }
 }
 
