@@ -11,6 +11,8 @@ mod attention;
 mod exceptions;
 mod handlers;
 mod mem;
+#[cfg(wasp_tail)]
+mod native_sp;
 pub(crate) mod num;
 pub(crate) mod run;
 mod simd;

@@ -19,6 +19,8 @@
 //! the function's `frame_size`, and a call only enters a function after making
 //! sure `base + frame_size` slots exist.
 
+#[cfg(wasp_tail)]
+use super::native_sp::native_sp;
 use super::num::*;
 use super::tiering::Verdict;
 use super::{ExecState, Exit, Frame};
@@ -143,26 +145,6 @@ impl State {
             None => (std::ptr::NonNull::dangling().as_ptr(), 0),
         };
     }
-}
-
-#[cfg(all(wasp_tail, target_arch = "x86_64"))]
-#[inline(always)]
-pub(crate) fn native_sp() -> usize {
-    let sp: usize;
-    // SAFETY: reads the stack pointer register; no memory access.
-    unsafe {
-        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
-    };
-    sp
-}
-
-#[cfg(all(wasp_tail, target_arch = "aarch64"))]
-#[inline(always)]
-pub(crate) fn native_sp() -> usize {
-    let sp: usize;
-    // SAFETY: reads the stack pointer register; no memory access.
-    unsafe { std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
-    sp
 }
 
 /// How far a chain of handlers that were not tail-call optimised may grow the
@@ -373,7 +355,7 @@ macro_rules! dispatch {
 #[cfg(wasp_tail)]
 macro_rules! guard {
     ($ip:expr, $sp:expr, $mem:expr, $len:expr, $st:expr) => {{
-        if $crate::exec::run::native_sp() < $st.stack_floor || (*$st.attention).pending() {
+        if $crate::exec::native_sp::native_sp() < $st.stack_floor || (*$st.attention).pending() {
             $st.ip = $ip;
             $st.sp = $sp;
             $st.mem = $mem;
