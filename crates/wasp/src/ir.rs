@@ -366,6 +366,16 @@ macro_rules! define_instr {
             V128StoreLane { lane_op: u8, addr: Slot, src: Slot, offset: u32 },
             V128GlobalGet { dst: Slot, index: u32 },
             V128GlobalSet { src: Slot, index: u32 },
+            // The SIMD memory instructions on a memory by index (any memory
+            // but a 32-bit memory 0, `translate/simd.rs`): as the five above,
+            // plus the memory and whether it is a memory64 one (`wide`: the
+            // address is the whole slot). The handler is chosen per `wide`
+            // (`exec/simd/indexed.rs`), so it never tests it at run time.
+            V128LoadX { dst: Slot, addr: Slot, offset: u32, mem: u16, wide: bool },
+            V128LoadExtX { op: SimdLoad, dst: Slot, addr: Slot, offset: u32, mem: u16, wide: bool },
+            V128StoreX { addr: Slot, src: Slot, offset: u32, mem: u16, wide: bool },
+            V128LoadLaneX { lane_op: u8, base: Slot, offset: u32, mem: u16, wide: bool },
+            V128StoreLaneX { lane_op: u8, addr: Slot, src: Slot, offset: u32, mem: u16, wide: bool },
             /// Throw a new exception of the instance's tag `tag` whose
             /// payload is in slots `base..base + n` (exception handling:
             /// `exec/exceptions.rs`).

@@ -663,7 +663,9 @@ macro_rules! gen_handlers {
                 | Instr::V128Extract { .. } | Instr::V128Replace { .. } | Instr::V128Load { .. }
                 | Instr::V128LoadExt { .. } | Instr::V128Store { .. } | Instr::V128LoadLane { .. }
                 | Instr::V128StoreLane { .. } | Instr::V128GlobalGet { .. }
-                | Instr::V128GlobalSet { .. } => super::simd::handler(&instr),
+                | Instr::V128GlobalSet { .. } | Instr::V128LoadX { .. } | Instr::V128LoadExtX { .. }
+                | Instr::V128StoreX { .. } | Instr::V128LoadLaneX { .. }
+                | Instr::V128StoreLaneX { .. } => super::simd::handler(&instr),
                 Instr::Throw { .. } => super::exceptions::throw,
                 Instr::ThrowRef { .. } => super::exceptions::throw_ref,
             };

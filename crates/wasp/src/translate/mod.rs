@@ -524,17 +524,6 @@ impl Translator<'_> {
         if self.extended(&op) {
             return Ok(());
         }
-        if let Some(m) = simd::memarg(&op) {
-            // The SIMD memory instructions address a 32-bit memory 0 with a
-            // 32-bit offset (through the hot state); other memories stay
-            // unsupported rather than being read as memory 0.
-            let mem = mem::memory_of(&m);
-            if !self.common_memory(mem) || m.offset > u64::from(u32::MAX) {
-                return Err(format!(
-                    "unsupported: SIMD access to memory {mem} (only a 32-bit memory 0 with an offset below 4 GiB)"
-                ));
-            }
-        }
         if self.simd(&op) {
             return Ok(());
         }

@@ -9,7 +9,12 @@
 //! constant), or the two slots of one `v128` local. Only `drop` and `select`
 //! need to know a value's width; [`Translator::hi`] records it per stack
 //! position (every push writes its entry, so the top's is always current).
+//!
+//! A SIMD load or store on a 32-bit memory 0 becomes an instruction that
+//! addresses it through the hot state; on any other memory (multi-memory,
+//! memory64) its `…X` twin, which names the memory and its index type.
 
+use super::mem::memory_of;
 use super::{Operand, Translator};
 use crate::ir::simd::{
     for_each_simd, SimdBin, SimdExtract, SimdLoad, SimdReplace, SimdShift, SimdSplat, SimdTern,
@@ -229,15 +234,65 @@ impl Translator<'_> {
         });
     }
 
-    fn v_load_ext(&mut self, op: SimdLoad, m: &MemArg) {
+    /// Where a SIMD access with memory argument `m` goes.
+    fn target(&self, m: &MemArg) -> Target {
+        let mem = memory_of(m);
+        match u32::try_from(m.offset) {
+            // Validation: a 32-bit memory's offsets fit in 32 bits.
+            Ok(offset) if self.common_memory(mem) => Target::Common(offset),
+            Ok(offset) => Target::Indexed {
+                offset,
+                mem: mem as u16,
+                wide: self.info.memories[mem as usize].memory64,
+            },
+            Err(_) => Target::Trap,
+        }
+    }
+
+    /// `v128.load` and the loads that widen, splat or zero-fill (`op`).
+    fn v_load(&mut self, op: Option<SimdLoad>, m: &MemArg) {
         let addr = self.pop_scalar();
         let dst = self.push_v128_temp();
-        let offset = m.offset as u32;
-        self.emit(Instr::V128LoadExt {
-            op,
-            dst,
-            addr,
-            offset,
+        self.emit(match (self.target(m), op) {
+            (Target::Common(offset), None) => Instr::V128Load { dst, addr, offset },
+            (Target::Common(offset), Some(op)) => Instr::V128LoadExt {
+                op,
+                dst,
+                addr,
+                offset,
+            },
+            (Target::Indexed { offset, mem, wide }, None) => Instr::V128LoadX {
+                dst,
+                addr,
+                offset,
+                mem,
+                wide,
+            },
+            (Target::Indexed { offset, mem, wide }, Some(op)) => Instr::V128LoadExtX {
+                op,
+                dst,
+                addr,
+                offset,
+                mem,
+                wide,
+            },
+            (Target::Trap, _) => Instr::MemoryTrap,
+        });
+    }
+
+    fn v_store(&mut self, m: &MemArg) {
+        let src = self.pop_v128();
+        let addr = self.pop_scalar();
+        self.emit(match self.target(m) {
+            Target::Common(offset) => Instr::V128Store { addr, src, offset },
+            Target::Indexed { offset, mem, wide } => Instr::V128StoreX {
+                addr,
+                src,
+                offset,
+                mem,
+                wide,
+            },
+            Target::Trap => Instr::MemoryTrap,
         });
     }
 
@@ -250,53 +305,58 @@ impl Translator<'_> {
         let (pos, _) = self.pop();
         let base = self.slot_of(pos);
         self.push_v128_temp();
-        self.emit(Instr::V128LoadLane {
-            lane_op: log2 << 4 | lane,
-            base,
-            offset: m.offset as u32,
+        let lane_op = log2 << 4 | lane;
+        self.emit(match self.target(m) {
+            Target::Common(offset) => Instr::V128LoadLane {
+                lane_op,
+                base,
+                offset,
+            },
+            Target::Indexed { offset, mem, wide } => Instr::V128LoadLaneX {
+                lane_op,
+                base,
+                offset,
+                mem,
+                wide,
+            },
+            Target::Trap => Instr::MemoryTrap,
         });
     }
 
     fn v_store_lane(&mut self, m: &MemArg, log2: u8, lane: u8) {
         let src = self.pop_v128();
         let addr = self.pop_scalar();
-        self.emit(Instr::V128StoreLane {
-            lane_op: log2 << 4 | lane,
-            addr,
-            src,
-            offset: m.offset as u32,
+        let lane_op = log2 << 4 | lane;
+        self.emit(match self.target(m) {
+            Target::Common(offset) => Instr::V128StoreLane {
+                lane_op,
+                addr,
+                src,
+                offset,
+            },
+            Target::Indexed { offset, mem, wide } => Instr::V128StoreLaneX {
+                lane_op,
+                addr,
+                src,
+                offset,
+                mem,
+                wide,
+            },
+            Target::Trap => Instr::MemoryTrap,
         });
     }
 }
 
-/// The memory argument of a SIMD memory operator, if `op` is one.
-pub(super) fn memarg(op: &Operator<'_>) -> Option<MemArg> {
-    use Operator as O;
-    match *op {
-        O::V128Load { memarg }
-        | O::V128Store { memarg }
-        | O::V128Load8x8S { memarg }
-        | O::V128Load8x8U { memarg }
-        | O::V128Load16x4S { memarg }
-        | O::V128Load16x4U { memarg }
-        | O::V128Load32x2S { memarg }
-        | O::V128Load32x2U { memarg }
-        | O::V128Load8Splat { memarg }
-        | O::V128Load16Splat { memarg }
-        | O::V128Load32Splat { memarg }
-        | O::V128Load64Splat { memarg }
-        | O::V128Load32Zero { memarg }
-        | O::V128Load64Zero { memarg }
-        | O::V128Load8Lane { memarg, .. }
-        | O::V128Load16Lane { memarg, .. }
-        | O::V128Load32Lane { memarg, .. }
-        | O::V128Load64Lane { memarg, .. }
-        | O::V128Store8Lane { memarg, .. }
-        | O::V128Store16Lane { memarg, .. }
-        | O::V128Store32Lane { memarg, .. }
-        | O::V128Store64Lane { memarg, .. } => Some(memarg),
-        _ => None,
-    }
+/// Where a SIMD memory access goes.
+enum Target {
+    /// A 32-bit memory 0: the instructions that address it through the hot
+    /// state, with this offset.
+    Common(u32),
+    /// Another memory, or a memory64 memory 0: the `V128…X` instructions.
+    Indexed { offset: u32, mem: u16, wide: bool },
+    /// A memory64 offset of 4 GiB or more, beyond any memory wasp
+    /// allocates: the access always traps (`MemoryTrap`).
+    Trap,
 }
 
 macro_rules! gen_translate {
@@ -323,22 +383,14 @@ macro_rules! gen_translate {
                     $( Operator::$r { .. } => self.v_tern(SimdTern::$r, op), )*
                     $( Operator::$x { lane } => self.v_extract(SimdExtract::$x, lane), )*
                     $( Operator::$y { lane } => self.v_replace(SimdReplace::$y, lane), )*
-                    $( Operator::$l { memarg } => self.v_load_ext(SimdLoad::$l, &memarg), )*
+                    $( Operator::$l { memarg } => self.v_load(Some(SimdLoad::$l), &memarg), )*
                     Operator::V128Const { value } => {
                         let v = value.i128() as u128;
                         self.push(Operand::Const(v as u64));
                         self.push_half(Operand::Const((v >> 64) as u64), true);
                     }
-                    Operator::V128Load { memarg } => {
-                        let addr = self.pop_scalar();
-                        let dst = self.push_v128_temp();
-                        self.emit(Instr::V128Load { dst, addr, offset: memarg.offset as u32 });
-                    }
-                    Operator::V128Store { memarg } => {
-                        let src = self.pop_v128();
-                        let addr = self.pop_scalar();
-                        self.emit(Instr::V128Store { addr, src, offset: memarg.offset as u32 });
-                    }
+                    Operator::V128Load { memarg } => self.v_load(None, &memarg),
+                    Operator::V128Store { memarg } => self.v_store(&memarg),
                     Operator::V128Load8Lane { memarg, lane } => self.v_load_lane(&memarg, 0, lane),
                     Operator::V128Load16Lane { memarg, lane } => self.v_load_lane(&memarg, 1, lane),
                     Operator::V128Load32Lane { memarg, lane } => self.v_load_lane(&memarg, 2, lane),

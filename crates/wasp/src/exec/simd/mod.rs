@@ -1,5 +1,6 @@
 //! The interpreter's SIMD handlers: one per operator, generated from
-//! [`for_each_simd!`], plus the v128 memory, lane and global handlers.
+//! [`for_each_simd!`], plus the v128 memory, lane and global handlers (those
+//! of a memory other than a 32-bit memory 0 in `indexed.rs`).
 //!
 //! A v128 lives in two adjacent slots, low half first (`ir/simd.rs`).
 //! Handlers read every operand before writing the result, so a result may
@@ -7,6 +8,7 @@
 //! `float.rs` (float lanes, through the scalar NaN rule of `exec/num.rs`).
 
 mod float;
+mod indexed;
 mod lanes;
 
 #[cfg(test)]
@@ -154,6 +156,8 @@ macro_rules! gen_simd {
                 },
                 Instr::V128GlobalGet { .. } => global_get,
                 Instr::V128GlobalSet { .. } => global_set,
+                Instr::V128LoadX { .. } | Instr::V128LoadExtX { .. } | Instr::V128StoreX { .. }
+                | Instr::V128LoadLaneX { .. } | Instr::V128StoreLaneX { .. } => indexed::handler(i),
                 _ => unreachable!("not a SIMD instruction: {i:?}"),
             }
         }
