@@ -38,6 +38,9 @@ pub struct Config {
     pub(crate) tier: Tier,
     /// Calls of a function before it is queued for compilation (`Tier::Tiered`).
     pub(crate) tier_up_threshold: u32,
+    /// Whether time spent in a function counts towards its tier-up
+    /// ([`Config::tier_up_by_time`]).
+    pub(crate) tier_up_by_time: bool,
 }
 
 /// How wasm functions run ([`Config::tier`]).
@@ -124,6 +127,7 @@ impl Default for Config {
             cache_version: env!("CARGO_PKG_VERSION").to_string(),
             tier: Tier::default_for_host(),
             tier_up_threshold: DEFAULT_TIER_UP_THRESHOLD,
+            tier_up_by_time: true,
         }
     }
 }
@@ -240,6 +244,17 @@ impl Config {
     /// in the interpreter.
     pub fn tier_up_threshold(&mut self, calls: u32) -> &mut Self {
         self.tier_up_threshold = calls.max(1);
+        self
+    }
+
+    /// Under [`Tier::Tiered`], whether a function that keeps running counts
+    /// towards its tier-up as well as its calls (default on): a ticker
+    /// charges the running interpreted function every few milliseconds, so a
+    /// function called rarely but looping long is compiled too. Off, tier-up
+    /// depends on call counts only, which makes it deterministic (the same
+    /// calls compile the same functions whatever the machine's speed).
+    pub fn tier_up_by_time(&mut self, on: bool) -> &mut Self {
+        self.tier_up_by_time = on;
         self
     }
 

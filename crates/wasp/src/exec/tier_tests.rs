@@ -99,7 +99,14 @@ fn script(store: &mut Store<()>, inst: &Instance) -> Vec<Result<Vec<u64>, TrapCo
 
 #[test]
 fn tiered_function_gets_native_code_after_threshold() {
-    let (module, mut store, inst) = setup(Config::new().tier(Tier::Tiered).tier_up_threshold(5));
+    // Calls only: a tick of the hotness ticker during the first call (a
+    // loaded machine) would charge `sq` with far more than 5 calls.
+    let config = Config::new()
+        .tier(Tier::Tiered)
+        .tier_up_threshold(5)
+        .tier_up_by_time(false)
+        .clone();
+    let (module, mut store, inst) = setup(&config);
     let sq = def_of(&module, "sq");
     // 4 calls of `sq`: below the threshold, nothing queued.
     assert_eq!(call(&mut store, &inst, "sum", &[Val::I32(4)]), Ok(vec![30]));
@@ -273,6 +280,45 @@ fn a_long_running_function_tiers_up_by_time_with_few_calls() {
         call(&mut store, &inst, "burn", &[Val::I32(3)]),
         Ok(vec![expect(3)])
     );
+}
+
+#[test]
+fn without_tier_up_by_time_only_calls_count() {
+    // `spin` loops until the host says 8 ticks have passed: one long call.
+    // Counted by time it would be queued at once (threshold 5); counted by
+    // calls it stays interpreted, and the ticker never looks at the store.
+    let wat = r#"(module
+      (import "host" "done" (func $done (result i32)))
+      (func (export "spin") (result i32) (local i32)
+        (loop
+          (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+          (br_if 0 (i32.eqz (call $done))))
+        (local.get 0)))"#;
+    let config = Config::new()
+        .tier(Tier::Tiered)
+        .tier_up_threshold(5)
+        .tier_up_by_time(false)
+        .clone();
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, wat).expect("module");
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    let start = Instant::now();
+    let long = 8 * crate::jit::ticks::PERIOD;
+    linker
+        .func_wrap("host", "done", move || i32::from(start.elapsed() >= long))
+        .expect("define");
+    let inst = linker
+        .instantiate(&mut store, &module)
+        .expect("instantiate");
+    let f = inst.get_func(&store, "spin").expect("spin");
+    let mut out = [Val::I32(0)];
+    f.call(&mut store, &[], &mut out).expect("spin");
+    assert!(out[0].to_raw() > 0);
+    std::thread::sleep(2 * crate::jit::ticks::PERIOD);
+    assert!(!module.inner.tier.is_native(0));
+    assert_eq!(store.inner.stack.attention.bits() & crate::exec::HOT, 0);
+    assert_eq!(module.engine().stats().funcs_compiled, 0);
 }
 
 #[test]

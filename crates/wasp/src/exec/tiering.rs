@@ -30,7 +30,7 @@ pub(crate) fn attention_for(config: &crate::engine::Config) -> std::sync::Arc<su
         unix,
         any(target_arch = "x86_64", target_arch = "aarch64")
     ))]
-    if config.effective_tier() == crate::engine::Tier::Tiered {
+    if config.effective_tier() == crate::engine::Tier::Tiered && config.tier_up_by_time {
         crate::jit::ticks::watch(&a);
     }
     #[cfg(not(all(
