@@ -1,7 +1,8 @@
 //! A C program using SIMD (`tests/guests/c/simd/simd.c`: auto-vectorised loops plus explicit
 //! `wasm_simd128.h` intrinsics over a few MB) compiled by `zig cc -msimd128` runs under
 //! `wasp run` with exactly the output of the same source compiled natively (where the
-//! intrinsics fall back to a scalar reference with the same lane order), under every tier.
+//! intrinsics fall back to a scalar reference with the same lane order), under every tier;
+//! `wasp inspect` reports its `simd` use.
 
 mod common;
 
@@ -43,6 +44,22 @@ fn c_simd_program_matches_native() {
     let bytes = std::fs::read(&wasm).unwrap();
     let n = simd_operators(&bytes);
     assert!(n >= 100, "only {n} SIMD operators in {}", wasm.display());
+
+    // `wasp inspect` reports the feature, with the operators' count.
+    let o = Command::new(wasp_bin())
+        .args(["inspect", "--json"])
+        .arg(&wasm)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let report = String::from_utf8(o.stdout).unwrap();
+    let features = report
+        .split_once(r#""features":"#)
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+        .unwrap_or_else(|| panic!("no features in {report}"));
+    assert!(features.contains(r#""simd""#), "{features}");
+    assert!(report.contains(r#""v128.load""#), "{report}");
 
     for tier in ["interp", "tiered", "jit"] {
         let o = run(wasp_run([

@@ -520,6 +520,59 @@ fn human_summary_of_a_text_module() {
     }
 }
 
+/// A module using WebAssembly 3.0 features: eleven SIMD operators, memory64,
+/// two memories, an extended constant expression.
+const V3: &str = r#"
+(module
+  (memory $a i64 1)
+  (memory $b 1)
+  (global i32 (i32.add (i32.const 1) (i32.const 2)))
+  (func (export "f") (param v128) (result v128)
+    (local.set 0 (i8x16.add (local.get 0) (local.get 0)))
+    (local.set 0 (i16x8.add (local.get 0) (local.get 0)))
+    (local.set 0 (i32x4.add (local.get 0) (local.get 0)))
+    (local.set 0 (i64x2.add (local.get 0) (local.get 0)))
+    (local.set 0 (f32x4.add (local.get 0) (local.get 0)))
+    (local.set 0 (f64x2.add (local.get 0) (local.get 0)))
+    (local.set 0 (i8x16.sub (local.get 0) (local.get 0)))
+    (local.set 0 (i16x8.sub (local.get 0) (local.get 0)))
+    (local.set 0 (i32x4.sub (local.get 0) (local.get 0)))
+    (v128.store $a (i64.const 0) (local.get 0))
+    (v128.load $b (i32.const 16))))
+"#;
+
+#[test]
+fn webassembly_3_features_are_reported() {
+    let tmp = common::TempDir::new("inspect-v3");
+    let path = tmp.path().join("v3.wat");
+    std::fs::write(&path, V3).unwrap();
+    let j = inspect_json(&[], &path);
+    assert_eq!(
+        j["features"].strs(),
+        ["simd", "memory64", "multi-memory", "extended-const"]
+    );
+    let uses = &j["feature_uses"];
+    assert_eq!(uses["simd"]["i8x16.add"].num(), 1);
+    assert_eq!(uses["simd"]["v128.load"].num(), 1);
+    assert_eq!(uses["simd"]["v128"].num(), 2); // the parameter and the result
+    assert_eq!(uses["memory64"]["64-bit memory"].num(), 1);
+    assert_eq!(uses["multi-memory"]["several memories"].num(), 1);
+    // The text row shows the 8 most used SIMD constructs of 12.
+    let out = inspect(&[&path]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let row = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("simd ("))
+        .unwrap_or_else(|| panic!("no simd row in\n{}", out.stdout));
+    assert!(row.ends_with(", 4 more)"), "{row}");
+    assert!(
+        out.stdout.contains("memory64 (64-bit memory ×1)"),
+        "{}",
+        out.stdout
+    );
+}
+
 #[test]
 fn go_binary_version_module_and_features() {
     let wasm = common::go_guest("hello");

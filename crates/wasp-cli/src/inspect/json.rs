@@ -29,7 +29,10 @@
 //! custom_sections   [{name, size}]
 //! producers         {field (e.g. "language", "processed-by"): [{name, version}]} from the producers section
 //! features          names in this order when used: "sign-extension", "saturating-float-to-int",
-//!                   "bulk-memory", "reference-types", "multi-value", "mutable-global"
+//!                   "bulk-memory", "reference-types", "multi-value", "mutable-global", "simd",
+//!                   "relaxed-simd", "exceptions", "tail-call", "function-references", "gc",
+//!                   "memory64", "multi-memory", "extended-const", "wide-arithmetic",
+//!                   "custom-page-sizes"
 //! feature_uses      {feature: {construct (e.g. "memory.copy"): uses}}
 //! go                null, or {version, path (main package), main, deps, settings}
 //!                   main: {path, version, sum, replace} or null; deps: [same];
@@ -44,9 +47,9 @@ mod value;
 
 use value::Json;
 
+use super::features::{construct_name, Feature};
 use super::goinfo;
 use super::model::{Entity, Report, Status};
-use super::scan::Feature;
 use std::io::{self, Write};
 use wasp::{ExternType, Mutability};
 use wasp_wasi::profile::PROFILES;
@@ -212,7 +215,7 @@ fn report(r: &Report) -> Json {
             .features
             .iter()
             .map(|(f, m)| {
-                let inner = m.iter().map(|(k, n)| (k.to_string(), Json::from(*n)));
+                let inner = m.iter().map(|(k, n)| (construct_name(k), Json::from(*n)));
                 (f.name().to_string(), Json::Obj(inner.collect()))
             })
             .collect(),

@@ -25,6 +25,7 @@
 //! Layout: `model.rs` builds the report from the loaded module and the
 //! operator scan (`scan.rs`, `goinfo.rs`); `text.rs` and `json.rs` write it.
 
+mod features;
 mod goinfo;
 mod json;
 mod model;

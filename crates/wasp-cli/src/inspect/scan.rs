@@ -3,64 +3,13 @@
 //! constructs that show it) and the `producers` custom section. Everything
 //! else in the report comes from the loaded `wasp::Module` (`model.rs`).
 
+use super::features::{op_feature, Feature};
 use std::collections::BTreeMap;
 use wasmparser::{
-    BlockType, CompositeInnerType, DataKind, ElementKind, ExternalKind, KnownCustom, Operator,
-    Parser, Payload, RefType, TypeRef, ValType,
+    BlockType, CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind,
+    HeapType, KnownCustom, MemoryType, Operator, Parser, Payload, StorageType, TableType, TypeRef,
+    ValType,
 };
-
-/// A Wasm feature beyond the MVP (1.0) that a module can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Feature {
-    /// `i32.extend8_s` and friends.
-    SignExtension,
-    /// `i32.trunc_sat_f32_s` and friends.
-    SaturatingFloatToInt,
-    /// `memory.copy`/`fill`/`init`, `data.drop`, `table.copy`/`init`, `elem.drop`, passive segments.
-    BulkMemory,
-    /// `ref.*`, `table.get`/`set`/`grow`/`size`/`fill`, typed `select`, `externref`, several tables.
-    ReferenceTypes,
-    /// Functions with several results, blocks with parameters or several results.
-    MultiValue,
-    /// Importing or exporting a mutable global.
-    MutableGlobal,
-    /// Tags, `throw`, `throw_ref`, `try_table` (exception handling).
-    Exceptions,
-    /// `return_call`, `return_call_indirect`, `return_call_ref` (WebAssembly 3.0).
-    TailCall,
-    /// `call_ref`, `ref.as_non_null`, `br_on_null`, `br_on_non_null` (WebAssembly 3.0).
-    FunctionReferences,
-}
-
-impl Feature {
-    /// Every feature, in report order.
-    pub const ALL: [Feature; 9] = [
-        Feature::SignExtension,
-        Feature::SaturatingFloatToInt,
-        Feature::BulkMemory,
-        Feature::ReferenceTypes,
-        Feature::MultiValue,
-        Feature::MutableGlobal,
-        Feature::Exceptions,
-        Feature::TailCall,
-        Feature::FunctionReferences,
-    ];
-
-    /// The feature's name (as wasm-tools and the proposals spell it).
-    pub fn name(self) -> &'static str {
-        match self {
-            Feature::SignExtension => "sign-extension",
-            Feature::SaturatingFloatToInt => "saturating-float-to-int",
-            Feature::BulkMemory => "bulk-memory",
-            Feature::ReferenceTypes => "reference-types",
-            Feature::MultiValue => "multi-value",
-            Feature::MutableGlobal => "mutable-global",
-            Feature::Exceptions => "exceptions",
-            Feature::TailCall => "tail-call",
-            Feature::FunctionReferences => "function-references",
-        }
-    }
-}
 
 /// What the scan found.
 #[derive(Debug, Default)]
@@ -78,59 +27,76 @@ impl Scan {
     }
 }
 
-/// The feature an operator belongs to (other than block types), with its name.
-fn op_feature(op: &Operator<'_>) -> Option<(Feature, &'static str)> {
-    use Feature::*;
-    use Operator as O;
-    Some(match op {
-        O::I32Extend8S => (SignExtension, "i32.extend8_s"),
-        O::I32Extend16S => (SignExtension, "i32.extend16_s"),
-        O::I64Extend8S => (SignExtension, "i64.extend8_s"),
-        O::I64Extend16S => (SignExtension, "i64.extend16_s"),
-        O::I64Extend32S => (SignExtension, "i64.extend32_s"),
-        O::I32TruncSatF32S => (SaturatingFloatToInt, "i32.trunc_sat_f32_s"),
-        O::I32TruncSatF32U => (SaturatingFloatToInt, "i32.trunc_sat_f32_u"),
-        O::I32TruncSatF64S => (SaturatingFloatToInt, "i32.trunc_sat_f64_s"),
-        O::I32TruncSatF64U => (SaturatingFloatToInt, "i32.trunc_sat_f64_u"),
-        O::I64TruncSatF32S => (SaturatingFloatToInt, "i64.trunc_sat_f32_s"),
-        O::I64TruncSatF32U => (SaturatingFloatToInt, "i64.trunc_sat_f32_u"),
-        O::I64TruncSatF64S => (SaturatingFloatToInt, "i64.trunc_sat_f64_s"),
-        O::I64TruncSatF64U => (SaturatingFloatToInt, "i64.trunc_sat_f64_u"),
-        O::MemoryCopy { .. } => (BulkMemory, "memory.copy"),
-        O::MemoryFill { .. } => (BulkMemory, "memory.fill"),
-        O::MemoryInit { .. } => (BulkMemory, "memory.init"),
-        O::DataDrop { .. } => (BulkMemory, "data.drop"),
-        O::TableCopy { .. } => (BulkMemory, "table.copy"),
-        O::TableInit { .. } => (BulkMemory, "table.init"),
-        O::ElemDrop { .. } => (BulkMemory, "elem.drop"),
-        O::RefNull { .. } => (ReferenceTypes, "ref.null"),
-        O::RefIsNull => (ReferenceTypes, "ref.is_null"),
-        O::RefFunc { .. } => (ReferenceTypes, "ref.func"),
-        O::TableGet { .. } => (ReferenceTypes, "table.get"),
-        O::TableSet { .. } => (ReferenceTypes, "table.set"),
-        O::TableGrow { .. } => (ReferenceTypes, "table.grow"),
-        O::TableSize { .. } => (ReferenceTypes, "table.size"),
-        O::TableFill { .. } => (ReferenceTypes, "table.fill"),
-        O::TypedSelect { .. } => (ReferenceTypes, "select with a type"),
-        O::TryTable { .. } => (Exceptions, "try_table"),
-        O::Throw { .. } => (Exceptions, "throw"),
-        O::ThrowRef => (Exceptions, "throw_ref"),
-        O::ReturnCall { .. } => (TailCall, "return_call"),
-        O::ReturnCallIndirect { .. } => (TailCall, "return_call_indirect"),
-        O::ReturnCallRef { .. } => (TailCall, "return_call_ref"),
-        O::CallRef { .. } => (FunctionReferences, "call_ref"),
-        O::RefAsNonNull => (FunctionReferences, "ref.as_non_null"),
-        O::BrOnNull { .. } => (FunctionReferences, "br_on_null"),
-        O::BrOnNonNull { .. } => (FunctionReferences, "br_on_non_null"),
-        O::CallIndirect { table_index, .. } if *table_index != 0 => {
-            (ReferenceTypes, "call_indirect on a table other than 0")
-        }
+/// The features value type `t` shows, if any: `v128`, typed, non-nullable
+/// and GC references, `exnref`, `externref`.
+fn val_feature(t: ValType) -> Option<(Feature, &'static str)> {
+    let r = match t {
+        ValType::V128 => return Some((Feature::Simd, "v128")),
+        ValType::Ref(r) => r,
         _ => return None,
+    };
+    use wasmparser::AbstractHeapType as A;
+    Some(match r.heap_type() {
+        HeapType::Concrete(_) | HeapType::Exact(_) => {
+            (Feature::FunctionReferences, "typed reference")
+        }
+        HeapType::Abstract { ty, .. } => match ty {
+            A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None | A::NoExtern | A::NoFunc => {
+                (Feature::Gc, "GC reference type")
+            }
+            A::Exn | A::NoExn => (Feature::Exceptions, "exnref"),
+            _ if !r.is_nullable() => (Feature::FunctionReferences, "non-nullable reference"),
+            A::Extern => (Feature::ReferenceTypes, "externref"),
+            _ => return None,
+        },
     })
 }
 
-fn is_extern(t: ValType) -> bool {
-    matches!(t, ValType::Ref(r) if r == RefType::EXTERNREF)
+/// Notes the features of a constant expression (`extended-const`, and the
+/// operators of other features, such as `ref.i31`).
+fn const_expr(s: &mut Scan, e: &ConstExpr<'_>) -> Result<(), wasmparser::BinaryReaderError> {
+    let mut ops = e.get_operators_reader();
+    while !ops.eof() {
+        let op = ops.read()?;
+        if let Some((f, what)) = op_feature(&op) {
+            s.note(f, what);
+        }
+        if matches!(
+            op,
+            Operator::I32Add
+                | Operator::I32Sub
+                | Operator::I32Mul
+                | Operator::I64Add
+                | Operator::I64Sub
+                | Operator::I64Mul
+        ) {
+            s.note(
+                Feature::ExtendedConst,
+                "arithmetic in a constant expression",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Notes the features of memory type `m`.
+fn memory(s: &mut Scan, m: &MemoryType) {
+    if m.memory64 {
+        s.note(Feature::Memory64, "64-bit memory");
+    }
+    if m.page_size_log2.is_some_and(|p| p != 16) {
+        s.note(Feature::CustomPageSizes, "custom page size");
+    }
+}
+
+/// Notes the features of table type `t`.
+fn table(s: &mut Scan, t: &TableType) {
+    if t.table64 {
+        s.note(Feature::Memory64, "64-bit table");
+    }
+    if let Some((f, what)) = val_feature(ValType::Ref(t.element_type)) {
+        s.note(f, what);
+    }
 }
 
 fn read_producers(
@@ -152,22 +118,42 @@ fn read_producers(
 /// Scans `bytes`, a module that already passed validation.
 pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
     let mut s = Scan::default();
-    // Per type index: (params, results, mentions externref).
-    let mut types: Vec<(usize, usize, bool)> = Vec::new();
+    // Per type index: (params, results, features its value types show).
+    type TypeFacts = (usize, usize, Vec<(Feature, &'static str)>);
+    let mut types: Vec<TypeFacts> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut global_mutable: Vec<bool> = Vec::new();
-    let mut tables = 0usize;
+    let (mut tables, mut memories) = (0usize, 0usize);
     for payload in Parser::new(0).parse_all(bytes) {
         match payload? {
             Payload::TypeSection(r) => {
                 for group in r {
-                    for sub in group?.into_types() {
-                        if let CompositeInnerType::Func(f) = &sub.composite_type.inner {
-                            let ext = f.params().iter().chain(f.results()).any(|t| is_extern(*t));
-                            types.push((f.params().len(), f.results().len(), ext));
-                        } else {
-                            types.push((0, 0, false));
+                    let group = group?;
+                    if group.is_explicit_rec_group() {
+                        s.note(Feature::Gc, "rec group");
+                    }
+                    for sub in group.into_types() {
+                        if !sub.is_final || !sub.supertype_idxs.is_empty() {
+                            s.note(Feature::Gc, "subtype");
                         }
+                        let (vals, p, r) = match &sub.composite_type.inner {
+                            CompositeInnerType::Func(f) => {
+                                let vals = f.params().iter().chain(f.results()).copied();
+                                (vals.collect(), f.params().len(), f.results().len())
+                            }
+                            CompositeInnerType::Struct(st) => {
+                                s.note(Feature::Gc, "struct type");
+                                let fields = st.fields.iter().map(|f| f.element_type);
+                                (storage_vals(fields), 0, 0)
+                            }
+                            CompositeInnerType::Array(a) => {
+                                s.note(Feature::Gc, "array type");
+                                (storage_vals([a.0.element_type]), 0, 0)
+                            }
+                            _ => (Vec::new(), 0, 0),
+                        };
+                        let notes = vals.into_iter().filter_map(val_feature).collect();
+                        types.push((p, r, notes));
                     }
                 }
             }
@@ -181,17 +167,18 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
                             if g.mutable {
                                 s.note(Feature::MutableGlobal, "mutable global import");
                             }
-                            if is_extern(g.content_type) {
-                                s.note(Feature::ReferenceTypes, "externref");
+                            if let Some((f, what)) = val_feature(g.content_type) {
+                                s.note(f, what);
                             }
                         }
                         TypeRef::Table(t) => {
                             tables += 1;
-                            if t.element_type == RefType::EXTERNREF {
-                                s.note(Feature::ReferenceTypes, "externref");
-                            }
+                            table(&mut s, &t);
                         }
-                        _ => {}
+                        TypeRef::Memory(m) => {
+                            memories += 1;
+                            memory(&mut s, &m);
+                        }
                     }
                 }
             }
@@ -208,19 +195,28 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
             }
             Payload::TableSection(r) => {
                 for t in r {
+                    let t = t?;
                     tables += 1;
-                    if t?.ty.element_type == RefType::EXTERNREF {
-                        s.note(Feature::ReferenceTypes, "externref");
+                    table(&mut s, &t.ty);
+                    if let wasmparser::TableInit::Expr(e) = &t.init {
+                        const_expr(&mut s, e)?;
                     }
+                }
+            }
+            Payload::MemorySection(r) => {
+                for m in r {
+                    memories += 1;
+                    memory(&mut s, &m?);
                 }
             }
             Payload::GlobalSection(r) => {
                 for g in r {
                     let g = g?;
                     global_mutable.push(g.ty.mutable);
-                    if is_extern(g.ty.content_type) {
-                        s.note(Feature::ReferenceTypes, "externref");
+                    if let Some((f, what)) = val_feature(g.ty.content_type) {
+                        s.note(f, what);
                     }
+                    const_expr(&mut s, &g.init_expr)?;
                 }
             }
             Payload::ExportSection(r) => {
@@ -235,25 +231,40 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
             }
             Payload::ElementSection(r) => {
                 for e in r {
-                    match e?.kind {
+                    let e = e?;
+                    match &e.kind {
                         ElementKind::Passive => {
                             s.note(Feature::BulkMemory, "passive element segment")
                         }
                         ElementKind::Active {
-                            table_index: Some(t),
-                            ..
-                        } if t != 0 => s.note(
-                            Feature::ReferenceTypes,
-                            "element segment for a table other than 0",
-                        ),
-                        _ => {}
+                            table_index,
+                            offset_expr,
+                        } => {
+                            if table_index.is_some_and(|t| t != 0) {
+                                s.note(
+                                    Feature::ReferenceTypes,
+                                    "element segment for a table other than 0",
+                                );
+                            }
+                            const_expr(&mut s, offset_expr)?;
+                        }
+                        ElementKind::Declared => {}
+                    }
+                    if let ElementItems::Expressions(t, items) = e.items {
+                        if let Some((f, what)) = val_feature(ValType::Ref(t)) {
+                            s.note(f, what);
+                        }
+                        for item in items {
+                            const_expr(&mut s, &item?)?;
+                        }
                     }
                 }
             }
             Payload::DataSection(r) => {
                 for d in r {
-                    if let DataKind::Passive = d?.kind {
-                        s.note(Feature::BulkMemory, "passive data segment");
+                    match d?.kind {
+                        DataKind::Passive => s.note(Feature::BulkMemory, "passive data segment"),
+                        DataKind::Active { offset_expr, .. } => const_expr(&mut s, &offset_expr)?,
                     }
                 }
             }
@@ -264,6 +275,11 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
                 }
             }
             Payload::CodeSectionEntry(body) => {
+                for local in body.get_locals_reader()? {
+                    if let Some((f, what)) = val_feature(local?.1) {
+                        s.note(f, what);
+                    }
+                }
                 let mut ops = body.get_operators_reader()?;
                 while !ops.eof() {
                     let op = ops.read()?;
@@ -293,19 +309,34 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, wasmparser::BinaryReaderError> {
         }
     }
     for t in &func_types {
-        if let Some(&(_, r, ext)) = types.get(*t as usize) {
-            if r > 1 {
+        if let Some((_, r, notes)) = types.get(*t as usize) {
+            if *r > 1 {
                 s.note(Feature::MultiValue, "function with several results");
             }
-            if ext {
-                s.note(Feature::ReferenceTypes, "externref");
+            for &(f, what) in notes {
+                s.note(f, what);
             }
         }
     }
     if tables > 1 {
         s.note(Feature::ReferenceTypes, "several tables");
     }
+    if memories > 1 {
+        s.note(Feature::MultiMemory, "several memories");
+    }
     Ok(s)
+}
+
+/// The value types among struct fields or array elements (packed `i8` and
+/// `i16` storage shows GC already).
+fn storage_vals(fields: impl IntoIterator<Item = StorageType>) -> Vec<ValType> {
+    fields
+        .into_iter()
+        .filter_map(|f| match f {
+            StorageType::Val(v) => Some(v),
+            StorageType::I8 | StorageType::I16 => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -379,5 +410,48 @@ mod tests {
             let wat = wat.replace("(block (param i32)", "(i32.const 1) (block (param i32)");
             assert_eq!(features(&wat), vec![want], "{body}");
         }
+    }
+
+    #[test]
+    fn webassembly_3_features_are_detected() {
+        let cases: [(&str, &[&str]); 13] = [
+            ("(func (result v128) (v128.const i32x4 0 0 0 0))", &["simd"]),
+            ("(global v128 (v128.const i64x2 1 2))", &["simd"]),
+            (
+                "(func (param v128) (result v128) (i8x16.relaxed_swizzle (local.get 0) (local.get 0)))",
+                &["simd", "relaxed-simd"],
+            ),
+            ("(type (struct (field i8) (field (mut i64))))", &["gc"]),
+            ("(type (sub (func)))", &["gc"]),
+            ("(rec (type (array i32)) (type (func)))", &["gc"]),
+            (
+                "(func (result i32) (i31.get_s (ref.i31 (i32.const 1))))",
+                &["gc"],
+            ),
+            ("(global anyref (ref.null any))", &["reference-types", "gc"]),
+            ("(type $t (func)) (func (param (ref $t)))", &["function-references"]),
+            ("(func (param exnref))", &["exceptions"]),
+            ("(memory i64 1)", &["memory64"]),
+            ("(memory 1) (memory 1)", &["multi-memory"]),
+            (
+                "(global i32 (i32.add (i32.const 1) (i32.mul (i32.const 2) (i32.const 3))))",
+                &["extended-const"],
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(features(&format!("(module {body})")), want, "{body}");
+        }
+        assert_eq!(
+            features(
+                "(module (func (param i64 i64) (result i64) \
+                 (drop (i64.mul_wide_s (local.get 0) (local.get 1)))))"
+            ),
+            ["wide-arithmetic"]
+        );
+        assert_eq!(
+            features("(module (memory 1 (pagesize 1)))"),
+            ["custom-page-sizes"]
+        );
+        assert!(features("(module (memory 1 (pagesize 65536)))").is_empty());
     }
 }

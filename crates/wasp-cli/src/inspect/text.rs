@@ -5,9 +5,9 @@
 //! module with what `wasp run` provides and what a policy denies, and the
 //! exports. The layout is not a stable interface: scripts use `--json`.
 
+use super::features::{construct_name, Feature};
 use super::goinfo;
 use super::model::{Report, Status};
-use super::scan::Feature;
 use std::io::{self, Write};
 use wasp::{ExternType, Mutability};
 use wasp_wasi::profile::PROFILES;
@@ -226,6 +226,9 @@ fn write_head(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Constructs shown per feature in the text report.
+const MAX_CONSTRUCTS: usize = 8;
+
 /// Functions, memories, tables, globals, start, data, elements, features,
 /// custom sections and producers.
 fn write_contents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -297,10 +300,18 @@ fn write_contents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .filter_map(|f| {
             let uses = r.scan.features.get(f)?;
-            let what: Vec<String> = uses
+            // SIMD code uses hundreds of operators: the row shows the
+            // most used (`--json` has them all).
+            let mut by_use: Vec<_> = uses.iter().collect();
+            by_use.sort_by_key(|(k, n)| (std::cmp::Reverse(**n), **k));
+            let mut what: Vec<String> = by_use
                 .iter()
-                .map(|(k, n)| format!("{k} ×{}", grouped(*n)))
+                .take(MAX_CONSTRUCTS)
+                .map(|(k, n)| format!("{} ×{}", construct_name(k), grouped(**n)))
                 .collect();
+            if by_use.len() > MAX_CONSTRUCTS {
+                what.push(format!("{} more", by_use.len() - MAX_CONSTRUCTS));
+            }
             Some(format!("{} ({})", f.name(), what.join(", ")))
         })
         .collect();
