@@ -2,6 +2,21 @@
 //! call one exported `(param i32) (result i64)` function.
 
 use std::fmt;
+use std::sync::OnceLock;
+
+/// The tier wasp runs the workloads in (`--tier`; default `interp`: the
+/// harness compares interpreters).
+static WASP_TIER: OnceLock<wasp::Tier> = OnceLock::new();
+
+/// Sets the tier of every wasp engine made after it (once).
+pub fn set_wasp_tier(tier: wasp::Tier) {
+    let _ = WASP_TIER.set(tier);
+}
+
+/// The tier wasp runs in.
+pub fn wasp_tier() -> wasp::Tier {
+    *WASP_TIER.get().unwrap_or(&wasp::Tier::Interp)
+}
 
 /// Which interpreter runs a workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +57,7 @@ struct WaspRunner {
 
 impl WaspRunner {
     fn new(wasm: &[u8], export: &str) -> Result<Self, String> {
-        let engine = wasp::Engine::default();
+        let engine = wasp::Engine::new(wasp::Config::new().tier(wasp_tier()));
         let module = wasp::Module::new(&engine, wasm).map_err(|e| format!("compile: {e}"))?;
         let mut store = wasp::Store::new(&engine, ());
         let instance = wasp::Linker::new(&engine)

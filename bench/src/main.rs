@@ -3,7 +3,8 @@
 //! wasp/wasmi (lower is better for wasp) and their geometric mean.
 //!
 //! Usage: `cargo run --release -- [--quick] [--runs N] [--warmup N]
-//! [--filter NAME,...] [--engine both|wasp|wasmi] [--markdown] [--list]`
+//! [--filter NAME,...] [--engine both|wasp|wasmi] [--tier interp|tiered|jit]
+//! [--markdown] [--list]`
 
 mod engines;
 mod measure;
@@ -28,6 +29,7 @@ OPTIONS:
   --warmup N          untimed calls first (default 1)
   --filter A,B        only workloads whose name contains one of these
   --engine E          both (default), wasp or wasmi
+  --tier T            wasp's tier: interp (default), tiered or jit
   --markdown          also print the results as a Markdown table
   --list              list the workloads and exit
   -h, --help          this text";
@@ -73,6 +75,7 @@ fn parse_args() -> Result<Options, String> {
                     other => return Err(format!("unknown engine {other:?}")),
                 }
             }
+            "--tier" => engines::set_wasp_tier(value("--tier")?.parse()?),
             "--markdown" => opts.markdown = true,
             "--list" => opts.list = true,
             "-h" | "--help" => {
@@ -114,8 +117,9 @@ fn main() -> ExitCode {
     }
 
     println!(
-        "wasp {} vs wasmi 2.0.0; {} mode, best of {} runs after {} warm-up call(s); times in ms, lower is better",
+        "wasp {} ({}) vs wasmi 2.0.0; {} mode, best of {} runs after {} warm-up call(s); times in ms, lower is better",
         revision::wasp_revision(),
+        engines::wasp_tier().name(),
         if opts.quick { "quick" } else { "full" },
         opts.plan.runs,
         opts.plan.warmup
