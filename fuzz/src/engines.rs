@@ -193,7 +193,7 @@ pub fn is_gc_refusal(e: &wasp::Error) -> bool {
         .split("unsupported constant expression operator ")
         .nth(1)
         .is_some_and(|op| GC_CONST_OPS.iter().any(|g| op.starts_with(g)));
-    matches!(e.kind(), wasp::ErrorKind::Unsupported) && msg.contains("GC instruction") || gc_const
+    matches!(e.kind(), wasp::ErrorKind::Unsupported) && (msg.contains("GC instruction") || gc_const)
 }
 
 // ---------------------------------------------------------------- watchdog
