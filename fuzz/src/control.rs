@@ -842,7 +842,7 @@ pub fn generate(u: &mut Unstructured) -> Result<Vec<u8>> {
         .section(&exports)
         .section(&code);
     let bytes = m.finish();
-    let mut v = wasmparser::Validator::new_with_features(engines::wasm2_features());
+    let mut v = wasmparser::Validator::new_with_features(engines::diff_features());
     if let Err(e) = v.validate_all(&bytes) {
         crate::report::fail(
             "control",

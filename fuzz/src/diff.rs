@@ -1,5 +1,5 @@
-//! Differential execution: a wasm-smith module (WebAssembly 2.0 without SIMD,
-//! no imports, everything exported, terminating through wasm-smith's fuel
+//! Differential execution: a wasm-smith module (WebAssembly 2.0 with SIMD,
+//! tail calls and extended constant expressions; no imports, everything exported, terminating through wasm-smith's fuel
 //! global) runs on wasp, wasmtime and wasmi in this process. Each exported
 //! function is called with arguments drawn from the input; after every call
 //! the results (bit patterns), the trap kind and the exported memories,
@@ -31,7 +31,7 @@ pub fn run(data: &[u8]) {
     let _ = check(&mut u);
 }
 
-/// The wasm-smith configuration: WebAssembly 2.0 minus SIMD, no imports,
+/// The wasm-smith configuration: [`engines::diff_features`], no imports,
 /// small memories and tables with a declared maximum (so `grow` is
 /// deterministic), everything exported.
 pub fn smith_config(u: &mut Unstructured) -> Result<wasm_smith::Config> {
@@ -72,6 +72,15 @@ pub fn smith_config(u: &mut Unstructured) -> Result<wasm_smith::Config> {
     c.max_element_segments = u.int_in_range(0..=4)?;
     c.max_nesting_depth = u.int_in_range(1..=8)?;
     c.allow_floats = u.ratio(7, 8)?;
+    // WebAssembly 3.0 features all three engines run, each in a third of
+    // the modules. SIMD float results may carry any NaN (the spec leaves
+    // their bits open, and engines lower lanes differently), so a module
+    // with SIMD has its NaNs canonicalised; scalar NaN bits stay exact in
+    // the others.
+    c.simd_enabled = u.ratio(1, 3)?;
+    c.canonicalize_nans = c.simd_enabled;
+    c.tail_call_enabled = u.ratio(1, 3)?;
+    c.extended_const_enabled = u.ratio(1, 3)?;
     c.disallow_traps = u.ratio(1, 2)?;
     Ok(c)
 }
@@ -159,7 +168,7 @@ pub fn generate(u: &mut Unstructured) -> Result<Vec<u8>> {
         .ensure_termination(FUEL as u32)
         .map_err(|_| arbitrary::Error::IncorrectFormat)?;
     let bytes = add_global_export(&m.to_bytes(), fuel, FUEL_EXPORT);
-    let mut v = wasmparser::Validator::new_with_features(engines::wasm2_features());
+    let mut v = wasmparser::Validator::new_with_features(engines::diff_features());
     if let Err(e) = v.validate_all(&bytes) {
         report::fail(
             "diff",
@@ -251,6 +260,17 @@ pub fn arg(u: &mut Unstructured, ty: Ty) -> Result<V> {
         }),
         Ty::FuncRef => V::FuncRef(true),
         Ty::ExternRef => V::ExternRef(true),
+        // Lanes of interesting i32 values (NaN, infinity, 0, -1 as f32),
+        // else random bits.
+        Ty::V128 => V::V128(if pick {
+            let mut x = 0u128;
+            for lane in 0..4 {
+                x |= u128::from(*u.choose(I32S)?) << (32 * lane);
+            }
+            x
+        } else {
+            u.arbitrary()?
+        }),
     })
 }
 

@@ -22,6 +22,8 @@ pub enum Ty {
     FuncRef,
     /// externref
     ExternRef,
+    /// v128
+    V128,
 }
 
 /// A value, engine-neutral: numbers as bit patterns, references as "is null".
@@ -39,6 +41,8 @@ pub enum V {
     FuncRef(bool),
     /// externref; `true` if null
     ExternRef(bool),
+    /// v128 bits (lane 0 in the low bits)
+    V128(u128),
 }
 
 impl fmt::Display for V {
@@ -50,6 +54,7 @@ impl fmt::Display for V {
             V::F64(x) => write!(f, "f64:{x:#018x}({:e})", f64::from_bits(x)),
             V::FuncRef(n) => write!(f, "funcref:{}", if n { "null" } else { "non-null" }),
             V::ExternRef(n) => write!(f, "externref:{}", if n { "null" } else { "non-null" }),
+            V::V128(x) => write!(f, "v128:{x:#034x}"),
         }
     }
 }
@@ -153,10 +158,14 @@ pub trait Instance {
 /// An engine that can instantiate modules with no imports.
 pub type Instantiate = fn(&[u8], &Limits) -> Result<Box<dyn Instance>, Outcome>;
 
-/// The WebAssembly 2.0 feature set without SIMD: what the differential
-/// targets generate and compare (every engine runs it the same way).
-pub fn wasm2_features() -> wasmparser::WasmFeatures {
-    wasmparser::WasmFeatures::WASM2.difference(wasmparser::WasmFeatures::SIMD)
+/// What the differential targets generate and compare: WebAssembly 2.0
+/// (with SIMD) plus tail calls and extended constant expressions, which
+/// wasp, wasmtime and wasmi all run the same way. Not relaxed SIMD (its
+/// results are implementation-defined), nor what wasmi lacks (exceptions,
+/// GC) or runs differently (memory64, multi-memory limits).
+pub fn diff_features() -> wasmparser::WasmFeatures {
+    use wasmparser::WasmFeatures as F;
+    F::WASM2 | F::TAIL_CALL | F::EXTENDED_CONST
 }
 
 /// What wasp's default `Config` accepts (`crates/wasp/src/module/parse.rs`
@@ -303,6 +312,7 @@ fn to_wasp(v: V) -> wasp::Val {
         V::F64(x) => wasp::Val::F64(x),
         V::FuncRef(_) => wasp::Val::FuncRef(None),
         V::ExternRef(_) => wasp::Val::ExternRef(None),
+        V::V128(x) => wasp::Val::V128(x),
     }
 }
 
@@ -314,9 +324,9 @@ fn from_wasp(v: &wasp::Val) -> V {
         wasp::Val::F64(x) => V::F64(x),
         wasp::Val::FuncRef(f) => V::FuncRef(f.is_none()),
         wasp::Val::ExternRef(r) => V::ExternRef(r.is_none()),
+        wasp::Val::V128(x) => V::V128(x),
         // Only the load target meets these (in globals; it ignores values):
-        // the differential generators enable neither SIMD nor exceptions.
-        wasp::Val::V128(x) => V::I64(x as u64 ^ (x >> 64) as u64),
+        // the differential generators do not enable exceptions.
         wasp::Val::ExnRef(r) => V::ExternRef(r.is_none()),
     }
 }
@@ -422,10 +432,13 @@ fn wasmtime_engine(fuel: bool) -> &'static wasmtime::Engine {
         let mut c = wasmtime::Config::new();
         c.wasm_features(wasmtime::WasmFeatures::all(), false);
         c.wasm_features(
-            wasmtime::WasmFeatures::WASM2.difference(wasmtime::WasmFeatures::SIMD),
+            wasmtime::WasmFeatures::WASM2
+                | wasmtime::WasmFeatures::TAIL_CALL
+                | wasmtime::WasmFeatures::EXTENDED_CONST,
             true,
         );
-        c.wasm_simd(false).wasm_relaxed_simd(false);
+        // SIMD, but not relaxed SIMD (implementation-defined results).
+        c.wasm_simd(true).wasm_relaxed_simd(false);
         // No constant folding: every float result comes from the hardware,
         // as in wasp.
         c.cranelift_opt_level(wasmtime::OptLevel::None);
@@ -470,6 +483,7 @@ fn to_wasmtime(v: V) -> wasmtime::Val {
         V::F64(x) => wasmtime::Val::F64(x),
         V::FuncRef(_) => wasmtime::Val::FuncRef(None),
         V::ExternRef(_) => wasmtime::Val::ExternRef(None),
+        V::V128(x) => wasmtime::Val::V128(x.into()),
     }
 }
 
@@ -481,7 +495,8 @@ fn from_wasmtime(v: &wasmtime::Val) -> V {
         wasmtime::Val::F64(x) => V::F64(*x),
         wasmtime::Val::FuncRef(f) => V::FuncRef(f.is_none()),
         wasmtime::Val::ExternRef(r) => V::ExternRef(r.is_none()),
-        other => panic!("wasmtime value outside WebAssembly 2.0: {other:?}"),
+        wasmtime::Val::V128(x) => V::V128(x.as_u128()),
+        other => panic!("wasmtime value outside WebAssembly 2.0 + SIMD: {other:?}"),
     }
 }
 
@@ -594,6 +609,7 @@ fn to_wasmi(v: V) -> wasmi::Val {
         V::F64(x) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
         V::FuncRef(_) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
         V::ExternRef(_) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
+        V::V128(x) => wasmi::Val::V128(x.into()),
     }
 }
 
@@ -605,15 +621,15 @@ fn from_wasmi(v: &wasmi::Val) -> V {
         wasmi::Val::F64(x) => V::F64(x.to_bits()),
         wasmi::Val::FuncRef(f) => V::FuncRef(f.is_null()),
         wasmi::Val::ExternRef(r) => V::ExternRef(r.is_null()),
-        other => panic!("wasmi value outside WebAssembly 2.0: {other:?}"),
+        wasmi::Val::V128(x) => V::V128(x.as_u128()),
     }
 }
 
 /// Instantiates `bytes` on wasmi (no imports).
 pub fn wasmi(bytes: &[u8], limits: &Limits) -> Result<Box<dyn Instance>, Outcome> {
     let mut c = wasmi::Config::default();
-    c.wasm_tail_call(false)
-        .wasm_extended_const(false)
+    c.wasm_tail_call(true)
+        .wasm_extended_const(true)
         .wasm_multi_memory(false)
         .wasm_wide_arithmetic(false)
         .wasm_custom_page_sizes(false)
@@ -700,6 +716,7 @@ fn ty_of(t: &wasmparser::ValType) -> Option<Ty> {
         W::F64 => Ty::F64,
         W::Ref(r) if r.is_func_ref() => Ty::FuncRef,
         W::Ref(r) if r.is_extern_ref() => Ty::ExternRef,
+        W::V128 => Ty::V128,
         _ => return None,
     })
 }
@@ -713,7 +730,7 @@ pub fn func_exports(bytes: &[u8]) -> Vec<FuncExport> {
     let mut funcs: Vec<u32> = Vec::new();
     let mut out = Vec::new();
     let mut parser = Parser::new(0);
-    parser.set_features(wasm2_features());
+    parser.set_features(diff_features());
     for payload in parser.parse_all(bytes) {
         let Ok(payload) = payload else { break };
         match payload {

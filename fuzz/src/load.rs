@@ -228,5 +228,6 @@ fn zero(t: engines::Ty) -> V {
         Ty::F64 => V::F64(0),
         Ty::FuncRef => V::FuncRef(true),
         Ty::ExternRef => V::ExternRef(true),
+        Ty::V128 => V::V128(0),
     }
 }

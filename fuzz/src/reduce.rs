@@ -21,7 +21,7 @@ type Pred<'a> = dyn FnMut(&str) -> bool + 'a;
 
 fn valid(text: &str) -> Option<Vec<u8>> {
     let bytes = wat::parse_str(text).ok()?;
-    let mut v = wasmparser::Validator::new_with_features(engines::wasm2_features());
+    let mut v = wasmparser::Validator::new_with_features(engines::diff_features());
     v.validate_all(&bytes).ok()?;
     Some(bytes)
 }
