@@ -22,7 +22,7 @@ use crate::ir::{CompiledFunc, Instr};
 use std::ops::Range;
 
 /// Bump when the layout above, or the meaning of cached data, changes.
-pub(crate) const FORMAT: u32 = 2;
+pub(crate) const FORMAT: u32 = 3;
 const MAGIC: &[u8; 8] = b"waspcode";
 const HEADER: usize = 8 + 4 + 32 + 8 + 32;
 const INDEX_ROW: usize = 12;
@@ -225,6 +225,13 @@ pub(crate) fn encode_func(
         let instr = map_instr(op.instr, &to_module_type)?;
         out = postcard::to_extend(&instr, out).ok()?;
     }
+    // The on-stack replacement points (`CompiledFunc::osr`): a count, then
+    // (instruction, wasm offset) pairs.
+    out.extend_from_slice(&(code.osr.len() as u32).to_le_bytes());
+    for &(ip, wasm) in code.osr.iter() {
+        out.extend_from_slice(&ip.to_le_bytes());
+        out.extend_from_slice(&wasm.to_le_bytes());
+    }
     Some(out)
 }
 
@@ -250,8 +257,19 @@ pub(crate) fn decode_func(
         rest = tail;
         instrs.push(crate::exec::op_of(map_instr(instr, &to_engine_type)?));
     }
-    if !rest.is_empty() {
+    let n = u32_at(rest, 0)? as usize;
+    rest = &rest[4..];
+    if rest.len() != n.checked_mul(8)? {
         return None;
+    }
+    let mut osr = Vec::with_capacity(n);
+    for i in 0..n {
+        let (ip, wasm) = (u32_at(rest, 8 * i)?, u32_at(rest, 8 * i + 4)?);
+        // Ascending, within the code: a bad entry would misplace a frame.
+        if ip as usize >= count || osr.last().is_some_and(|&(p, _)| p >= ip) {
+            return None;
+        }
+        osr.push((ip, wasm));
     }
     Some(CompiledFunc {
         instrs: instrs.into_boxed_slice(),
@@ -259,5 +277,6 @@ pub(crate) fn decode_func(
         locals,
         frame_size,
         handlers: Box::new([]),
+        osr: osr.into_boxed_slice(),
     })
 }

@@ -38,6 +38,11 @@ pub(crate) const SAMPLE: u32 = 4;
 /// interpreted function some calls and go on.
 pub(crate) const HOT: u32 = 8;
 
+/// The interpreter should try on-stack replacement at its next check
+/// points (`osr.rs`): a tick found its innermost frame's function native.
+/// Compiled code that sees it hands it back (`Stack::osr_wanted`).
+pub(crate) const OSR: u32 = 16;
+
 /// `Attention::deadline` when the store has none.
 const NO_DEADLINE: u64 = u64::MAX;
 
