@@ -283,13 +283,14 @@ impl Translator<'_> {
                 "function needs {frame_size} slots; at most 65,535 are supported"
             ));
         }
+        let osr = self.finish_osr();
         Ok(CompiledFunc {
             instrs: self.instrs.drain(..).map(crate::exec::op_of).collect(),
             params: params as u16,
             locals: (self.locals - params) as u16,
             frame_size: frame_size as u32,
             handlers,
-            osr: self.finish_osr(),
+            osr,
         })
     }
 
