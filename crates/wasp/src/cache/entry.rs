@@ -7,6 +7,7 @@
 //!         | order count u32 | order count × defined-function index u32 (first use first)
 //!         | blobs
 //! blob    params u16 | locals u16 | frame size u32 | instruction count u32 | instructions
+//!         | OSR point count u32 | count × (instruction index u32, wasm offset u32), ascending
 //! ```
 //!
 //! Integers are little-endian; instructions are [`Instr`]s in postcard's

@@ -87,7 +87,6 @@ pub(super) fn attempt(st: &mut State) -> Option<OsrCall> {
     let inner = st.inner();
     inner.stack.osr_wanted = false;
     let found = find(inner, at, base, cur);
-
     if found.is_none() && inner.stack.osr_tries > 0 {
         inner.stack.osr_tries -= 1;
         inner.stack.attention.raise_quiet(OSR);
