@@ -281,3 +281,36 @@ pub(crate) fn decode_func(
         osr: osr.into_boxed_slice(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// OSR points survive the cache; a blob with points out of order or
+    /// past the code is refused (a bad point would misplace a frame).
+    #[test]
+    fn osr_points_round_trip_and_bad_ones_are_refused() {
+        let wat = r#"(module (func (param i32) (result i32)
+          (block (loop (br_if 1 (i32.eqz (local.get 0)))
+            (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br 0)))
+          (local.get 0)))"#;
+        let engine = crate::Engine::default();
+        let module = crate::Module::new(&engine, wat).expect("module");
+        let code = module.inner.compiled_func(0).expect("translates");
+        assert!(code.osr.len() >= 2, "{:?}", code.osr);
+        let blob = encode_func(&code, Some).expect("encodes");
+        let back = decode_func(&blob, Some).expect("decodes");
+        assert_eq!(back.osr, code.osr);
+        assert_eq!(back.instrs.len(), code.instrs.len());
+        // The first point's instruction index is the pairs' first word.
+        let first = blob.len() - 8 * code.osr.len();
+        let mut bad = blob.clone();
+        bad[first..first + 4].copy_from_slice(&(code.instrs.len() as u32).to_le_bytes());
+        assert!(decode_func(&bad, Some).is_none());
+        let mut unordered = blob.clone();
+        let second = code.osr[1].0.to_le_bytes();
+        unordered[first..first + 4].copy_from_slice(&second);
+        assert!(decode_func(&unordered, Some).is_none());
+        assert!(decode_func(&blob[..blob.len() - 1], Some).is_none());
+    }
+}
