@@ -50,6 +50,8 @@ const FAILED: u8 = 3;
 const OSR_QUEUED: usize = 0;
 /// `TierState::osr`: cannot be compiled.
 const OSR_FAILED: usize = 1;
+/// OSR entries compiled per function at most (tests enter at every point).
+const OSR_PER_FUNC: usize = if cfg!(test) { 64 } else { 4 };
 
 /// Calls between two looks at a queued function's state (a counter the
 /// compiling thread's store raced with still comes back this soon).
@@ -197,6 +199,18 @@ impl TierState {
                 Some(&OSR_QUEUED | &OSR_FAILED) => return None,
                 Some(&addr) => return Some(addr),
                 None => {
+                    // Each entry compiles the whole function again: one in
+                    // flight per function, and a few per function at most
+                    // (a Go frame is at another case label at every tick).
+                    let mine = map.iter().filter(|(k, _)| k.0 == def);
+                    let (mut n, mut busy) = (0, false);
+                    for (_, &v) in mine {
+                        n += 1;
+                        busy |= v == OSR_QUEUED;
+                    }
+                    if busy || n >= OSR_PER_FUNC {
+                        return None;
+                    }
                     map.insert(key, OSR_QUEUED);
                 }
             }
