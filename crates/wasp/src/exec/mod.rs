@@ -42,11 +42,13 @@ use crate::store::{FuncKind, Store, StoreInner};
 /// Taken by the compiling tier's ticker (`jit/ticks.rs`); unused without it.
 #[allow(unused_imports)]
 pub(crate) use attention::HOT;
-pub(crate) use attention::{to_ns, Attention, INTERRUPT, OSR, SAMPLE};
-pub(crate) use osr::want as want_osr;
+pub(crate) use attention::{to_ns, Attention, INTERRUPT, SAMPLE};
 pub(crate) use run::{op_of, Op};
 pub(crate) use tiering::TierState;
 pub(crate) use timer::schedule as schedule_deadline;
+/// Taken by compiled code's `attend` (`jit/runtime.rs`); unused without it.
+#[allow(unused_imports)]
+pub(crate) use {attention::OSR, osr::want as want_osr};
 
 /// A record of an active wasm call: where to return and whose frame it is.
 #[derive(Clone, Copy, Debug)]
