@@ -113,7 +113,7 @@ pub(crate) struct State {
     trap: TrapCode,
     host: Option<HostCall>,
     native: Option<NativeCall>,
-    osr: Option<super::osr::OsrCall>,
+    pub(super) osr: Option<super::osr::OsrCall>,
     error: Option<Error>,
     /// The exception being thrown (its store heap index).
     pub(super) exn: u32,
@@ -262,7 +262,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
             }
             // SAFETY: the word is owned by the store, alive for the whole run.
             if unsafe { &*st.attention }.pending() {
-                if let Some(s) = attend(&mut st) {
+                if let Some(s) = super::attention::attend(&mut st) {
                     break s;
                 }
             }
@@ -306,41 +306,6 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         }
         Signal::Resume => unreachable!(),
     }
-}
-
-/// Serves the raised attention bits (rare: only when one is): a small
-/// dispatch on the bits, each kind of request one arm. Returns the signal
-/// that leaves the loop (a trap, with `st.trap` set; on-stack replacement),
-/// or `None` to go on.
-#[cold]
-#[inline(never)]
-fn attend(st: &mut State) -> Option<Signal> {
-    use super::attention::{DEADLINE, HOT, INTERRUPT, OSR, SAMPLE};
-    // SAFETY: the word is owned by the store, alive for the whole run.
-    let a = unsafe { &*st.attention };
-    let bits = a.bits();
-    if bits & HOT != 0 && a.take(HOT) && super::tiering::on_tick(st.inner()) {
-        super::osr::want(&mut st.inner().stack, true);
-    }
-    if bits & OSR != 0 && a.take(OSR) {
-        super::osr::want(&mut st.inner().stack, false);
-    }
-    if bits & SAMPLE != 0 && a.take(SAMPLE) {
-        let base = st.base;
-        crate::profile::sample(st.inner(), Some(base));
-    }
-    if bits & INTERRUPT != 0 {
-        // Stays raised: every execution in progress stops (attention.rs).
-        return Some(st.set_trap(TrapCode::Interrupted));
-    }
-    if bits & DEADLINE != 0 && a.deadline_passed() {
-        return Some(st.set_trap(TrapCode::DeadlineExceeded));
-    }
-    if st.inner().stack.osr_wanted {
-        st.osr = Some(super::osr::attempt(st)?);
-        return Some(Signal::Osr);
-    }
-    None
 }
 
 /// Continues with the instruction at `$ip`.
