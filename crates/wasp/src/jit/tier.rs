@@ -20,7 +20,8 @@
 //!   function, wasm offset of the point): queued, failed, or the address of
 //!   the entry (`jit/func.rs`, `translate_osr`), compiled on demand by the
 //!   same thread, one per batch (never cached on disk: like all native
-//!   code, they are compiled afresh in each process).
+//!   code, they are compiled afresh in each process); one in flight and
+//!   [`OSR_PER_FUNC`] at most per function.
 //!
 //! One compiling thread per [`Engine`](crate::Engine), started on first use,
 //! takes queued functions in batches (whatever is queued when it wakes up,
