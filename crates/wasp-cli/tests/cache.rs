@@ -87,6 +87,7 @@ fn timings_show_a_miss_then_a_hit_that_validates_and_translates_nothing() {
         "instantiate",
         "translate",
         "execute",
+        "compile",
         "cache save",
         "total",
     ] {

@@ -342,6 +342,12 @@ pub struct EngineStats {
     pub funcs_not_compilable: u64,
     /// Compiling (summed over the threads that compile).
     pub compile_time: Duration,
+    /// On-stack replacement entries compiled (one per function and loop
+    /// point an interpreted frame asked for).
+    pub osr_compiled: u64,
+    /// Interpreted frames that continued in native code at a loop point
+    /// (on-stack replacement).
+    pub osr_entries: u64,
 }
 
 /// An [`EngineStats`] counter (see `Stats::add`).
@@ -373,9 +379,11 @@ pub(crate) enum Stat {
     JitCompiled,
     JitUnsupported,
     JitCompileTime,
+    OsrCompiled,
+    OsrEntries,
 }
 
-const STAT_COUNT: usize = Stat::JitCompileTime as usize + 1;
+const STAT_COUNT: usize = Stat::OsrEntries as usize + 1;
 
 /// The engine's counters: counts, and times in nanoseconds.
 #[derive(Debug, Default)]
@@ -420,6 +428,8 @@ impl Stats {
             funcs_compiled: n(Stat::JitCompiled),
             funcs_not_compilable: n(Stat::JitUnsupported),
             compile_time: t(Stat::JitCompileTime),
+            osr_compiled: n(Stat::OsrCompiled),
+            osr_entries: n(Stat::OsrEntries),
         }
     }
 }

@@ -400,6 +400,13 @@ pub(crate) struct CompiledFunc {
     /// The function's `try_table`s, innermost first (empty for most
     /// functions: only the unwinder reads it, `exec/exceptions.rs`).
     pub handlers: Box<[TryRange]>,
+    /// On-stack replacement points, ascending by instruction index: `(ip,
+    /// wasm)` where being about to run instruction `ip` with an empty
+    /// operand stack is the same as being at the wasm operator at byte
+    /// offset `wasm` (a `loop` with no parameters, or the `end` of a block
+    /// with no results) with every local in its slot. Compiled code can
+    /// take over an interpreted frame there (`exec/osr.rs`).
+    pub osr: Box<[(u32, u32)]>,
 }
 
 /// The instructions `start..end` of a `try_table`'s body and its catch

@@ -130,6 +130,14 @@ impl Session {
             ),
         );
         line("execute", exec, "(without translation)".to_string());
+        line(
+            "compile",
+            stats.compile_time,
+            format!(
+                "{} functions to native code on other threads, {} on-stack replacement entries, {} frames switched to native code",
+                stats.funcs_compiled, stats.osr_compiled, stats.osr_entries
+            ),
+        );
         line("cache save", save, saved);
         line("total", total, String::new());
         errln!("wasp timings:\n{}", out.trim_end());

@@ -7,6 +7,7 @@
 //!         | order count u32 | order count × defined-function index u32 (first use first)
 //!         | blobs
 //! blob    params u16 | locals u16 | frame size u32 | instruction count u32 | instructions
+//!         | OSR point count u32 | count × (instruction index u32, wasm offset u32), ascending
 //! ```
 //!
 //! Integers are little-endian; instructions are [`Instr`]s in postcard's
@@ -22,7 +23,7 @@ use crate::ir::{CompiledFunc, Instr};
 use std::ops::Range;
 
 /// Bump when the layout above, or the meaning of cached data, changes.
-pub(crate) const FORMAT: u32 = 2;
+pub(crate) const FORMAT: u32 = 3;
 const MAGIC: &[u8; 8] = b"waspcode";
 const HEADER: usize = 8 + 4 + 32 + 8 + 32;
 const INDEX_ROW: usize = 12;
@@ -225,6 +226,13 @@ pub(crate) fn encode_func(
         let instr = map_instr(op.instr, &to_module_type)?;
         out = postcard::to_extend(&instr, out).ok()?;
     }
+    // The on-stack replacement points (`CompiledFunc::osr`): a count, then
+    // (instruction, wasm offset) pairs.
+    out.extend_from_slice(&(code.osr.len() as u32).to_le_bytes());
+    for &(ip, wasm) in code.osr.iter() {
+        out.extend_from_slice(&ip.to_le_bytes());
+        out.extend_from_slice(&wasm.to_le_bytes());
+    }
     Some(out)
 }
 
@@ -250,8 +258,19 @@ pub(crate) fn decode_func(
         rest = tail;
         instrs.push(crate::exec::op_of(map_instr(instr, &to_engine_type)?));
     }
-    if !rest.is_empty() {
+    let n = u32_at(rest, 0)? as usize;
+    rest = &rest[4..];
+    if rest.len() != n.checked_mul(8)? {
         return None;
+    }
+    let mut osr = Vec::with_capacity(n);
+    for i in 0..n {
+        let (ip, wasm) = (u32_at(rest, 8 * i)?, u32_at(rest, 8 * i + 4)?);
+        // Ascending, within the code: a bad entry would misplace a frame.
+        if ip as usize >= count || osr.last().is_some_and(|&(p, _)| p >= ip) {
+            return None;
+        }
+        osr.push((ip, wasm));
     }
     Some(CompiledFunc {
         instrs: instrs.into_boxed_slice(),
@@ -259,5 +278,39 @@ pub(crate) fn decode_func(
         locals,
         frame_size,
         handlers: Box::new([]),
+        osr: osr.into_boxed_slice(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// OSR points survive the cache; a blob with points out of order or
+    /// past the code is refused (a bad point would misplace a frame).
+    #[test]
+    fn osr_points_round_trip_and_bad_ones_are_refused() {
+        let wat = r#"(module (func (param i32) (result i32)
+          (block (loop (br_if 1 (i32.eqz (local.get 0)))
+            (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br 0)))
+          (local.get 0)))"#;
+        let engine = crate::Engine::default();
+        let module = crate::Module::new(&engine, wat).expect("module");
+        let code = module.inner.compiled_func(0).expect("translates");
+        assert!(code.osr.len() >= 2, "{:?}", code.osr);
+        let blob = encode_func(&code, Some).expect("encodes");
+        let back = decode_func(&blob, Some).expect("decodes");
+        assert_eq!(back.osr, code.osr);
+        assert_eq!(back.instrs.len(), code.instrs.len());
+        // The first point's instruction index is the pairs' first word.
+        let first = blob.len() - 8 * code.osr.len();
+        let mut bad = blob.clone();
+        bad[first..first + 4].copy_from_slice(&(code.instrs.len() as u32).to_le_bytes());
+        assert!(decode_func(&bad, Some).is_none());
+        let mut unordered = blob.clone();
+        let second = code.osr[1].0.to_le_bytes();
+        unordered[first..first + 4].copy_from_slice(&second);
+        assert!(decode_func(&unordered, Some).is_none());
+        assert!(decode_func(&blob[..blob.len() - 1], Some).is_none());
+    }
 }

@@ -2,7 +2,8 @@
 //! (an interrupt, a passed deadline), noticed at the executor's check points
 //! (backward branches, calls and returns, the same points as the native stack
 //! guard), plus what a host function blocked in a system call needs to be
-//! woken by them (the waker, see [`InterruptWaker`](crate::InterruptWaker)).
+//! woken by them (the waker, see [`InterruptWaker`](crate::InterruptWaker)),
+//! and [`attend`], which serves the raised bits for the interpreter.
 //!
 //! One atomic word holds a bit per kind of request, so the hot check stays a
 //! single relaxed load compared with zero, however many kinds are added
@@ -20,6 +21,8 @@
 //!   raised bit whose deadline has not passed (it was replaced meanwhile) is
 //!   stale and dropped.
 
+use super::run::{Signal, State};
+use crate::error::TrapCode;
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -37,6 +40,11 @@ pub(crate) const SAMPLE: u32 = 4;
 /// A tick of the hotness ticker (`jit/ticks.rs`): charge the running
 /// interpreted function some calls and go on.
 pub(crate) const HOT: u32 = 8;
+
+/// The interpreter should try on-stack replacement at its next check
+/// points (`osr.rs`): a tick found its innermost frame's function native.
+/// Compiled code that sees it hands it back (`Stack::osr_wanted`).
+pub(crate) const OSR: u32 = 16;
 
 /// `Attention::deadline` when the store has none.
 const NO_DEADLINE: u64 = u64::MAX;
@@ -261,6 +269,40 @@ impl Waker {
         use std::os::fd::AsFd;
         self.rx.as_fd()
     }
+}
+
+/// Serves the raised attention bits (rare: only when one is): a small
+/// dispatch on the bits, each kind of request one arm. Returns the signal
+/// that leaves the loop (a trap, with `st.trap` set; on-stack replacement),
+/// or `None` to go on.
+#[cold]
+#[inline(never)]
+pub(super) fn attend(st: &mut State) -> Option<Signal> {
+    // SAFETY: the word is owned by the store, alive for the whole run.
+    let a = unsafe { &*st.attention };
+    let bits = a.bits();
+    if bits & HOT != 0 && a.take(HOT) && super::tiering::on_tick(st.inner()) {
+        super::osr::want(&mut st.inner().stack, true);
+    }
+    if bits & OSR != 0 && a.take(OSR) {
+        super::osr::want(&mut st.inner().stack, false);
+    }
+    if bits & SAMPLE != 0 && a.take(SAMPLE) {
+        let base = st.base_index();
+        crate::profile::sample(st.inner(), Some(base));
+    }
+    if bits & INTERRUPT != 0 {
+        // Stays raised: every execution in progress stops (see the header).
+        return Some(st.set_trap(TrapCode::Interrupted));
+    }
+    if bits & DEADLINE != 0 && a.deadline_passed() {
+        return Some(st.set_trap(TrapCode::DeadlineExceeded));
+    }
+    if st.inner().stack.osr_wanted {
+        st.osr = Some(super::osr::attempt(st)?);
+        return Some(Signal::Osr);
+    }
+    None
 }
 
 #[cfg(test)]

@@ -14,6 +14,14 @@ mod mem;
 #[cfg(wasp_tail)]
 mod native_sp;
 pub(crate) mod num;
+mod osr;
+#[cfg(all(
+    test,
+    feature = "jit",
+    unix,
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod osr_tests;
 pub(crate) mod run;
 mod simd;
 mod tail;
@@ -38,6 +46,9 @@ pub(crate) use attention::{to_ns, Attention, INTERRUPT, SAMPLE};
 pub(crate) use run::{op_of, Op};
 pub(crate) use tiering::TierState;
 pub(crate) use timer::schedule as schedule_deadline;
+/// Taken by compiled code's `attend` (`jit/runtime.rs`); unused without it.
+#[allow(unused_imports)]
+pub(crate) use {attention::OSR, osr::want as want_osr};
 
 /// A record of an active wasm call: where to return and whose frame it is.
 #[derive(Clone, Copy, Debug)]
@@ -69,6 +80,12 @@ pub(crate) struct Stack {
     /// Fuel left ([`Config::consume_fuel`]); the interpreter keeps a copy
     /// while it runs and writes it back whenever it leaves the loop.
     pub fuel: u64,
+    /// On-stack replacement is asked for (`osr.rs`): served at the
+    /// interpreter's next check point, or raised as `OSR` for it when
+    /// compiled code returns to it.
+    pub osr_wanted: bool,
+    /// Check points the current OSR request may still try.
+    pub osr_tries: u32,
 }
 
 // SAFETY: the raw `ret_ip` pointers point into `CompiledFunc`s owned (through
@@ -97,6 +114,8 @@ impl Stack {
             attention: tiering::attention_for(config),
             active: 0,
             fuel: 0,
+            osr_wanted: false,
+            osr_tries: 0,
         }
     }
 
@@ -144,6 +163,8 @@ pub(crate) enum Exit {
     Error(Error),
     /// An exception (store heap index) no handler of the execution caught.
     Exception(u32),
+    /// The innermost frame continues in native code (`osr.rs`).
+    Osr(osr::OsrCall),
 }
 
 /// Where the loop resumes.
@@ -282,9 +303,28 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                     e.fill_backtrace(|| backtrace(&store.inner, Some(state.base)));
                     e
                 })?;
+                osr::raise_wanted(&mut store.inner.stack);
                 if store.inner.stack.attention.pending() && store.inner.stack.attention.take(SAMPLE)
                 {
                     crate::profile::sample(&mut store.inner, Some(state.base));
+                }
+            }
+            Exit::Osr(call) => {
+                // Native code continues the frame: the executor returns
+                // from it on its behalf (results at its base, as a return).
+                let frame = store.inner.stack.frames.pop().expect("the replaced frame");
+                let r = osr::run(store, &call);
+                if frame.ret_ip.is_null() {
+                    return r;
+                }
+                state = ExecState {
+                    ip: frame.ret_ip,
+                    base: frame.ret_base as usize,
+                    instance: frame.ret_instance,
+                    throw: thrown(store, &r),
+                };
+                if state.throw.is_none() {
+                    r?;
                 }
             }
             other => return finish(store, other, Some(state.base)),
@@ -299,7 +339,7 @@ fn finish<T>(store: &mut Store<T>, exit: Exit, base: Option<usize>) -> Result<()
         Exit::Trap(code) => Err(Trap::with_backtrace(code, backtrace(&store.inner, base)).into()),
         Exit::Error(e) => Err(e),
         Exit::Exception(exn) => Err(crate::exception::Exception::of(&mut store.inner, exn).into()),
-        Exit::Host { .. } | Exit::Native { .. } => {
+        Exit::Host { .. } | Exit::Native { .. } | Exit::Osr(_) => {
             unreachable!("host and native calls are handled by the caller")
         }
     }

@@ -62,6 +62,8 @@ pub(crate) enum Signal {
     /// An exception was thrown (`State::exn`, at `State::ip`): the
     /// trampoline unwinds (`exceptions.rs`).
     Throw,
+    /// The frame continues in native code (`State::osr`, `osr.rs`).
+    Osr,
 }
 
 /// Per-instance state.
@@ -111,6 +113,7 @@ pub(crate) struct State {
     trap: TrapCode,
     host: Option<HostCall>,
     native: Option<NativeCall>,
+    pub(super) osr: Option<super::osr::OsrCall>,
     error: Option<Error>,
     /// The exception being thrown (its store heap index).
     pub(super) exn: u32,
@@ -221,6 +224,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         trap: TrapCode::Unreachable,
         host: None,
         native: None,
+        osr: None,
         error: None,
         exn: 0,
     };
@@ -258,9 +262,8 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
             }
             // SAFETY: the word is owned by the store, alive for the whole run.
             if unsafe { &*st.attention }.pending() {
-                if let Some(code) = attend(&mut st) {
-                    st.trap = code;
-                    break Signal::Trap;
+                if let Some(s) = super::attention::attend(&mut st) {
+                    break s;
                 }
             }
         }
@@ -274,6 +277,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         }
         Signal::Error => Exit::Error(st.error.take().expect("error signal carries an error")),
         Signal::Throw => Exit::Exception(st.exn),
+        Signal::Osr => Exit::Osr(st.osr.take().expect("osr signal carries a call")),
         Signal::Host => {
             let h = st.host.take().expect("host signal carries a call");
             es.ip = st.ip;
@@ -302,33 +306,6 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
         }
         Signal::Resume => unreachable!(),
     }
-}
-
-/// Serves the raised attention bits (rare: only when one is): a small
-/// dispatch on the bits, each kind of request one arm. Returns the trap that
-/// ends the execution, or `None` to go on.
-#[cold]
-#[inline(never)]
-fn attend(st: &mut State) -> Option<TrapCode> {
-    use super::attention::{DEADLINE, HOT, INTERRUPT, SAMPLE};
-    // SAFETY: the word is owned by the store, alive for the whole run.
-    let a = unsafe { &*st.attention };
-    let bits = a.bits();
-    if bits & HOT != 0 && a.take(HOT) {
-        super::tiering::on_tick(st.inner());
-    }
-    if bits & SAMPLE != 0 && a.take(SAMPLE) {
-        let base = st.base;
-        crate::profile::sample(st.inner(), Some(base));
-    }
-    if bits & INTERRUPT != 0 {
-        // Stays raised: every execution in progress stops (attention.rs).
-        return Some(TrapCode::Interrupted);
-    }
-    if bits & DEADLINE != 0 && a.deadline_passed() {
-        return Some(TrapCode::DeadlineExceeded);
-    }
-    None
 }
 
 /// Continues with the instruction at `$ip`.

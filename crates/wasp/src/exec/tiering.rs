@@ -7,12 +7,6 @@
     unix,
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
-pub(crate) use crate::jit::invoke;
-#[cfg(all(
-    feature = "jit",
-    unix,
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
 pub(crate) use crate::jit::ticks::on_tick;
 #[cfg(all(
     feature = "jit",
@@ -20,6 +14,12 @@ pub(crate) use crate::jit::ticks::on_tick;
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 pub(crate) use crate::jit::tier::{TierState, Verdict};
+#[cfg(all(
+    feature = "jit",
+    unix,
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub(crate) use crate::jit::{invoke, invoke_osr};
 
 /// The attention word of a new store under `config`: watched by the
 /// hotness ticker (`jit/ticks.rs`) when functions tier up.
@@ -79,6 +79,16 @@ mod interp_only {
             }
         }
 
+        /// Never: no function has native code.
+        pub fn is_native(&self, _: u32) -> bool {
+            false
+        }
+
+        /// Never: no function has native code.
+        pub fn osr_entry(&self, _: &Arc<ModuleInner>, _: u32, _: u32) -> Option<usize> {
+            None
+        }
+
         /// Counts a call of defined function `def`: always interpreted.
         pub fn on_call(&self, _: &Arc<ModuleInner>, def: u32) -> Verdict {
             self.counters[def as usize].store(u32::MAX, Ordering::Relaxed);
@@ -87,7 +97,23 @@ mod interp_only {
     }
 
     /// A tick of the hotness ticker: never raised without the compiling tier.
-    pub(crate) fn on_tick(_: &crate::store::StoreInner) {}
+    pub(crate) fn on_tick(_: &crate::store::StoreInner) -> bool {
+        false
+    }
+
+    /// Never called: no function has native code.
+    pub(crate) fn invoke_osr<T>(
+        _: &mut crate::Store<T>,
+        _: u32,
+        func: u32,
+        _: usize,
+        _: usize,
+        _: usize,
+    ) -> crate::Result<()> {
+        Err(crate::Error::msg(format!(
+            "function {func} has no native code (no compiling tier)"
+        )))
+    }
 
     /// Never called: no function has native code.
     pub(crate) fn invoke<T>(
@@ -106,4 +132,4 @@ mod interp_only {
     unix,
     any(target_arch = "x86_64", target_arch = "aarch64")
 )))]
-pub(crate) use interp_only::{invoke, on_tick, TierState, Verdict};
+pub(crate) use interp_only::{invoke, invoke_osr, on_tick, TierState, Verdict};

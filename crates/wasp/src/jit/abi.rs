@@ -378,16 +378,29 @@ pub(super) fn internal_signature(ty: &FuncType) -> Result<Signature, String> {
     Ok(sig)
 }
 
+/// The signature of an on-stack replacement entry of a function of type
+/// `ty`: `(ctx: i64, slots: i64) -> (status: i32, wasm results...)` in the
+/// `tail` convention, `slots` holding every local in the interpreter's
+/// frame layout.
+pub(super) fn osr_signature(ty: &FuncType) -> Result<Signature, String> {
+    let mut sig = internal_signature(&FuncType::new([], ty.results().iter().copied()))?;
+    sig.params.push(AbiParam::new(types::I64));
+    Ok(sig)
+}
+
 /// Flags of an access to the context or the slots: aligned, never faulting.
 pub(super) fn trusted() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-/// Builds the entry trampoline for functions of type `ty` (see the module docs).
+/// Builds the entry trampoline for functions of type `ty` (see the module
+/// docs); with `osr`, for the on-stack replacement entries of such
+/// functions (`osr_signature`): the callee gets the slots pointer itself.
 pub(super) fn trampoline(
     ty: &FuncType,
     fe: TargetFrontendConfig,
     fctx: &mut FunctionBuilderContext,
+    osr: bool,
 ) -> Result<ir::Function, String> {
     let mut sig = Signature::new(fe.default_call_conv);
     for _ in 0..3 {
@@ -406,11 +419,20 @@ pub(super) fn trampoline(
     };
     let depth = b.ins().load(types::I32, trusted(), ctx, DEPTH_LEFT);
     let mut args = vec![ctx];
-    for (i, &p) in ty.params().iter().enumerate() {
-        let t = clif_type(p).ok_or("reference-typed parameter")?;
-        args.push(b.ins().load(t, trusted(), slots, slot_offset(i)?));
+    if osr {
+        args.push(slots);
+    } else {
+        for (i, &p) in ty.params().iter().enumerate() {
+            let t = clif_type(p).ok_or("reference-typed parameter")?;
+            args.push(b.ins().load(t, trusted(), slots, slot_offset(i)?));
+        }
     }
-    let callee_sig = b.import_signature(internal_signature(ty)?);
+    let sig = if osr {
+        osr_signature(ty)?
+    } else {
+        internal_signature(ty)?
+    };
+    let callee_sig = b.import_signature(sig);
     let call = b.ins().call_indirect(callee_sig, code, &args);
     let rets = b.inst_results(call).to_vec();
     let (ok, failed) = (b.create_block(), b.create_block());

@@ -104,6 +104,12 @@ pub(super) struct FuncTranslator<'a, 'b> {
     /// The prologue's `StackExhausted` exit (records no frame: the
     /// interpreter's backtrace does not show a callee it could not enter).
     exhausted: Option<ir::Block>,
+    /// Byte offset of the operator being translated.
+    op_offset: usize,
+    /// An on-stack replacement entry (`translate_osr`): the wasm offset of
+    /// its point and the block the entry jumps to, until the point's block
+    /// is reached and linked (then `None`).
+    osr: Option<(usize, ir::Block)>,
 }
 
 /// Translates defined function `func_index` of the module.
@@ -114,8 +120,40 @@ pub(super) fn translate(
     fe: TargetFrontendConfig,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<Translated, String> {
+    translate_at(info, bytes, func_index, fe, fctx, None)
+}
+
+/// Translates the on-stack replacement entry of defined function
+/// `func_index` at the wasm operator at byte offset `point` (a `loop`
+/// without parameters or the `end` of a block without results, with an
+/// empty operand stack): a function `(ctx, slots) -> (status, results...)`
+/// (`abi::osr_signature`) that runs the prologue, loads every local from
+/// `slots` (the interpreter's frame layout) and jumps to that point; the
+/// rest is the function's own translation, its entry left unreachable.
+pub(super) fn translate_osr(
+    info: &ModuleInfo,
+    bytes: &[u8],
+    func_index: u32,
+    point: u32,
+    fe: TargetFrontendConfig,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<Translated, String> {
+    translate_at(info, bytes, func_index, fe, fctx, Some(point))
+}
+
+fn translate_at(
+    info: &ModuleInfo,
+    bytes: &[u8],
+    func_index: u32,
+    fe: TargetFrontendConfig,
+    fctx: &mut FunctionBuilderContext,
+    osr: Option<u32>,
+) -> Result<Translated, String> {
     let ty = info.func_type(func_index);
-    let sig = internal_signature(ty)?;
+    let sig = match osr {
+        None => internal_signature(ty)?,
+        Some(_) => abi::osr_signature(ty)?,
+    };
     let def = func_index - info.num_imported_funcs;
     let range = info.bodies[def as usize].clone();
     let body = FunctionBody::new(BinaryReader::new_features(
@@ -125,7 +163,7 @@ pub(super) fn translate(
     ));
     let name = ir::UserFuncName::user(FUNC_NAMESPACE, func_index);
     let mut func = ir::Function::with_name_signature(name, sig);
-    let mut t = FuncTranslator::new(&mut func, fctx, info, fe, ty)?;
+    let mut t = FuncTranslator::new(&mut func, fctx, info, fe, ty, osr.is_some())?;
     t.func_index = func_index;
     let mut locals = body.get_locals_reader().map_err(|e| e.to_string())?;
     for _ in 0..locals.get_count() {
@@ -133,10 +171,19 @@ pub(super) fn translate(
         let vt = ValType::from_wasmparser(vt).ok_or("unsupported local type")?;
         t.declare_locals(count, vt)?;
     }
+    if let Some(point) = osr {
+        t.osr_entry(point as usize)?;
+    }
     let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
     while !t.frames.is_empty() {
-        let op = ops.read().map_err(|e| e.to_string())?;
+        let (op, offset) = ops.read_with_offset().map_err(|e| e.to_string())?;
+        t.op_offset = offset as usize;
         t.op(op)?;
+    }
+    if t.osr.is_some() {
+        // Not a point of this function (or in code the translation skips):
+        // the entry block would have no terminator.
+        return Err("no on-stack replacement point there".into());
     }
     t.finish();
     Ok(Translated { func })
@@ -149,6 +196,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
         info: &'a ModuleInfo,
         fe: TargetFrontendConfig,
         ty: &FuncType,
+        osr: bool,
     ) -> Result<Self, String> {
         let mut b = FunctionBuilder::new(func, fctx);
         let entry = b.create_block();
@@ -184,15 +232,63 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
             func_index: 0,
             buf: None,
             exhausted: None,
+            op_offset: 0,
+            osr: None,
         };
         t.prologue();
-        for (&p, &v) in ty.params().iter().zip(&params[1..]) {
+        for (i, &p) in ty.params().iter().enumerate() {
             let ty = clif_type(p).ok_or("reference-typed parameter")?;
             let var = t.b.declare_var(ty);
-            t.b.def_var(var, v);
+            if !osr {
+                t.b.def_var(var, params[1 + i]);
+            }
             t.locals.push((var, ty));
         }
         Ok(t)
+    }
+
+    /// The entry of an on-stack replacement at wasm offset `point` (after
+    /// the prologue): every local loaded from the slots (the second
+    /// parameter), then a jump to a block that the point's translation
+    /// links to its own; the function's regular body follows in a block
+    /// nothing reaches.
+    fn osr_entry(&mut self, point: usize) -> Result<(), String> {
+        let entry = self.b.func.layout.entry_block().expect("entry block");
+        let slots = self.b.block_params(entry)[1];
+        for i in 0..self.locals.len() {
+            let (var, ty) = self.locals[i];
+            let v = self.b.ins().load(ty, trusted(), slots, slot_offset(i)?);
+            self.b.def_var(var, v);
+        }
+        let target = self.b.create_block();
+        self.b.ins().jump(target, &[]);
+        self.b.seal_block(target);
+        let dead = self.b.create_block();
+        self.b.switch_to_block(dead);
+        self.b.seal_block(dead);
+        self.osr = Some((point, target));
+        Ok(())
+    }
+
+    /// At the operator that is the OSR point (if this translation has one
+    /// and it is this operator): links the entry's block to `block`, the
+    /// point's own, which must take no arguments and start with an empty
+    /// operand stack. The builder must be at a filled block; it is left on
+    /// the entry's block, filled.
+    fn link_osr(&mut self, block: ir::Block, height: usize) -> Result<(), String> {
+        let Some((point, target)) = self.osr else {
+            return Ok(());
+        };
+        if point != self.op_offset {
+            return Ok(());
+        }
+        if height != 0 || !self.b.block_params(block).is_empty() {
+            return Err("on-stack replacement point with operands".into());
+        }
+        self.b.switch_to_block(target);
+        self.b.ins().jump(block, &[]);
+        self.osr = None;
+        Ok(())
     }
 
     /// Stack and call-depth checks (see `abi.rs`).
@@ -558,7 +654,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
                     self.skip += 1
                 }
                 Operator::Else if self.skip == 0 => self.else_(),
-                Operator::End if self.skip == 0 => self.end(),
+                Operator::End if self.skip == 0 => self.end()?,
                 Operator::End => self.skip -= 1,
                 _ => {}
             }
@@ -584,6 +680,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
                 self.b.ins().jump(header, &args);
                 let n = sig.0.len();
                 self.push_frame(Kind::Loop { header }, next, sig);
+                self.link_osr(header, self.stack.len())?;
                 self.b.switch_to_block(header);
                 let len = self.stack.len();
                 self.stack.truncate(len - n);
@@ -609,7 +706,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
                 self.b.switch_to_block(then);
             }
             Operator::Else => self.else_(),
-            Operator::End => self.end(),
+            Operator::End => self.end()?,
             Operator::Br { relative_depth } => self.br(relative_depth),
             Operator::BrIf { relative_depth } => {
                 let cond = self.pop();
@@ -725,7 +822,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
         self.reachable = true;
     }
 
-    fn end(&mut self) {
+    fn end(&mut self) -> Result<(), String> {
         let mut frame = self.frames.pop().expect("validated: end closes a frame");
         if self.reachable {
             frame.next_reached = true;
@@ -747,10 +844,15 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
             Kind::Loop { header } => self.b.seal_block(*header),
             _ => {}
         }
+        if !matches!(frame.kind, Kind::Func | Kind::Loop { .. }) && frame.results.is_empty() {
+            let before = self.osr.is_some();
+            self.link_osr(frame.next, frame.height)?;
+            frame.next_reached |= before && self.osr.is_none();
+        }
         self.stack.truncate(frame.height);
         self.reachable = frame.next_reached;
         if !frame.next_reached {
-            return;
+            return Ok(());
         }
         self.b.switch_to_block(frame.next);
         self.b.seal_block(frame.next);
@@ -760,6 +862,7 @@ impl<'a, 'b> FuncTranslator<'a, 'b> {
         } else {
             self.stack.extend(results);
         }
+        Ok(())
     }
 
     /// Gives back the call depth and returns the results.

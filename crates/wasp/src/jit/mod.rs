@@ -38,9 +38,9 @@ pub(crate) mod ticks;
 pub(crate) mod tier;
 
 pub(crate) use abi::JitCtx;
-pub(crate) use runtime::invoke;
 #[cfg(test)]
 use runtime::invoke_with;
+pub(crate) use runtime::{invoke, invoke_osr};
 
 use crate::error::TrapCode;
 use crate::module::ModuleInner;
@@ -309,7 +309,7 @@ impl Compiler {
                 continue;
             }
             cctx.clear();
-            cctx.func = abi::trampoline(ty, fe, &mut fctx)?;
+            cctx.func = abi::trampoline(ty, fe, &mut fctx, false)?;
             trampolines.push(self.codegen(&mut cctx)?);
             tramp_of_type.insert(ty.clone(), trampolines.len() - 1);
         }
@@ -326,6 +326,52 @@ impl Compiler {
             start,
         )?;
         Ok(batch)
+    }
+
+    /// Compiles the on-stack replacement entry of defined function `func`
+    /// (a function index) of `module` at the wasm operator at byte offset
+    /// `point` (`func::translate_osr`), with its trampoline (`abi.rs`), in a
+    /// batch of its own: [`Batch::code_addr`] of `func` is the entry.
+    pub fn compile_osr(
+        &self,
+        module: &ModuleInner,
+        func: u32,
+        point: u32,
+    ) -> Result<Batch, String> {
+        let info = &module.info;
+        if func < info.num_imported_funcs || func as usize >= info.funcs.len() {
+            return Err("not a defined function".into());
+        }
+        let fe = self.isa.frontend_config();
+        let mut fctx = FunctionBuilderContext::new();
+        let start = Instant::now();
+        let t = func::translate_osr(info, &module.bytes, func, point, fe, &mut fctx)?;
+        let mut stats = CompileStats {
+            translated: 1,
+            translate_time: start.elapsed(),
+            ..CompileStats::default()
+        };
+        let start = Instant::now();
+        let mut cctx = cranelift_codegen::Context::new();
+        cctx.func = t.func;
+        let code = self.codegen(&mut cctx)?;
+        stats.max_frame = code.frame;
+        stats.frame_sum = u64::from(code.frame);
+        let ty = info.func_type(func);
+        cctx.clear();
+        cctx.func = abi::trampoline(ty, fe, &mut fctx, true)?;
+        let trampoline = self.codegen(&mut cctx)?;
+        stats.codegen_time = start.elapsed();
+        let tramp_of_type = HashMap::from([(ty.clone(), 0)]);
+        link(
+            info,
+            BTreeMap::from([(func, code)]),
+            vec![trampoline],
+            &tramp_of_type,
+            BTreeMap::new(),
+            stats,
+            Instant::now(),
+        )
     }
 
     /// Generates machine code for `cctx.func`.

@@ -31,7 +31,7 @@
 
 use super::abi::{trap_of_status, JitCtx, RtOp, Status};
 use crate::error::{Error, FrameInfo, Result, Trap, TrapCode};
-use crate::exec::{Frame, HOT, SAMPLE};
+use crate::exec::{Frame, HOT, OSR, SAMPLE};
 use crate::func::Caller;
 use crate::store::{FuncKind, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -112,6 +112,41 @@ pub(crate) fn invoke_with<T>(
     if addr == 0 {
         return Err(Error::msg(format!("function {func} has no native code")));
     }
+    run_code(store, instance, addr, code, slots_base, params, results)
+}
+
+/// Runs the on-stack replacement entry at `addr` (`TierState::osr_entry`)
+/// of compiled function `func` (module index) of store instance `instance`
+/// on the frame slots at `slots_base`: its `locals` locals there (the
+/// interpreted frame it continues), its results written back there.
+pub(crate) fn invoke_osr<T>(
+    store: &mut Store<T>,
+    instance: u32,
+    func: u32,
+    addr: usize,
+    slots_base: usize,
+    locals: usize,
+) -> Result<()> {
+    let module = &store.inner.instances[instance as usize].module.inner;
+    let code = module.tier.code.as_ptr();
+    let results = module.info.func_type(func).results().len();
+    run_code(store, instance, addr, code, slots_base, locals, results)
+}
+
+/// Runs the compiled code at `addr` (installed, preceded by its
+/// trampoline's header) on `params` values at `slots_base`; its `results`
+/// go back there.
+fn run_code<T>(
+    store: &mut Store<T>,
+    instance: u32,
+    addr: usize,
+    code: *const AtomicUsize,
+    slots_base: usize,
+    params: usize,
+    results: usize,
+) -> Result<()> {
+    let inner = &mut store.inner;
+    let inst = &inner.instances[instance as usize];
     // SAFETY: installed code is preceded by the header `link` writes: the
     // address of its type's trampoline (extern "C", the `Trampoline`
     // signature), in the same published batch, which lives while installed.
@@ -442,8 +477,17 @@ unsafe extern "C" fn attend<T>(ctx: *mut JitCtx, func: u32) -> u32 {
     let instance = rt.instance;
     let a = Arc::clone(&store.inner.stack.attention);
     if a.bits() & HOT != 0 && a.take(HOT) {
-        // Charged to the interpreted caller of this compiled code.
-        super::ticks::on_tick(&store.inner);
+        // Charged to the interpreted caller of this compiled code; if that
+        // one is native already, the executor asks it to continue natively
+        // once this code returns to it (`exec/osr.rs`).
+        if super::ticks::on_tick(&store.inner) {
+            crate::exec::want_osr(&mut store.inner.stack, true);
+        }
+    }
+    if a.bits() & OSR != 0 && a.take(OSR) {
+        // For the interpreter (raised before it called this code): kept
+        // for when control is back there.
+        crate::exec::want_osr(&mut store.inner.stack, false);
     }
     if a.bits() & SAMPLE != 0 && a.take(SAMPLE) {
         // The compiled frames between `func` and the interpreter's are not

@@ -6,8 +6,9 @@
 //! work on any hot path: the attention word is checked there anyway) and
 //! charges [`TICK_CALLS`] calls to the innermost interpreted function
 //! ([`on_tick`]). A function found running in a few consecutive ticks is
-//! queued like one called often, and its next call runs native code. The
-//! running call itself stays interpreted (no on-stack replacement).
+//! queued like one called often, and its next call runs native code. A tick
+//! that finds the function native already asks for on-stack replacement of
+//! the running call (`exec/osr.rs`): [`on_tick`] says so.
 
 use crate::exec::Attention;
 use crate::store::{FuncKind, StoreInner};
@@ -56,13 +57,18 @@ pub(crate) fn watch(attention: &Arc<Attention>) {
 
 /// A tick seen by the executor: charges [`TICK_CALLS`] calls to the
 /// innermost interpreted function of `inner` (the interpreter's frame, or
-/// the interpreted caller of the running compiled code).
-pub(crate) fn on_tick(inner: &StoreInner) {
+/// the interpreted caller of the running compiled code). True when that
+/// function has native code already: its frame could continue natively.
+pub(crate) fn on_tick(inner: &StoreInner) -> bool {
     let Some(frame) = inner.stack.frames.last() else {
-        return;
+        return false;
     };
     if let FuncKind::Wasm { instance, def, .. } = inner.funcs[frame.func as usize].kind {
         let module = &inner.instances[instance as usize].module.inner;
+        if module.tier.is_native(def) {
+            return true;
+        }
         module.tier.heat(module, def, TICK_CALLS);
     }
+    false
 }

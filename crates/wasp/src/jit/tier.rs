@@ -16,6 +16,13 @@
 //!   counter to 0 when it installs the function's code (the next call
 //!   diverts) and to `u32::MAX` when the function cannot be compiled.
 //!
+//! - `osr`: the on-stack replacement entries asked for, per (defined
+//!   function, wasm offset of the point): queued, failed, or the address of
+//!   the entry (`jit/func.rs`, `translate_osr`), compiled on demand by the
+//!   same thread, one per batch (never cached on disk: like all native
+//!   code, they are compiled afresh in each process); one in flight and
+//!   [`OSR_PER_FUNC`] at most per function.
+//!
 //! One compiling thread per [`Engine`](crate::Engine), started on first use,
 //! takes queued functions in batches (whatever is queued when it wakes up,
 //! per module); execution never waits for it. [`Tier::Jit`] instead compiles
@@ -25,6 +32,7 @@
 use super::{Batch, Compiler, JitOptions};
 use crate::engine::{Config, Stat, Tier};
 use crate::module::ModuleInner;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -38,6 +46,13 @@ const QUEUED: u8 = 1;
 const NATIVE: u8 = 2;
 /// Cannot be compiled (stays interpreted).
 const FAILED: u8 = 3;
+
+/// `TierState::osr`: being compiled.
+const OSR_QUEUED: usize = 0;
+/// `TierState::osr`: cannot be compiled.
+const OSR_FAILED: usize = 1;
+/// OSR entries compiled per function at most (tests enter at every point).
+const OSR_PER_FUNC: usize = if cfg!(test) { 64 } else { 4 };
 
 /// Calls between two looks at a queued function's state (a counter the
 /// compiling thread's store raced with still comes back this soon).
@@ -53,6 +68,9 @@ pub(crate) struct TierState {
     state: Box<[AtomicU8]>,
     /// The batches that own installed code (kept for the module's lifetime).
     batches: Mutex<Vec<Arc<Batch>>>,
+    /// OSR entries by (defined function, wasm offset): [`OSR_QUEUED`],
+    /// [`OSR_FAILED`] or the entry's code address.
+    osr: Mutex<HashMap<(u32, u32), usize>>,
     /// `Tier::Jit`: the whole module compiled (once).
     all: OnceLock<()>,
     tier: Tier,
@@ -83,6 +101,7 @@ impl TierState {
             counters: (0..defined).map(|_| AtomicU32::new(start)).collect(),
             state: (0..defined).map(|_| AtomicU8::new(IDLE)).collect(),
             batches: Mutex::default(),
+            osr: Mutex::default(),
             all: OnceLock::new(),
             tier,
             imported,
@@ -144,7 +163,7 @@ impl TierState {
                     .compare_exchange(IDLE, QUEUED, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok()
                 {
-                    enqueue(module, self.imported + def);
+                    enqueue(module, self.imported + def, None);
                 }
             }
             QUEUED => counter.store(RECHECK, Ordering::Relaxed),
@@ -167,6 +186,80 @@ impl TierState {
         } else {
             self.queue(module, def);
         }
+    }
+
+    /// The on-stack replacement entry of defined function `def` (which has
+    /// native code) at the wasm operator at byte offset `point`: its code
+    /// address once compiled; until then `None`, and the first ask queues
+    /// it for the compiling thread (or, under `Tier::Jit`, compiles it now).
+    pub fn osr_entry(&self, module: &Arc<ModuleInner>, def: u32, point: u32) -> Option<usize> {
+        let key = (def, point);
+        {
+            let mut map = self.osr.lock().unwrap_or_else(|e| e.into_inner());
+            match map.get(&key) {
+                Some(&OSR_QUEUED | &OSR_FAILED) => return None,
+                Some(&addr) => return Some(addr),
+                None => {
+                    // Each entry compiles the whole function again: one in
+                    // flight per function, and a few per function at most
+                    // (a Go frame is at another case label at every tick).
+                    let mine = map.iter().filter(|(k, _)| k.0 == def);
+                    let (mut n, mut busy) = (0, false);
+                    for (_, &v) in mine {
+                        n += 1;
+                        busy |= v == OSR_QUEUED;
+                    }
+                    if busy || n >= OSR_PER_FUNC {
+                        return None;
+                    }
+                    map.insert(key, OSR_QUEUED);
+                }
+            }
+        }
+        match self.tier {
+            Tier::Jit => {
+                compile_osr_and_install(module, self.imported + def, point);
+                self.osr
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&key)
+                    .copied()
+                    .filter(|&a| a > OSR_FAILED)
+            }
+            _ => {
+                enqueue(module, self.imported + def, Some(point));
+                None
+            }
+        }
+    }
+
+    /// Records the OSR entry of function `f` at `point` from `compiled`.
+    fn install_osr(
+        &self,
+        module: &ModuleInner,
+        f: u32,
+        point: u32,
+        compiled: Result<Batch, String>,
+    ) {
+        let key = (f - self.imported, point);
+        let addr = match compiled {
+            Ok(batch) => match batch.code_addr(f) {
+                Some(addr) => {
+                    module.engine.counters().add(Stat::OsrCompiled, 1);
+                    self.batches
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(Arc::new(batch));
+                    addr
+                }
+                None => OSR_FAILED,
+            },
+            Err(_) => OSR_FAILED,
+        };
+        self.osr
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, addr);
     }
 
     /// Compiles every defined function (`Tier::Jit`), once per module, in
@@ -250,6 +343,18 @@ fn compile_and_install(module: &ModuleInner, funcs: &[u32]) {
     }
 }
 
+/// Compiles the OSR entry of function `func` of `module` at `point` and
+/// records it.
+fn compile_osr_and_install(module: &ModuleInner, func: u32, point: u32) {
+    let start = Instant::now();
+    let compiled = compiler().and_then(|c| c.compile_osr(module, func, point));
+    module
+        .engine
+        .counters()
+        .add_time(Stat::JitCompileTime, start.elapsed());
+    module.tier.install_osr(module, func, point, compiled);
+}
+
 /// The process's code generator (created on first use). A `Compiler` holds
 /// only the target ISA (immutable, `Sync`): one serves every thread.
 fn compiler() -> Result<&'static Compiler, String> {
@@ -265,14 +370,17 @@ fn compiler() -> Result<&'static Compiler, String> {
 pub(crate) struct Job {
     module: Weak<ModuleInner>,
     func: u32,
+    /// The OSR entry at this wasm offset rather than the function.
+    osr: Option<u32>,
 }
 
-/// Sends function index `func` of `module` to its engine's compiling
-/// thread (started on first use).
-fn enqueue(module: &Arc<ModuleInner>, func: u32) {
+/// Sends function index `func` of `module` (its OSR entry at `osr`, if
+/// given) to its engine's compiling thread (started on first use).
+fn enqueue(module: &Arc<ModuleInner>, func: u32, osr: Option<u32>) {
     let job = Job {
         module: Arc::downgrade(module),
         func,
+        osr,
     };
     let queue = module.engine.tier_queue().get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
@@ -287,7 +395,10 @@ fn enqueue(module: &Arc<ModuleInner>, func: u32) {
     });
     if let Err(e) = queue.send(job) {
         if let Some(m) = e.0.module.upgrade() {
-            m.tier.fail(e.0.func);
+            match e.0.osr {
+                None => m.tier.fail(e.0.func),
+                Some(p) => m.tier.install_osr(&m, e.0.func, p, Err("no thread".into())),
+            }
         }
     }
 }
@@ -318,8 +429,17 @@ fn compile_loop(rx: Receiver<Job>) {
             let Some(module) = module.upgrade() else {
                 continue;
             };
-            let funcs: Vec<u32> = mine.iter().map(|j| j.func).collect();
-            compile_and_install(&module, &funcs);
+            let funcs: Vec<u32> = mine
+                .iter()
+                .filter(|j| j.osr.is_none())
+                .map(|j| j.func)
+                .collect();
+            if !funcs.is_empty() {
+                compile_and_install(&module, &funcs);
+            }
+            for j in mine.iter().filter(|j| j.osr.is_some()) {
+                compile_osr_and_install(&module, j.func, j.osr.unwrap_or_default());
+            }
         }
     }
 }

@@ -337,6 +337,11 @@ impl Translator<'_> {
         }
         if c.kind != CtrlKind::Loop {
             self.bind(c.label);
+            if c.results == 0 && c.kind != CtrlKind::TryTable {
+                let pos = self.labels[c.label].pos.expect("just bound");
+                self.stack.truncate(c.height);
+                self.note_osr(pos, false);
+            }
         }
         self.ctrls.pop();
         self.stack.truncate(c.height);
@@ -493,6 +498,10 @@ impl Translator<'_> {
                 let label = self.ctrls[i].label;
                 self.bind(label);
                 self.ctrls[i].start = self.instrs.len();
+                if self.ctrls[i].params == 0 {
+                    let pos = self.labels[label].pos.expect("just bound");
+                    self.note_osr(pos, true);
+                }
             }
             Operator::If { blockty } => {
                 let (pos, cond) = self.pop();

@@ -162,6 +162,12 @@ struct Translator<'a> {
     local_map: Option<Box<[(Slot, bool)]>>,
     /// The `try_table`s seen so far (`exceptions.rs`).
     exn: exceptions::TryState,
+    /// Byte offset of the operator being translated.
+    op_offset: usize,
+    /// On-stack replacement points found so far (`CompiledFunc::osr`).
+    osr: Vec<(u32, u32)>,
+    /// The instruction indices of the loop headers among `osr`.
+    osr_loops: Vec<u32>,
 }
 
 /// Translates defined function `func_index` whose body occupies `range` of the module bytes.
@@ -227,6 +233,9 @@ pub(crate) fn translate(
         hi: scratch.hi,
         local_map,
         exn: Default::default(),
+        op_offset: 0,
+        osr: Vec::new(),
+        osr_loops: Vec::new(),
     };
     t.fuel_region();
     let label = t.new_label();
@@ -260,7 +269,8 @@ impl Translator<'_> {
     fn body(&mut self, body: FunctionBody<'_>, params: usize) -> Result<CompiledFunc, String> {
         let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
         while !ops.eof() {
-            let op = ops.read().map_err(|e| e.to_string())?;
+            let (op, offset) = ops.read_with_offset().map_err(|e| e.to_string())?;
+            self.op_offset = offset as usize;
             self.op(op)?;
             if self.ctrls.is_empty() {
                 break;
@@ -273,13 +283,61 @@ impl Translator<'_> {
                 "function needs {frame_size} slots; at most 65,535 are supported"
             ));
         }
+        let osr = self.finish_osr();
         Ok(CompiledFunc {
             instrs: self.instrs.drain(..).map(crate::exec::op_of).collect(),
             params: params as u16,
             locals: (self.locals - params) as u16,
             frame_size: frame_size as u32,
             handlers,
+            osr,
         })
+    }
+
+    /// Records an on-stack replacement point at the label just bound at
+    /// `pos` (the current operator's offset) when the operand stack is
+    /// empty there: not under fuel (compiled code does not meter it) nor in
+    /// a function with `v128` locals (their slots are remapped).
+    pub(super) fn note_osr(&mut self, pos: usize, is_loop: bool) {
+        if self.fuel || self.local_map.is_some() || !self.stack.is_empty() {
+            return;
+        }
+        if let (Ok(ip), Ok(wasm)) = (u32::try_from(pos), u32::try_from(self.op_offset)) {
+            self.osr.push((ip, wasm));
+            if is_loop {
+                self.osr_loops.push(ip);
+            }
+        }
+    }
+
+    /// The function's OSR points, ascending and unique by instruction.
+    /// A loop whose first instruction is a conditional branch `B` also has
+    /// the point after `B` (where loop inversion's back-edge lands, `B`
+    /// known false; running `B` again changes nothing), unless a label is
+    /// bound there (which could be reached otherwise).
+    fn finish_osr(&mut self) -> Box<[(u32, u32)]> {
+        let mut osr = std::mem::take(&mut self.osr);
+        if osr.is_empty() {
+            return Box::new([]);
+        }
+        let bound: std::collections::HashSet<usize> =
+            self.labels.iter().filter_map(|l| l.pos).collect();
+        for &ip in &self.osr_loops {
+            let p = ip as usize;
+            let Some(&(_, wasm)) = osr.iter().find(|e| e.0 == ip) else {
+                continue;
+            };
+            if p + 1 < self.instrs.len()
+                && ops::negate_branch(self.instrs[p]).is_some()
+                && !bound.contains(&(p + 1))
+            {
+                osr.push((ip + 1, wasm));
+            }
+        }
+        self.osr_loops.clear();
+        osr.sort_by_key(|e| e.0);
+        osr.dedup_by_key(|e| e.0);
+        osr.into_boxed_slice()
     }
 }
 
