@@ -8,7 +8,7 @@
 //! reduce --wasmi IN.wat|IN.wasm OUT.wat FUNC [ARG...]   wasmi and wasmtime disagree (oracle bugs)
 //! ```
 //!
-//! Arguments are as findings print them (`i64:0x..`, `f64:0x..`), or plain i32s.
+//! Arguments are as findings print them (`i64:0x..`, `f64:0x..`, `v128:0x..`), or plain i32s.
 //! In `--abort` mode each candidate runs in a child process.
 
 use crate::diff::{state_diff, FUEL, FUEL_EXPORT};
@@ -137,6 +137,11 @@ pub fn parse_args(args: &[String]) -> Vec<V> {
             Some(("f32", x)) => V::F32(num(x) as u32),
             Some(("f64", x)) => V::F64(num(x)),
             Some(("i32", x)) => V::I32(num(x) as u32),
+            Some(("v128", x)) => {
+                let x = x.split('(').next().unwrap_or(x);
+                let h = x.strip_prefix("0x").expect("hex v128 argument");
+                V::V128(u128::from_str_radix(h, 16).expect("hex v128 argument"))
+            }
             _ => V::I32(num(a) as u32),
         })
         .collect()

@@ -141,11 +141,7 @@ impl ExnRef {
 fn payload_of(inner: &StoreInner, exn: u32) -> Vec<Val> {
     let e = &inner.exn.heap[exn as usize];
     let ty = &inner.exn.tags[e.tag as usize].ty;
-    e.payload
-        .iter()
-        .zip(ty.params())
-        .map(|(&raw, &t)| Val::from_raw(raw, t, inner.id))
-        .collect()
+    Val::read_slots(&e.payload, ty.params(), inner.id).collect()
 }
 
 /// A WebAssembly exception outside wasm: one that escaped to the embedder
@@ -176,11 +172,12 @@ impl Exception {
                 ),
             ));
         }
-        let mut raw = Vec::with_capacity(payload.len());
         for (v, &t) in payload.iter().zip(ty.params()) {
             v.check(t, inner, "exception payload")?;
-            raw.push(v.to_raw());
         }
+        // Slots, as `throw` stores them (a `v128` takes two).
+        let mut raw = vec![0; ty.param_slots()];
+        Val::write_slots(payload, &mut raw);
         let exn = inner.exn.alloc(t as u32, &raw);
         Ok(Exception::of(inner, exn))
     }

@@ -343,3 +343,45 @@ fn catch_targets_function_loop_and_outer_try() {
     let f = inst.get_typed_func::<i32, i32>(&store, "outer").unwrap();
     assert_eq!(f.call(&mut store, 7).unwrap(), 107);
 }
+
+/// A `v128` payload takes two slots: thrown, caught in wasm, and escaping
+/// to the embedder, both halves arrive (one slot per value was copied, so
+/// the high half was lost).
+#[test]
+fn v128_payloads_keep_both_halves() {
+    let wat = r#"(module
+      (tag $e (export "e") (param i32 v128 i64))
+      (func $throw (export "throw") (param i64 i64)
+        (i32.const 7)
+        (i64x2.replace_lane 1 (i64x2.splat (local.get 0)) (local.get 1))
+        (i64.const -3)
+        (throw $e))
+      (func (export "catch") (param i64 i64) (result i64)
+        (local v128)
+        (block $h (result i32 v128 i64)
+          (try_table (catch $e $h) (call $throw (local.get 0) (local.get 1)))
+          (return (i64.const -1)))
+        (drop)
+        (local.set 2)
+        (drop)
+        (i64.add (i64x2.extract_lane 0 (local.get 2))
+                 (i64.mul (i64.const 1000) (i64x2.extract_lane 1 (local.get 2))))))"#;
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instantiate(&mut store, &Linker::new(&engine), wat);
+    let c = inst
+        .get_typed_func::<(i64, i64), i64>(&store, "catch")
+        .unwrap();
+    assert_eq!(c.call(&mut store, (4, 5)).unwrap(), 5_004);
+    let t = inst
+        .get_typed_func::<(i64, i64), ()>(&store, "throw")
+        .unwrap();
+    let err = t.call(&mut store, (4, 5)).unwrap_err();
+    let exc = err.exception().expect("an exception");
+    let v = 4u128 | (5u128 << 64);
+    assert_eq!(exc.payload(), [Val::I32(7), Val::V128(v), Val::I64(-3)]);
+    // An exception made by the host carries a v128 into wasm the same way.
+    let tag = inst.get_export(&store, "e").unwrap().into_tag().unwrap();
+    let made = Exception::new(&mut store, tag, &[Val::I32(1), Val::V128(v), Val::I64(2)]).unwrap();
+    assert_eq!(made.payload(), [Val::I32(1), Val::V128(v), Val::I64(2)]);
+}

@@ -224,3 +224,56 @@ fn an_endless_tail_call_loop_meets_its_deadline() {
         "{err}"
     );
 }
+
+/// `v128` arguments and results take two slots: tail calls and `call_ref`
+/// move both halves (they moved one slot per value, so a tail-called
+/// function saw the high half as its low half and garbage above it; found
+/// by the differential fuzzer once it generated SIMD with tail calls).
+#[test]
+fn v128_arguments_and_results_survive_tail_calls_and_call_ref() {
+    let wat = r#"(module
+      (type $v (func (param v128 i64) (result v128)))
+      (table 1 funcref)
+      (elem (i32.const 0) $add)
+      (elem declare func $add)
+      ;; lanes (a, b) + (k, k)
+      (func $add (param v128 i64) (result v128)
+        (i64x2.add (local.get 0) (i64x2.splat (local.get 1))))
+      (func $pack (param i64 i64) (result v128)
+        (i64x2.replace_lane 1 (i64x2.splat (local.get 0)) (local.get 1)))
+      (func $lanes (param v128) (result i64)
+        (i64.add (i64x2.extract_lane 0 (local.get 0))
+                 (i64.mul (i64.const 1000) (i64x2.extract_lane 1 (local.get 0)))))
+      (func $direct (param v128 i64) (result v128)
+        (return_call $add (local.get 0) (local.get 1)))
+      (func $indirect (param v128 i64) (result v128)
+        (return_call_indirect (type $v) (local.get 0) (local.get 1) (i32.const 0)))
+      (func $by_ref (param v128 i64) (result v128)
+        (return_call_ref $v (local.get 0) (local.get 1) (ref.func $add)))
+      (func $plain_ref (param v128 i64) (result v128)
+        (call_ref $v (local.get 0) (local.get 1) (ref.func $add)))
+      (func (export "direct") (param i64 i64 i64) (result i64)
+        (call $lanes (call $direct (call $pack (local.get 0) (local.get 1)) (local.get 2))))
+      (func (export "indirect") (param i64 i64 i64) (result i64)
+        (call $lanes (call $indirect (call $pack (local.get 0) (local.get 1)) (local.get 2))))
+      (func (export "by_ref") (param i64 i64 i64) (result i64)
+        (call $lanes (call $by_ref (call $pack (local.get 0) (local.get 1)) (local.get 2))))
+      (func (export "plain_ref") (param i64 i64 i64) (result i64)
+        (call $lanes (call $plain_ref (call $pack (local.get 0) (local.get 1)) (local.get 2)))))"#;
+    for tier in [Tier::Interp, Tier::Tiered, Tier::Jit] {
+        let engine = Engine::new(Config::new().tier(tier).tier_up_threshold(1));
+        let mut store = Store::new(&engine, ());
+        let inst = instantiate(&mut store, &Linker::new(&engine), wat);
+        for name in ["direct", "indirect", "by_ref", "plain_ref"] {
+            let f = inst
+                .get_typed_func::<(i64, i64, i64), i64>(&store, name)
+                .unwrap();
+            // (1 + 10) + 1000 * (2 + 10)
+            assert_eq!(
+                f.call(&mut store, (1, 2, 10)).unwrap(),
+                12_011,
+                "{name} {tier:?}"
+            );
+        }
+    }
+}

@@ -36,7 +36,7 @@ pub(super) unsafe fn throw(
     let inst = st.cur_inst as usize;
     let inner = st.inner();
     let t = inner.instances[inst].tags[tag as usize];
-    let n = inner.exn.tags[t as usize].ty.params().len();
+    let n = inner.exn.tags[t as usize].ty.param_slots();
     // SAFETY: the payload is `n` slots of the frame (translator invariant).
     let payload: Vec<u64> = (0..n)
         .map(|i| unsafe { *sp.add(base as usize + i) })

@@ -393,7 +393,8 @@ impl Translator<'_> {
     /// `return_call func`: the tail call, then the ordinary call and return
     /// it falls through to for host or native callees.
     fn return_call(&mut self, func: u32) {
-        let p = self.info.func_type(func).params().len();
+        // Slots, not values: a `v128` argument takes two.
+        let p = self.info.func_type(func).param_slots();
         self.materialize_top(p);
         let base = self.slot_of(self.stack.len() - p);
         self.emit(Instr::ReturnCall { func, base });
@@ -404,7 +405,7 @@ impl Translator<'_> {
 
     /// `return_call_indirect`: as `return_call`.
     fn return_call_indirect(&mut self, type_index: u32, table: u32) {
-        let p = self.info.types[type_index as usize].params().len();
+        let p = self.info.types[type_index as usize].param_slots();
         // Place index and arguments as `call_indirect` will find them.
         let (ipos, io) = self.pop();
         let index = self.value_slot(ipos, io);
@@ -429,7 +430,7 @@ impl Translator<'_> {
     /// `call_ref` / `return_call_ref` of type `type_index`.
     fn call_ref(&mut self, type_index: u32, tail: bool) {
         let ty = &self.info.types[type_index as usize];
-        let (p, r) = (ty.params().len(), ty.results().len());
+        let (p, r) = (ty.param_slots(), ty.result_slots());
         let (fpos, fo) = self.pop();
         let func = self.value_slot(fpos, fo);
         self.materialize_top(p);
@@ -439,9 +440,7 @@ impl Translator<'_> {
         }
         self.stack.truncate(self.stack.len() - p);
         self.emit(Instr::CallRef { func, base });
-        for _ in 0..r {
-            self.push(Operand::Temp);
-        }
+        self.push_result_temps(self.info.types[type_index as usize].results());
         self.max_height = self.max_height.max(self.stack.len() - r + p.max(r));
         if tail {
             self.emit_return();

@@ -53,7 +53,8 @@ impl Translator<'_> {
             Operator::TryTable { ref try_table } => self.try_table(try_table),
             Operator::Throw { tag_index } => {
                 let ty = self.info.tags[tag_index as usize];
-                let n = self.info.types[ty as usize].params().len();
+                // Slots, not values: a `v128` field takes two.
+                let n = self.info.types[ty as usize].param_slots();
                 self.materialize_top(n);
                 let first = self.stack.len() - n;
                 let base = self.slot_of(first);
