@@ -5,7 +5,8 @@
 //! the results (bit patterns), the trap kind and the exported memories,
 //! globals and tables must agree.
 //!
-//! wasmtime is the reference: wasp must match it exactly. wasmi 2.0.0 has
+//! wasmtime is the reference: wasp must match it exactly. wasmi runs only
+//! the modules within WebAssembly 2.0 without SIMD (it refuses the others). wasmi 2.0.0 has
 //! known bugs (see `docs/fuzzing.md`), so a wasmi mismatch where wasp agrees
 //! with wasmtime is only counted and noted, and wasmi is then dropped for the
 //! rest of that module (its state may have diverged).

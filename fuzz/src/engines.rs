@@ -628,8 +628,12 @@ fn from_wasmi(v: &wasmi::Val) -> V {
 /// Instantiates `bytes` on wasmi (no imports).
 pub fn wasmi(bytes: &[u8], limits: &Limits) -> Result<Box<dyn Instance>, Outcome> {
     let mut c = wasmi::Config::default();
-    c.wasm_tail_call(true)
-        .wasm_extended_const(true)
+    // WebAssembly 2.0 without SIMD only: with SIMD and tail calls enabled,
+    // wasmi 2.0.0 jumped to address 0 (diff seed 236591) and trapped with
+    // DivideByZero where wasmtime and wasp agreed. Modules using them fail
+    // wasmi's validation, and the harness compares wasp with wasmtime alone.
+    c.wasm_tail_call(false)
+        .wasm_extended_const(false)
         .wasm_multi_memory(false)
         .wasm_wide_arithmetic(false)
         .wasm_custom_page_sizes(false)
