@@ -7,7 +7,9 @@
 //! - idle: the resident memory of 1,000 live instances (each engine in a
 //!   child process of its own, so peaks do not mix).
 //!
-//! Usage: `wasp-instantiate-bench [--runs N] [--idle N] [--markdown] NAME=MODULE.wasm...`
+//! Usage: `wasp-instantiate-bench [--runs N] [--idle N] [--markdown] [--engines wasp,wasmtime]
+//! NAME=MODULE.wasm...` (`--engines` keeps only the engines listed; the ratios need `wasp`;
+//! `--request-runs N` times N requests instead of `--runs`, for profiling).
 //! (`bench/instantiate/run.sh` builds the Go and C guests and runs it.)
 
 mod engines;
@@ -90,12 +92,21 @@ fn main() {
         return;
     }
     let (mut runs, mut idle, mut markdown, mut modules) = (200usize, 1000usize, false, Vec::new());
+    let mut engines: Vec<&str> = ENGINES.to_vec();
+    let mut request_runs = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--runs" => runs = it.next().and_then(|v| v.parse().ok()).expect("--runs N"),
             "--idle" => idle = it.next().and_then(|v| v.parse().ok()).expect("--idle N"),
             "--markdown" => markdown = true,
+            "--request-runs" => {
+                request_runs = Some(it.next().and_then(|v| v.parse().ok()).expect("--request-runs N"))
+            }
+            "--engines" => {
+                let list = it.next().expect("--engines a,b");
+                engines.retain(|e| list.split(',').any(|x| x == *e));
+            }
             m => {
                 let (name, path) = m.split_once('=').expect("NAME=MODULE.wasm");
                 modules.push((name.to_string(), path.to_string()));
@@ -105,7 +116,7 @@ fn main() {
     assert!(!modules.is_empty(), "usage: wasp-instantiate-bench [--runs N] [--idle N] [--markdown] NAME=MODULE.wasm...");
     let mut rows = Vec::new();
     for (name, path) in &modules {
-        for engine in ENGINES {
+        for &engine in &engines {
             let r = runner(engine, path);
             let out = r.request();
             assert!(!out.is_empty(), "{engine} {name}: no output");
@@ -122,7 +133,7 @@ fn main() {
                     d
                 })
                 .collect();
-            let req: Vec<Duration> = (0..runs)
+            let req: Vec<Duration> = (0..request_runs.unwrap_or(runs).max(1))
                 .map(|_| {
                     let t = Instant::now();
                     let out = r.request();

@@ -9,6 +9,7 @@ use crate::engine::Stat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::externs::{Global, Memory, Table};
 use crate::func::Func;
+use crate::memory::table::TableElems;
 use crate::module::canon;
 use crate::module::{EntityIndex, Module, SegmentMode};
 use crate::store::{
@@ -423,23 +424,23 @@ fn instantiate_timed<T>(
     }
 
     // Defined functions.
-    store.inner.funcs.reserve(info.bodies.len());
-    for def in 0..info.bodies.len() as u32 {
-        let func_index = info.num_imported_funcs + def;
-        let ty_idx = info.funcs[func_index as usize];
-        let ty = &info.types[ty_idx as usize];
-        store.inner.funcs.push(FuncEntity {
-            ty: info.type_ids[ty_idx as usize],
-            params: ty.param_slots() as u16,
-            results: ty.result_slots() as u16,
+    // Defined functions: one small entity each, from the module's
+    // prepared signatures (the code stays in the module).
+    let first_def = store.inner.funcs.len() as u32;
+    let sigs = module.inner.images.sigs(info);
+    store
+        .inner
+        .funcs
+        .extend(sigs.iter().zip(0u32..).map(|(s, def)| FuncEntity {
+            ty: s.ty,
+            params: s.params,
+            results: s.results,
             kind: FuncKind::Wasm {
                 instance: inst_idx,
                 def,
-                code: module.inner.compiled[def as usize].get().cloned(),
             },
-        });
-        funcs.push(store.inner.funcs.len() as u32 - 1);
-    }
+        }));
+    funcs.extend(first_def..first_def + sigs.len() as u32);
 
     let cap = store.inner.engine.config().max_memory_pages;
     // Memory 0's prepared image (a copy-on-write mapping of the data
@@ -548,7 +549,7 @@ fn instantiate_timed<T>(
             ));
         }
         let elems = match &prepared {
-            Some(p) => p.tables[k].to_vec(),
+            Some(p) => TableElems::shared(p.tables[k].clone()),
             None => {
                 let value = match init {
                     None => 0,
@@ -560,7 +561,7 @@ fn instantiate_timed<T>(
                         )
                     }
                 };
-                vec![value; min]
+                TableElems::from(vec![value; min])
             }
         };
         store.inner.tables.push(TableEntity {

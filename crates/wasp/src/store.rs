@@ -11,9 +11,9 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result, Trap, TrapCode};
 use crate::exec::Stack;
 use crate::func::HostFunc;
-use crate::ir::CompiledFunc;
 use crate::limits::ResourceLimiter;
 use crate::memory::image::MemoryImage;
+use crate::memory::table::TableElems;
 use crate::memory::LinearMemory;
 use crate::module::Module;
 use crate::types::{GlobalType, MemoryType, TableType};
@@ -32,12 +32,13 @@ pub(crate) struct FuncEntity {
 }
 
 pub(crate) enum FuncKind {
+    /// A defined function of instance `instance`. Its translated code
+    /// lives in the module (`ModuleInner::compiled`, shared by every
+    /// instance in every store): the entity holds no reference to count.
     Wasm {
         instance: u32,
         /// Index among the module's defined functions.
         def: u32,
-        /// Filled on first call (lazy translation).
-        code: Option<Arc<CompiledFunc>>,
     },
     /// Index into `Store::host_funcs`.
     Host(u32),
@@ -136,7 +137,9 @@ impl MemoryEntity {
 }
 
 pub(crate) struct TableEntity {
-    pub elems: Vec<u64>,
+    /// The elements; shared with the module's prepared tables until the
+    /// first write (`memory/table.rs`).
+    pub elems: TableElems,
     pub ty: TableType,
     /// The store's limiter, consulted on growth.
     pub limiter: LimiterRef,

@@ -28,7 +28,7 @@ use crate::error::{Error, TrapCode};
 use crate::ir::{for_each_numeric, CompiledFunc, Instr};
 use crate::store::{FuncKind, GlobalPtr, StoreInner};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// An instruction handler.
 pub(crate) type Handler =
@@ -71,6 +71,8 @@ struct Ctx {
     globals: *const GlobalPtr,
     /// The instance's module's call counters (`TierState::counters`).
     counters: *const AtomicU32,
+    /// The instance's module's translated code (`ModuleInner::compiled`).
+    code: *const OnceLock<Arc<CompiledFunc>>,
 }
 
 /// A call `run` hands to the executor to run natively.
@@ -128,6 +130,7 @@ impl State {
             funcs: i.funcs.as_ptr(),
             globals: i.global_ptrs.as_ptr(),
             counters: i.module.inner.tier.counters.as_ptr(),
+            code: i.module.inner.compiled.as_ptr(),
         };
         self.cur_inst = inst;
         self.reload_memory();
@@ -154,20 +157,13 @@ const STACK_SLACK: usize = 256 * 1024;
 
 /// Translates store function `func` if needed; returns its code and instance.
 fn code_of(inner: &mut StoreInner, func: u32) -> Result<(Arc<CompiledFunc>, u32), Error> {
-    let (instance, def) = match &inner.funcs[func as usize].kind {
-        FuncKind::Wasm {
-            instance,
-            code: Some(code),
-            ..
-        } => return Ok((code.clone(), *instance)),
-        FuncKind::Wasm { instance, def, .. } => (*instance, *def),
-        FuncKind::Host(_) => unreachable!("code_of is only called on wasm functions"),
+    let FuncKind::Wasm { instance, def } = inner.funcs[func as usize].kind else {
+        unreachable!("code_of is only called on wasm functions")
     };
-    let module = inner.instances[instance as usize].module.clone();
-    let code = module.inner.compiled_func(def)?;
-    if let FuncKind::Wasm { code: slot, .. } = &mut inner.funcs[func as usize].kind {
-        *slot = Some(code.clone());
-    }
+    let code = inner.instances[instance as usize]
+        .module
+        .inner
+        .compiled_func(def)?;
     Ok((code, instance))
 }
 
@@ -208,6 +204,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
             funcs: std::ptr::null(),
             globals: std::ptr::null(),
             counters: std::ptr::null(),
+            code: std::ptr::null(),
         },
         cur_inst: es.instance,
         base: es.base,
@@ -705,18 +702,19 @@ pub(super) fn do_call(
         }
     }
     let (code, instance): (*const CompiledFunc, u32) = match &ent.kind {
-        FuncKind::Wasm {
-            instance,
-            code: Some(code),
-            ..
-        } => (Arc::as_ptr(code), *instance),
-        FuncKind::Wasm { .. } => match code_of(inner, callee) {
-            Ok((code, instance)) => (Arc::as_ptr(&code), instance),
-            Err(e) => {
-                st.error = Some(e);
-                return Err(Signal::Error);
+        FuncKind::Wasm { instance, def } => {
+            let module = &inner.instances[*instance as usize].module.inner;
+            match module.compiled[*def as usize].get() {
+                Some(code) => (Arc::as_ptr(code), *instance),
+                None => match code_of(inner, callee) {
+                    Ok((code, instance)) => (Arc::as_ptr(&code), instance),
+                    Err(e) => {
+                        st.error = Some(e);
+                        return Err(Signal::Error);
+                    }
+                },
             }
-        },
+        }
         FuncKind::Host(h) => {
             st.host = Some(HostCall {
                 host: *h,
@@ -728,7 +726,8 @@ pub(super) fn do_call(
             return Err(Signal::Host);
         }
     };
-    // SAFETY: the code is owned by the function entity (an `Arc` the store keeps).
+    // SAFETY: the code is owned by the instance's module (an `Arc` in its
+    // `compiled` cells, set once and never replaced), which the store keeps.
     let code = unsafe { &*code };
     let end = new_base + code.frame_size as usize;
     if end > inner.stack.slots.len() {
@@ -853,19 +852,18 @@ pub(super) fn fast_call(
     let inner = unsafe { &mut *st.inner };
     // SAFETY: `callee` comes from an instance's function table or a checked table entry.
     let ent = unsafe { inner.funcs.get_unchecked(callee as usize) };
-    let FuncKind::Wasm {
-        instance,
-        def,
-        code: Some(code),
-    } = &ent.kind
-    else {
+    let FuncKind::Wasm { instance, def } = &ent.kind else {
         return None;
     };
-    let code: &CompiledFunc = code;
+    if *instance != st.cur_inst {
+        return None;
+    }
+    // SAFETY: `def` is a defined function of the current instance's module,
+    // whose translated-code cells `ctx.code` points at (one per defined function).
+    let code: &CompiledFunc = unsafe { (*st.ctx.code.add(*def as usize)).get()? };
     let stack = &mut inner.stack;
     let depth = stack.frames.len();
-    if *instance != st.cur_inst
-        || new_base + code.frame_size as usize > stack.slots.len()
+    if new_base + code.frame_size as usize > stack.slots.len()
         || depth == stack.frames.capacity()
         || depth >= stack.max_frames
     {
