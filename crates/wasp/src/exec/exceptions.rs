@@ -80,11 +80,12 @@ pub(super) fn unwind(st: &mut State, mut at: *const Op) -> bool {
             .last()
             .expect("an executing function has a frame");
         let code = match inner.funcs[frame.func as usize].kind {
-            FuncKind::Wasm { instance, def } => inner.instances[instance as usize].module.inner
-                .compiled[def as usize]
-                .get()
-                .expect("an executing function is translated")
-                .clone(),
+            FuncKind::Wasm { instance, def } => {
+                inner.instances[instance as usize].module.inner.compiled[def as usize]
+                    .get()
+                    .expect("an executing function is translated")
+                    .clone()
+            }
             FuncKind::Host(_) => unreachable!("an executing function is wasm"),
         };
         let base = st.base_index();

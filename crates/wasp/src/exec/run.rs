@@ -178,6 +178,11 @@ pub(crate) fn enter(inner: &mut StoreInner, func: u32, base: usize) -> Result<Ex
     if inner.stack.frames.len() >= inner.stack.max_frames {
         return Err(Exit::Trap(TrapCode::StackExhausted));
     }
+    if inner.stack.frames.capacity() == 0 {
+        // A fresh store's first call: room for the frames `fast_call`
+        // pushes without reallocating.
+        inner.stack.frames.reserve(64);
+    }
     inner.stack.frames.push(Frame {
         ret_ip: std::ptr::null(),
         ret_base: 0,

@@ -96,7 +96,11 @@ mod tests {
         a[1] = 9;
         assert!(!a.is_shared());
         assert_eq!(&a[..], &[1, 9, 3]);
-        assert_eq!(&b[..], &[1, 2, 3], "the other instance keeps the prepared elements");
+        assert_eq!(
+            &b[..],
+            &[1, 2, 3],
+            "the other instance keeps the prepared elements"
+        );
         assert_eq!(&prepared[..], &[1, 2, 3]);
         assert_eq!(Arc::strong_count(&prepared), 2);
     }
