@@ -13,8 +13,8 @@ use crate::memory::table::TableElems;
 use crate::module::canon;
 use crate::module::{EntityIndex, Module, SegmentMode};
 use crate::store::{
-    AsContext, AsContextMut, FuncEntity, FuncKind, GlobalEntity, GlobalPtr, InstanceEntity,
-    MemoryEntity, Store, StoreId, StoreInner, Stored, TableEntity,
+    AsContext, AsContextMut, GlobalEntity, GlobalPtr, InstanceEntity, MemoryEntity, Store, StoreId,
+    StoreInner, Stored, TableEntity,
 };
 use crate::types::{ExternType, GlobalType};
 use crate::{TrapCode, TypedFunc, WasmParams, WasmResults};
@@ -311,8 +311,7 @@ fn instantiate_timed<T>(
         if let (EntityIndex::Func(i), Extern::Func(f)) = (imp.index, ext) {
             let idx = f.0.raw();
             if f.0.belongs_to_id(store.inner.id)
-                && store.inner.funcs[idx as usize].ty
-                    == info.type_ids[info.funcs[i as usize] as usize]
+                && store.inner.func(idx).ty == info.type_ids[info.funcs[i as usize] as usize]
             {
                 funcs.push(idx);
                 continue;
@@ -330,7 +329,7 @@ fn instantiate_timed<T>(
         match (&expected, &actual, ext) {
             (ExternType::Func(e), ExternType::Func(a), Extern::Func(f)) => {
                 // Canonical type identity: the same type, or a declared subtype.
-                let actual_id = store.inner.funcs[f.idx(&store.inner) as usize].ty;
+                let actual_id = store.inner.func(f.idx(&store.inner)).ty;
                 let expected_id = info.type_ids[info.funcs[i_func(imp.index)] as usize];
                 if !store.inner.engine.is_subtype(actual_id, expected_id) {
                     return Err(link_error(
@@ -424,23 +423,20 @@ fn instantiate_timed<T>(
     }
 
     // Defined functions.
-    // Defined functions: one small entity each, from the module's
-    // prepared signatures (the code stays in the module).
-    let first_def = store.inner.funcs.len() as u32;
+    // Defined functions: consecutive store indices from `def_base`, no
+    // per-function entity (`StoreInner::func` makes them from the module's
+    // prepared signatures; the code stays in the module). Registered with
+    // the instance below.
     let sigs = module.inner.images.sigs(info);
-    store
-        .inner
-        .funcs
-        .extend(sigs.iter().zip(0u32..).map(|(s, def)| FuncEntity {
-            ty: s.ty,
-            params: s.params,
-            results: s.results,
-            kind: FuncKind::Wasm {
-                instance: inst_idx,
-                def,
-            },
-        }));
-    funcs.extend(first_def..first_def + sigs.len() as u32);
+    let def_base = store.inner.next_defined;
+    let n_defined = sigs.len() as u32;
+    if def_base.checked_add(n_defined).is_none() {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "resource limit exceeded: the store holds 2^31 defined functions",
+        ));
+    }
+    funcs.extend(def_base..def_base + n_defined);
 
     let cap = store.inner.engine.config().max_memory_pages;
     // Memory 0's prepared image (a copy-on-write mapping of the data
@@ -619,7 +615,13 @@ fn instantiate_timed<T>(
         elems,
         dropped_data: vec![false; info.datas.len()],
         tags,
+        def_base,
+        sigs,
     });
+    if n_defined > 0 {
+        store.inner.defined.push((def_base, inst_idx));
+        store.inner.next_defined = def_base + n_defined;
+    }
 
     // Active segments, in order.
     let elem_start = std::time::Instant::now();

@@ -22,7 +22,14 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A function in the store.
+/// Store function indices from here on are the instances' defined
+/// functions (see [`StoreInner::func`]); below it, `StoreInner::funcs`.
+pub(crate) const DEFINED_BASE: u32 = 1 << 31;
+
+/// A function in the store: an entry of `StoreInner::funcs` (host
+/// functions), or made on demand for a defined function by
+/// [`StoreInner::func`].
+#[derive(Clone, Copy)]
 pub(crate) struct FuncEntity {
     /// Engine-wide type id.
     pub ty: u32,
@@ -31,6 +38,7 @@ pub(crate) struct FuncEntity {
     pub kind: FuncKind,
 }
 
+#[derive(Clone, Copy)]
 pub(crate) enum FuncKind {
     /// A defined function of instance `instance`. Its translated code
     /// lives in the module (`ModuleInner::compiled`, shared by every
@@ -364,6 +372,11 @@ pub(crate) struct InstanceEntity {
     pub dropped_data: Vec<bool>,
     /// Store indices of the instance's tags.
     pub tags: Vec<u32>,
+    /// The store index of the instance's first defined function (the
+    /// others follow in order), and their signatures (shared by every
+    /// instance of the module).
+    pub def_base: u32,
+    pub sigs: Arc<[crate::memory::image::FuncSig]>,
 }
 
 /// The identity of a store: unique in the process, never reused. Opaque;
@@ -425,7 +438,14 @@ impl Stored {
 pub(crate) struct StoreInner {
     pub id: StoreId,
     pub engine: Engine,
+    /// Host functions (store indices below [`DEFINED_BASE`]).
     pub funcs: Vec<FuncEntity>,
+    /// The instances with defined functions, by increasing `def_base`:
+    /// `(def_base, instance)`. The defined functions take no per-function
+    /// memory in the store: [`StoreInner::func`] makes their entities.
+    pub defined: Vec<(u32, u32)>,
+    /// The next free index for defined functions.
+    pub next_defined: u32,
     pub tables: Vec<TableEntity>,
     pub memories: Vec<MemoryEntity>,
     /// Boxed so that their addresses are stable: instances point at them.
@@ -443,6 +463,25 @@ pub(crate) struct StoreInner {
 }
 
 impl StoreInner {
+    /// The function with store index `idx` (a host function's entry, or a
+    /// defined function's entity made from its instance's signatures).
+    #[inline]
+    pub fn func(&self, idx: u32) -> FuncEntity {
+        if idx < DEFINED_BASE {
+            return self.funcs[idx as usize];
+        }
+        let k = self.defined.partition_point(|&(base, _)| base <= idx);
+        let (base, instance) = self.defined[k.checked_sub(1).expect("a defined function index")];
+        let def = idx - base;
+        let s = self.instances[instance as usize].sigs[def as usize];
+        FuncEntity {
+            ty: s.ty,
+            params: s.params,
+            results: s.results,
+            kind: FuncKind::Wasm { instance, def },
+        }
+    }
+
     /// Asks the limiter (`true` when there is none).
     pub fn limiter_allows(
         &mut self,
@@ -498,6 +537,8 @@ impl<T> Store<T> {
                 id: StoreId::fresh(),
                 engine: engine.clone(),
                 funcs: Vec::new(),
+                defined: Vec::new(),
+                next_defined: DEFINED_BASE,
                 tables: Vec::new(),
                 memories: Vec::new(),
                 globals: Vec::new(),

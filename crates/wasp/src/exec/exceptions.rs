@@ -79,7 +79,7 @@ pub(super) fn unwind(st: &mut State, mut at: *const Op) -> bool {
             .frames
             .last()
             .expect("an executing function has a frame");
-        let code = match inner.funcs[frame.func as usize].kind {
+        let code = match inner.func(frame.func).kind {
             FuncKind::Wasm { instance, def } => {
                 inner.instances[instance as usize].module.inner.compiled[def as usize]
                     .get()

@@ -199,7 +199,7 @@ pub(super) unsafe fn call_indirect(
         trap!(st, TrapCode::IndirectCallToNull)
     }
     let callee = (r - 1) as u32;
-    let actual = inner.funcs[callee as usize].ty;
+    let actual = inner.func(callee).ty;
     // A single compare for the exact type; declared subtypes on mismatch.
     if actual != ty && !inner.engine.is_subtype(actual, ty) {
         trap!(st, TrapCode::BadSignature)

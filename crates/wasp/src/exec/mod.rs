@@ -189,7 +189,7 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result
 }
 
 fn call_in<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result<()> {
-    let entity = &store.inner.funcs[func as usize];
+    let entity = store.inner.func(func);
     let (params, results) = (entity.params as usize, entity.results as usize);
     let (instance, def) = match entity.kind {
         FuncKind::Host(h) => return call_host(store, h, None, io),

@@ -73,6 +73,10 @@ struct Ctx {
     counters: *const AtomicU32,
     /// The instance's module's translated code (`ModuleInner::compiled`).
     code: *const OnceLock<Arc<CompiledFunc>>,
+    /// The store index of the instance's first defined function, and
+    /// their number.
+    def_base: u32,
+    def_len: u32,
 }
 
 /// A call `run` hands to the executor to run natively.
@@ -131,6 +135,8 @@ impl State {
             globals: i.global_ptrs.as_ptr(),
             counters: i.module.inner.tier.counters.as_ptr(),
             code: i.module.inner.compiled.as_ptr(),
+            def_base: i.def_base,
+            def_len: i.sigs.len() as u32,
         };
         self.cur_inst = inst;
         self.reload_memory();
@@ -157,7 +163,7 @@ const STACK_SLACK: usize = 256 * 1024;
 
 /// Translates store function `func` if needed; returns its code and instance.
 fn code_of(inner: &mut StoreInner, func: u32) -> Result<(Arc<CompiledFunc>, u32), Error> {
-    let FuncKind::Wasm { instance, def } = inner.funcs[func as usize].kind else {
+    let FuncKind::Wasm { instance, def } = inner.func(func).kind else {
         unreachable!("code_of is only called on wasm functions")
     };
     let code = inner.instances[instance as usize]
@@ -210,6 +216,8 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
             globals: std::ptr::null(),
             counters: std::ptr::null(),
             code: std::ptr::null(),
+            def_base: 0,
+            def_len: 0,
         },
         cur_inst: es.instance,
         base: es.base,
@@ -690,8 +698,7 @@ pub(super) fn do_call(
 ) -> Result<(), Signal> {
     // SAFETY: `inner` is the store borrowed mutably by `run`.
     let inner = unsafe { &mut *st.inner };
-    // SAFETY: `callee` comes from an instance's function table or a checked table entry.
-    let ent = unsafe { inner.funcs.get_unchecked(callee as usize) };
+    let ent = inner.func(callee);
     if let FuncKind::Wasm { instance, def, .. } = ent.kind {
         let module = &inner.instances[instance as usize].module.inner;
         if module.tier.on_call(module, def) == Verdict::Native {
@@ -780,7 +787,7 @@ pub(super) fn do_call(
 pub(super) fn do_tail_call(st: &mut State, callee: u32, args: usize) -> Result<bool, Signal> {
     // SAFETY: `inner` is the store borrowed mutably by `run`.
     let inner = unsafe { &mut *st.inner };
-    let ent = &inner.funcs[callee as usize];
+    let ent = inner.func(callee);
     let params = ent.params as usize;
     let FuncKind::Wasm { instance, def, .. } = ent.kind else {
         return Ok(false);
@@ -855,17 +862,16 @@ pub(super) fn fast_call(
 ) -> Option<(*const Op, *mut u64)> {
     // SAFETY: `inner` is the store borrowed mutably by `run`.
     let inner = unsafe { &mut *st.inner };
-    // SAFETY: `callee` comes from an instance's function table or a checked table entry.
-    let ent = unsafe { inner.funcs.get_unchecked(callee as usize) };
-    let FuncKind::Wasm { instance, def } = &ent.kind else {
-        return None;
-    };
-    if *instance != st.cur_inst {
+    // A defined function of the current instance: its index minus the
+    // instance's first one is below the count (anything else, including
+    // host functions, takes the slow path).
+    let def = callee.wrapping_sub(st.ctx.def_base);
+    if def >= st.ctx.def_len {
         return None;
     }
     // SAFETY: `def` is a defined function of the current instance's module,
     // whose translated-code cells `ctx.code` points at (one per defined function).
-    let code: &CompiledFunc = unsafe { (*st.ctx.code.add(*def as usize)).get()? };
+    let code: &CompiledFunc = unsafe { (*st.ctx.code.add(def as usize)).get()? };
     let stack = &mut inner.stack;
     let depth = stack.frames.len();
     if new_base + code.frame_size as usize > stack.slots.len()
@@ -879,7 +885,7 @@ pub(super) fn fast_call(
     // store: a lost count only delays the decision.
     // SAFETY: `def` is a defined function of the current instance's module,
     // whose counters `ctx.counters` points at (one per defined function).
-    let counter = unsafe { &*st.ctx.counters.add(*def as usize) };
+    let counter = unsafe { &*st.ctx.counters.add(def as usize) };
     let left = counter.load(Ordering::Relaxed);
     if left == 0 {
         return None;

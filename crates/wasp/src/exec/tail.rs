@@ -79,7 +79,7 @@ unsafe fn indirect_callee(
         return Err(TrapCode::IndirectCallToNull);
     }
     let callee = (r - 1) as u32;
-    let actual = inner.funcs[callee as usize].ty;
+    let actual = inner.func(callee).ty;
     if actual != ty && !inner.engine.is_subtype(actual, ty) {
         return Err(TrapCode::BadSignature);
     }

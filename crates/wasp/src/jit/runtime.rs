@@ -329,7 +329,7 @@ unsafe fn call_store_func<T>(
     callee: u32,
     args: *mut u64,
 ) -> u32 {
-    let ent = &store.inner.funcs[callee as usize];
+    let ent = store.inner.func(callee);
     let n = (ent.params as usize).max(ent.results as usize);
     // SAFETY: the caller's contract.
     let io = unsafe { std::slice::from_raw_parts_mut(args, n) };
@@ -405,7 +405,7 @@ unsafe extern "C" fn call_indirect<T>(
         return Status::IndirectCallToNull as usize;
     }
     let callee = (r - 1) as u32;
-    let ent = &inner.funcs[callee as usize];
+    let ent = inner.func(callee);
     if ent.ty != type_id && !inner.engine.is_subtype(ent.ty, type_id) {
         return Status::BadSignature as usize;
     }

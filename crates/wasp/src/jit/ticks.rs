@@ -61,7 +61,7 @@ pub(crate) fn on_tick(inner: &StoreInner) {
     let Some(frame) = inner.stack.frames.last() else {
         return;
     };
-    if let FuncKind::Wasm { instance, def, .. } = inner.funcs[frame.func as usize].kind {
+    if let FuncKind::Wasm { instance, def, .. } = inner.func(frame.func).kind {
         let module = &inner.instances[instance as usize].module.inner;
         module.tier.heat(module, def, TICK_CALLS);
     }

@@ -35,7 +35,7 @@ pub(crate) struct ModuleImages {
     /// Whether an instantiation already asked for the memory image.
     asked: AtomicBool,
     /// Engine type id and parameter/result slots of each defined function.
-    sigs: OnceLock<Box<[FuncSig]>>,
+    sigs: OnceLock<Arc<[FuncSig]>>,
 }
 
 /// What a store's function entity needs of a defined function's type,
@@ -84,21 +84,23 @@ impl ModuleImages {
 
     /// Each defined function's engine type id and slot counts, computed on
     /// first use: instantiation then copies them instead of walking types.
-    pub fn sigs(&self, info: &ModuleInfo) -> &[FuncSig] {
-        self.sigs.get_or_init(|| {
-            let imported = info.num_imported_funcs as usize;
-            info.funcs[imported..]
-                .iter()
-                .map(|&ty_idx| {
-                    let ty = &info.types[ty_idx as usize];
-                    FuncSig {
-                        ty: info.type_ids[ty_idx as usize],
-                        params: ty.param_slots() as u16,
-                        results: ty.result_slots() as u16,
-                    }
-                })
-                .collect()
-        })
+    pub fn sigs(&self, info: &ModuleInfo) -> Arc<[FuncSig]> {
+        self.sigs
+            .get_or_init(|| {
+                let imported = info.num_imported_funcs as usize;
+                info.funcs[imported..]
+                    .iter()
+                    .map(|&ty_idx| {
+                        let ty = &info.types[ty_idx as usize];
+                        FuncSig {
+                            ty: info.type_ids[ty_idx as usize],
+                            params: ty.param_slots() as u16,
+                            results: ty.result_slots() as u16,
+                        }
+                    })
+                    .collect()
+            })
+            .clone()
     }
 
     /// The defined tables' initial contents as store references, given the
