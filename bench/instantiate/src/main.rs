@@ -142,6 +142,10 @@ fn main() {
                     d
                 })
                 .collect();
+            let note = r.note();
+            if !note.is_empty() {
+                eprintln!("{name:>8} {engine}: {note}");
+            }
             drop(r);
             let row = Row {
                 module: name.clone(),

@@ -613,7 +613,11 @@ fn instantiate_timed<T>(
         globals,
         global_ptrs,
         elems,
-        dropped_data: vec![false; info.datas.len()],
+        dropped_data: match image {
+            // The image holds every active segment: they count as applied.
+            Some(img) => img.dropped().clone(),
+            None => Arc::new(vec![false; info.datas.len()]),
+        },
         tags,
         def_base,
         sigs,
@@ -655,9 +659,7 @@ fn instantiate_timed<T>(
     let data_start = std::time::Instant::now();
     let mut copied = 0;
     if let Some(img) = image {
-        // The image holds every active segment: they count as applied.
-        let inst = &mut store.inner.instances[inst_idx as usize];
-        inst.dropped_data.copy_from_slice(img.dropped());
+        // Applied by the image (and marked dropped above).
         copied = img.segments();
     }
     let one_by_one = match image {
@@ -692,7 +694,7 @@ fn instantiate_timed<T>(
                 Some(dst) => dst.copy_from_slice(src),
                 None => return Err(TrapCode::MemoryOutOfBounds.into()),
             }
-            inst.dropped_data[i] = true;
+            Arc::make_mut(&mut inst.dropped_data)[i] = true;
             copied += 1;
         }
     }

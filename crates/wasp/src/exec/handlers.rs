@@ -415,7 +415,7 @@ pub(super) unsafe fn data_drop(
     st: &mut State,
 ) -> R {
     operands!(ip, DataDrop { seg });
-    st.instance().dropped_data[seg as usize] = true;
+    std::sync::Arc::make_mut(&mut st.instance().dropped_data)[seg as usize] = true;
     next!(ip, sp, mem, len, st)
 }
 

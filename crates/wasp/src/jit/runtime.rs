@@ -539,7 +539,7 @@ fn rt_op<T>(
             }
             data[d..d + n].copy_from_slice(&seg[s..s + n]);
         }
-        RtOp::DataDrop => inner.instances[i].dropped_data[lo] = true,
+        RtOp::DataDrop => Arc::make_mut(&mut inner.instances[i].dropped_data)[lo] = true,
         RtOp::ElemDrop => inner.instances[i].elems[lo] = Arc::from(Vec::new()),
         RtOp::RefFunc => return Ok(Some(inner.instances[i].funcs[lo] as u64 + 1)),
         RtOp::TableGet => {

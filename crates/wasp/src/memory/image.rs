@@ -141,7 +141,7 @@ pub(crate) struct MemoryImage {
     segments: u64,
     /// Each data segment's dropped flag after instantiation with the image
     /// (the active ones are applied, hence dropped).
-    dropped: Box<[bool]>,
+    dropped: Arc<Vec<bool>>,
     bytes: Box<[u8]>,
     #[cfg(target_os = "linux")]
     file: Option<std::os::fd::OwnedFd>,
@@ -153,7 +153,7 @@ impl MemoryImage {
         let mut img = MemoryImage {
             len: bytes.len(),
             segments,
-            dropped: Box::new([]),
+            dropped: Arc::new(Vec::new()),
             bytes: bytes.into_boxed_slice(),
             #[cfg(target_os = "linux")]
             file: None,
@@ -180,7 +180,7 @@ impl MemoryImage {
     }
 
     /// The instance's initial dropped flag of each data segment.
-    pub fn dropped(&self) -> &[bool] {
+    pub fn dropped(&self) -> &Arc<Vec<bool>> {
         &self.dropped
     }
 
@@ -287,7 +287,8 @@ fn plan_memory(info: &ModuleInfo, bytes: &[u8]) -> Option<MemoryImage> {
         .datas
         .iter()
         .map(|d| matches!(d.mode, SegmentMode::Active { .. }))
-        .collect();
+        .collect::<Vec<bool>>()
+        .into();
     Some(img)
 }
 
