@@ -315,3 +315,46 @@ fn a_table_written_by_one_instance_stays_prepared_for_the_others() {
         "an uninitialised element traps"
     );
 }
+
+#[test]
+fn a_data_drop_in_one_instance_leaves_the_segment_to_the_others() {
+    // The dropped flags come shared from the memory image; `data.drop`
+    // makes the instance's own copy.
+    let big = pattern(70_000, 9);
+    let extra = r#"
+        (data $p "passive")
+        (func (export "init_active") (memory.init 1 (i32.const 0) (i32.const 0) (i32.const 1)))
+        (func (export "init_passive") (memory.init $p (i32.const 0) (i32.const 0) (i32.const 7)))
+        (func (export "drop_passive") (data.drop $p))"#;
+    let wat = module_with_data(2, &[(16, &big)], extra);
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat).unwrap();
+    let pre = Linker::<()>::new(&engine).instantiate_pre(&module).unwrap();
+    let fresh = || {
+        let mut store = Store::new(&engine, ());
+        let inst = pre.instantiate(&mut store).unwrap();
+        (store, inst)
+    };
+    let call = |store: &mut Store<()>, inst: &Instance, name: &str| {
+        inst.get_typed_func::<(), ()>(&*store, name)
+            .unwrap()
+            .call(store, ())
+    };
+    let (mut s1, i1) = fresh();
+    let (mut s2, i2) = fresh();
+    call(&mut s1, &i1, "drop_passive").unwrap();
+    assert_eq!(
+        call(&mut s1, &i1, "init_passive").unwrap_err().trap_code(),
+        Some(TrapCode::MemoryOutOfBounds)
+    );
+    call(&mut s2, &i2, "init_passive").unwrap();
+    assert_eq!(&memory_bytes(&s2, &i2)[..7], b"passive");
+    let (mut s3, i3) = fresh();
+    call(&mut s3, &i3, "init_passive").unwrap();
+    assert_eq!(
+        call(&mut s3, &i3, "init_active").unwrap_err().trap_code(),
+        Some(TrapCode::MemoryOutOfBounds),
+        "an active segment applied by the image is dropped"
+    );
+    assert!(memory_bytes(&s3, &i3)[16..16 + big.len()] == big[..]);
+}
