@@ -9,7 +9,8 @@
 //!
 //! Usage: `wasp-instantiate-bench [--runs N] [--idle N] [--markdown] [--engines wasp,wasmtime]
 //! NAME=MODULE.wasm...` (`--engines` keeps only the engines listed; the ratios need `wasp`;
-//! `--request-runs N` times N requests instead of `--runs`, for profiling).
+//! `--request-runs N` times N requests instead of `--runs`, for profiling;
+//! `--warmup N`: requests before timing, default 1,000, see `main`).
 //! (`bench/instantiate/run.sh` builds the Go and C guests and runs it.)
 
 mod engines;
@@ -94,6 +95,7 @@ fn main() {
     let (mut runs, mut idle, mut markdown, mut modules) = (200usize, 1000usize, false, Vec::new());
     let mut engines: Vec<&str> = ENGINES.to_vec();
     let mut request_runs = None;
+    let mut warmup = 1000usize;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -103,6 +105,7 @@ fn main() {
             "--request-runs" => {
                 request_runs = Some(it.next().and_then(|v| v.parse().ok()).expect("--request-runs N"))
             }
+            "--warmup" => warmup = it.next().and_then(|v| v.parse().ok()).expect("--warmup N"),
             "--engines" => {
                 let list = it.next().expect("--engines a,b");
                 engines.retain(|e| list.split(',').any(|x| x == *e));
@@ -120,10 +123,16 @@ fn main() {
             let r = runner(engine, path);
             let out = r.request();
             assert!(!out.is_empty(), "{engine} {name}: no output");
-            // Warm up (lazy translation, prepared images, allocator pools).
-            for _ in 0..5 {
+            // Warm up to the steady state of a stream of requests, the same
+            // for every engine: lazy translation, prepared images, allocator
+            // pools, and for wasp's default tier the per-module call counts
+            // that queue hot functions for compilation (a function called
+            // once per request reaches the default threshold of 1,000 calls
+            // after 1,000 requests); then a pause for background compiles.
+            for _ in 0..warmup {
                 r.request();
             }
+            std::thread::sleep(Duration::from_millis(200));
             let inst: Vec<Duration> = (0..runs)
                 .map(|_| {
                     let t = Instant::now();

@@ -371,7 +371,7 @@ pub(crate) struct InstanceEntity {
     /// Whether each data segment was dropped.
     /// Shared with the module's memory image (which drops every active
     /// segment) until a `data.drop` makes the instance's own copy: Go's
-    /// hello has 27,179 segments.
+    /// hello has ~28,000 segments.
     pub dropped_data: Arc<Vec<bool>>,
     /// Store indices of the instance's tags.
     pub tags: Vec<u32>,

@@ -4,7 +4,8 @@
 //! Instances whose tables come from the module's prepared contents
 //! (`image.rs`, `ResolvedTables`) start with a reference to that shared
 //! slice: instantiation copies nothing and an idle instance holds no copy
-//! (Go's hello has a 5,710-element table: 45 KiB per instance otherwise).
+//! (issue 11's Go hello has a 5,710-element table: 45 KiB per instance
+//! otherwise).
 //! The first mutable access — `table.set`, `table.fill`, `table.copy`,
 //! `table.init`, `table.grow`, [`Table::set`](crate::Table::set) — makes the
 //! table's own copy; reads never do. Compiled code reads a table through
