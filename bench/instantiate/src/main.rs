@@ -74,6 +74,28 @@ fn idle_in_child(engine: &str, path: &str, n: usize) -> Option<(u64, u64)> {
     Some((it.next()??, it.next()??))
 }
 
+/// `--calls MODULE`: the call path of wasp's interpreter: the best of 7
+/// runs of the module's `_start` (a call-heavy export such as a recursive
+/// fib), interpreter only, in a fresh store each.
+fn calls(path: &str) {
+    let mut config = wasp::Config::new();
+    config.tier(wasp::Tier::Interp);
+    let engine = wasp::Engine::new(&config);
+    let module = wasp::Module::from_file(&engine, path).expect("wasp: load");
+    let best = (0..7)
+        .map(|_| {
+            let mut store = wasp::Store::new(&engine, ());
+            let inst = wasp::Instance::new(&mut store, &module, &[]).expect("instantiate");
+            let f = inst.get_typed_func::<(), ()>(&store, "_start").expect("_start");
+            let t = Instant::now();
+            f.call(&mut store, ()).expect("call");
+            t.elapsed()
+        })
+        .min()
+        .unwrap();
+    println!("calls: best of 7 {:.2} ms", best.as_secs_f64() * 1e3);
+}
+
 struct Row {
     module: String,
     engine: &'static str,
@@ -90,6 +112,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--idle-child") {
         idle_child(&args[1], &args[2], args[3].parse().unwrap());
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--calls") {
+        calls(&args[1]);
         return;
     }
     let (mut runs, mut idle, mut markdown, mut modules) = (200usize, 1000usize, false, Vec::new());
