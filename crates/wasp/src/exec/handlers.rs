@@ -199,9 +199,9 @@ pub(super) unsafe fn call_indirect(
         trap!(st, TrapCode::IndirectCallToNull)
     }
     let callee = (r - 1) as u32;
-    let actual = inner.func(callee).ty;
+    let actual = st.callee_ty(callee);
     // A single compare for the exact type; declared subtypes on mismatch.
-    if actual != ty && !inner.engine.is_subtype(actual, ty) {
+    if actual != ty && !st.inner().engine.is_subtype(actual, ty) {
         trap!(st, TrapCode::BadSignature)
     }
     let new_base = st.base_index() + base as usize;

@@ -77,6 +77,8 @@ struct Ctx {
     /// their number.
     def_base: u32,
     def_len: u32,
+    /// Their signatures (`InstanceEntity::sigs`).
+    sigs: *const crate::memory::image::FuncSig,
 }
 
 /// A call `run` hands to the executor to run natively.
@@ -137,6 +139,7 @@ impl State {
             code: i.module.inner.compiled.as_ptr(),
             def_base: i.def_base,
             def_len: i.sigs.len() as u32,
+            sigs: i.sigs.as_ptr(),
         };
         self.cur_inst = inst;
         self.reload_memory();
@@ -218,6 +221,7 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
             code: std::ptr::null(),
             def_base: 0,
             def_len: 0,
+            sigs: std::ptr::null(),
         },
         cur_inst: es.instance,
         base: es.base,
@@ -945,6 +949,21 @@ impl State {
     pub(super) fn global(&self, index: u32) -> *mut u64 {
         // SAFETY: `index` is a validated global index of the current instance.
         unsafe { (*self.ctx.globals.add(index as usize)).0 }
+    }
+    /// The engine type id of store function `callee` (`call_indirect`'s
+    /// check): read from the current instance's signatures when it is one
+    /// of its defined functions, else from the store.
+    #[inline(always)]
+    pub(super) fn callee_ty(&self, callee: u32) -> u32 {
+        let def = callee.wrapping_sub(self.ctx.def_base);
+        if def < self.ctx.def_len {
+            // SAFETY: `def` is below the count of the signatures `ctx.sigs`
+            // points at (the current instance's, kept alive by its entity).
+            return unsafe { (*self.ctx.sigs.add(def as usize)).ty };
+        }
+        // SAFETY: `inner` is the store borrowed mutably by `run`; this
+        // shared use ends before the caller touches the store again.
+        unsafe { &*self.inner }.func(callee).ty
     }
     pub(super) fn func(&self, index: u32) -> u32 {
         // SAFETY: `index` is a validated function index of the current instance.
