@@ -10,6 +10,10 @@ pub trait Runner {
     fn instantiate(&self) -> Box<dyn std::any::Any>;
     /// A whole request: instantiate, run `_start`, return the output.
     fn request(&self) -> Vec<u8>;
+    /// What the engine says about its state (tier-up), for the log.
+    fn note(&self) -> String {
+        String::new()
+    }
 }
 
 fn raw(v: &[u64; 4], n: usize) -> &[u64] {
@@ -84,6 +88,14 @@ impl Runner for Wasp {
             assert_eq!(e.exit_status(), Some(0), "wasp: {e}");
         }
         std::mem::take(&mut store.data_mut().out)
+    }
+
+    fn note(&self) -> String {
+        let s = self.engine.stats();
+        format!(
+            "functions translated {}, compiled to native code {} ({} not compilable)",
+            s.funcs_translated, s.funcs_compiled, s.funcs_not_compilable
+        )
     }
 }
 

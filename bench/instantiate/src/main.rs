@@ -7,7 +7,10 @@
 //! - idle: the resident memory of 1,000 live instances (each engine in a
 //!   child process of its own, so peaks do not mix).
 //!
-//! Usage: `wasp-instantiate-bench [--runs N] [--idle N] [--markdown] NAME=MODULE.wasm...`
+//! Usage: `wasp-instantiate-bench [--runs N] [--idle N] [--markdown] [--engines wasp,wasmtime]
+//! NAME=MODULE.wasm...` (`--engines` keeps only the engines listed; the ratios need `wasp`;
+//! `--request-runs N` times N requests instead of `--runs`, for profiling;
+//! `--warmup N`: requests before timing, default 1,000, see `main`).
 //! (`bench/instantiate/run.sh` builds the Go and C guests and runs it.)
 
 mod engines;
@@ -71,6 +74,28 @@ fn idle_in_child(engine: &str, path: &str, n: usize) -> Option<(u64, u64)> {
     Some((it.next()??, it.next()??))
 }
 
+/// `--calls MODULE`: the call path of wasp's interpreter: the best of 7
+/// runs of the module's `_start` (a call-heavy export such as a recursive
+/// fib), interpreter only, in a fresh store each.
+fn calls(path: &str) {
+    let mut config = wasp::Config::new();
+    config.tier(wasp::Tier::Interp);
+    let engine = wasp::Engine::new(&config);
+    let module = wasp::Module::from_file(&engine, path).expect("wasp: load");
+    let best = (0..7)
+        .map(|_| {
+            let mut store = wasp::Store::new(&engine, ());
+            let inst = wasp::Instance::new(&mut store, &module, &[]).expect("instantiate");
+            let f = inst.get_typed_func::<(), ()>(&store, "_start").expect("_start");
+            let t = Instant::now();
+            f.call(&mut store, ()).expect("call");
+            t.elapsed()
+        })
+        .min()
+        .unwrap();
+    println!("calls: best of 7 {:.2} ms", best.as_secs_f64() * 1e3);
+}
+
 struct Row {
     module: String,
     engine: &'static str,
@@ -89,13 +114,28 @@ fn main() {
         idle_child(&args[1], &args[2], args[3].parse().unwrap());
         return;
     }
+    if args.first().map(String::as_str) == Some("--calls") {
+        calls(&args[1]);
+        return;
+    }
     let (mut runs, mut idle, mut markdown, mut modules) = (200usize, 1000usize, false, Vec::new());
+    let mut engines: Vec<&str> = ENGINES.to_vec();
+    let mut request_runs = None;
+    let mut warmup = 1000usize;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--runs" => runs = it.next().and_then(|v| v.parse().ok()).expect("--runs N"),
             "--idle" => idle = it.next().and_then(|v| v.parse().ok()).expect("--idle N"),
             "--markdown" => markdown = true,
+            "--request-runs" => {
+                request_runs = Some(it.next().and_then(|v| v.parse().ok()).expect("--request-runs N"))
+            }
+            "--warmup" => warmup = it.next().and_then(|v| v.parse().ok()).expect("--warmup N"),
+            "--engines" => {
+                let list = it.next().expect("--engines a,b");
+                engines.retain(|e| list.split(',').any(|x| x == *e));
+            }
             m => {
                 let (name, path) = m.split_once('=').expect("NAME=MODULE.wasm");
                 modules.push((name.to_string(), path.to_string()));
@@ -105,14 +145,20 @@ fn main() {
     assert!(!modules.is_empty(), "usage: wasp-instantiate-bench [--runs N] [--idle N] [--markdown] NAME=MODULE.wasm...");
     let mut rows = Vec::new();
     for (name, path) in &modules {
-        for engine in ENGINES {
+        for &engine in &engines {
             let r = runner(engine, path);
             let out = r.request();
             assert!(!out.is_empty(), "{engine} {name}: no output");
-            // Warm up (lazy translation, prepared images, allocator pools).
-            for _ in 0..5 {
+            // Warm up to the steady state of a stream of requests, the same
+            // for every engine: lazy translation, prepared images, allocator
+            // pools, and for wasp's default tier the per-module call counts
+            // that queue hot functions for compilation (a function called
+            // once per request reaches the default threshold of 1,000 calls
+            // after 1,000 requests); then a pause for background compiles.
+            for _ in 0..warmup {
                 r.request();
             }
+            std::thread::sleep(Duration::from_millis(200));
             let inst: Vec<Duration> = (0..runs)
                 .map(|_| {
                     let t = Instant::now();
@@ -122,7 +168,7 @@ fn main() {
                     d
                 })
                 .collect();
-            let req: Vec<Duration> = (0..runs)
+            let req: Vec<Duration> = (0..request_runs.unwrap_or(runs).max(1))
                 .map(|_| {
                     let t = Instant::now();
                     let out = r.request();
@@ -131,6 +177,10 @@ fn main() {
                     d
                 })
                 .collect();
+            let note = r.note();
+            if !note.is_empty() {
+                eprintln!("{name:>8} {engine}: {note}");
+            }
             drop(r);
             let row = Row {
                 module: name.clone(),

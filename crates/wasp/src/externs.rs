@@ -235,7 +235,7 @@ impl Table {
             .map_err(|_| Error::new(ErrorKind::Usage, "cannot allocate the table"))?;
         elems.resize(min, init.to_raw());
         inner.tables.push(TableEntity {
-            elems,
+            elems: elems.into(),
             ty,
             limiter: inner.limiter.get(),
         });

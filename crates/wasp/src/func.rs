@@ -54,6 +54,12 @@ impl<T> HostFunc<T> {
             kind: FuncKind::Host(store.host_funcs.len() as u32),
         };
         store.host_funcs.push(self);
+        // Indices from `DEFINED_BASE` on are defined functions (2^31 host
+        // functions would not fit in memory anyway).
+        assert!(
+            store.inner.funcs.len() < crate::store::DEFINED_BASE as usize,
+            "wasp: too many host functions in one store"
+        );
         store.inner.funcs.push(entity);
         Func(Stored::new(
             store.inner.id,
@@ -107,7 +113,7 @@ impl Func {
         ctx.0
             .inner
             .engine
-            .func_type(ctx.0.inner.funcs[self.idx(&ctx.0.inner) as usize].ty)
+            .func_type(ctx.0.inner.func(self.idx(&ctx.0.inner)).ty)
     }
 
     /// Calls the function with `params`, writing `results`. Checks types and counts.

@@ -9,11 +9,12 @@ use crate::engine::Stat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::externs::{Global, Memory, Table};
 use crate::func::Func;
+use crate::memory::table::TableElems;
 use crate::module::canon;
 use crate::module::{EntityIndex, Module, SegmentMode};
 use crate::store::{
-    AsContext, AsContextMut, FuncEntity, FuncKind, GlobalEntity, GlobalPtr, InstanceEntity,
-    MemoryEntity, Store, StoreId, StoreInner, Stored, TableEntity,
+    AsContext, AsContextMut, GlobalEntity, GlobalPtr, InstanceEntity, MemoryEntity, Store, StoreId,
+    StoreInner, Stored, TableEntity,
 };
 use crate::types::{ExternType, GlobalType};
 use crate::{TrapCode, TypedFunc, WasmParams, WasmResults};
@@ -310,8 +311,7 @@ fn instantiate_timed<T>(
         if let (EntityIndex::Func(i), Extern::Func(f)) = (imp.index, ext) {
             let idx = f.0.raw();
             if f.0.belongs_to_id(store.inner.id)
-                && store.inner.funcs[idx as usize].ty
-                    == info.type_ids[info.funcs[i as usize] as usize]
+                && store.inner.func(idx).ty == info.type_ids[info.funcs[i as usize] as usize]
             {
                 funcs.push(idx);
                 continue;
@@ -329,7 +329,7 @@ fn instantiate_timed<T>(
         match (&expected, &actual, ext) {
             (ExternType::Func(e), ExternType::Func(a), Extern::Func(f)) => {
                 // Canonical type identity: the same type, or a declared subtype.
-                let actual_id = store.inner.funcs[f.idx(&store.inner) as usize].ty;
+                let actual_id = store.inner.func(f.idx(&store.inner)).ty;
                 let expected_id = info.type_ids[info.funcs[i_func(imp.index)] as usize];
                 if !store.inner.engine.is_subtype(actual_id, expected_id) {
                     return Err(link_error(
@@ -423,23 +423,20 @@ fn instantiate_timed<T>(
     }
 
     // Defined functions.
-    store.inner.funcs.reserve(info.bodies.len());
-    for def in 0..info.bodies.len() as u32 {
-        let func_index = info.num_imported_funcs + def;
-        let ty_idx = info.funcs[func_index as usize];
-        let ty = &info.types[ty_idx as usize];
-        store.inner.funcs.push(FuncEntity {
-            ty: info.type_ids[ty_idx as usize],
-            params: ty.param_slots() as u16,
-            results: ty.result_slots() as u16,
-            kind: FuncKind::Wasm {
-                instance: inst_idx,
-                def,
-                code: module.inner.compiled[def as usize].get().cloned(),
-            },
-        });
-        funcs.push(store.inner.funcs.len() as u32 - 1);
+    // Defined functions: consecutive store indices from `def_base`, no
+    // per-function entity (`StoreInner::func` makes them from the module's
+    // prepared signatures; the code stays in the module). Registered with
+    // the instance below.
+    let sigs = module.inner.images.sigs(info);
+    let def_base = store.inner.next_defined;
+    let n_defined = sigs.len() as u32;
+    if def_base.checked_add(n_defined).is_none() {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "resource limit exceeded: the store holds 2^31 defined functions",
+        ));
     }
+    funcs.extend(def_base..def_base + n_defined);
 
     let cap = store.inner.engine.config().max_memory_pages;
     // Memory 0's prepared image (a copy-on-write mapping of the data
@@ -548,7 +545,7 @@ fn instantiate_timed<T>(
             ));
         }
         let elems = match &prepared {
-            Some(p) => p.tables[k].to_vec(),
+            Some(p) => TableElems::shared(p.tables[k].clone()),
             None => {
                 let value = match init {
                     None => 0,
@@ -560,7 +557,7 @@ fn instantiate_timed<T>(
                         )
                     }
                 };
-                vec![value; min]
+                TableElems::from(vec![value; min])
             }
         };
         store.inner.tables.push(TableEntity {
@@ -616,9 +613,19 @@ fn instantiate_timed<T>(
         globals,
         global_ptrs,
         elems,
-        dropped_data: vec![false; info.datas.len()],
+        dropped_data: match image {
+            // The image holds every active segment: they count as applied.
+            Some(img) => img.dropped().clone(),
+            None => Arc::new(vec![false; info.datas.len()]),
+        },
         tags,
+        def_base,
+        sigs,
     });
+    if n_defined > 0 {
+        store.inner.defined.push((def_base, inst_idx));
+        store.inner.next_defined = def_base + n_defined;
+    }
 
     // Active segments, in order.
     let elem_start = std::time::Instant::now();
@@ -652,9 +659,7 @@ fn instantiate_timed<T>(
     let data_start = std::time::Instant::now();
     let mut copied = 0;
     if let Some(img) = image {
-        // The image holds every active segment: they count as applied.
-        let inst = &mut store.inner.instances[inst_idx as usize];
-        inst.dropped_data.copy_from_slice(img.dropped());
+        // Applied by the image (and marked dropped above).
         copied = img.segments();
     }
     let one_by_one = match image {
@@ -689,7 +694,7 @@ fn instantiate_timed<T>(
                 Some(dst) => dst.copy_from_slice(src),
                 None => return Err(TrapCode::MemoryOutOfBounds.into()),
             }
-            inst.dropped_data[i] = true;
+            Arc::make_mut(&mut inst.dropped_data)[i] = true;
             copied += 1;
         }
     }

@@ -327,7 +327,7 @@ pub(crate) fn frames(
             Some(_) => None,
         };
         let func = stack[k].func;
-        if let FuncKind::Wasm { instance, def, .. } = inner.funcs[func as usize].kind {
+        if let FuncKind::Wasm { instance, def, .. } = inner.func(func).kind {
             let info = &inner.instances[instance as usize].module.inner.info;
             out.push(StackFrame {
                 func,
@@ -375,12 +375,10 @@ fn with_view<R>(
     f: impl FnOnce(&FrameView<'_>) -> R,
 ) -> Option<R> {
     let base = frame.base?;
-    let FuncKind::Wasm {
-        code: Some(code), ..
-    } = &inner.funcs[frame.func as usize].kind
-    else {
+    let FuncKind::Wasm { instance, def } = inner.func(frame.func).kind else {
         return None;
     };
+    let code = inner.instances[instance as usize].module.inner.compiled[def as usize].get()?;
     let n = code.params as usize + code.locals as usize;
     let locals = inner.stack.slots.get(base..base + n)?;
     let instance = &inner.instances[frame.instance as usize];

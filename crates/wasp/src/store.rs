@@ -11,9 +11,9 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result, Trap, TrapCode};
 use crate::exec::Stack;
 use crate::func::HostFunc;
-use crate::ir::CompiledFunc;
 use crate::limits::ResourceLimiter;
 use crate::memory::image::MemoryImage;
+use crate::memory::table::TableElems;
 use crate::memory::LinearMemory;
 use crate::module::Module;
 use crate::types::{GlobalType, MemoryType, TableType};
@@ -22,7 +22,14 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A function in the store.
+/// Store function indices from here on are the instances' defined
+/// functions (see [`StoreInner::func`]); below it, `StoreInner::funcs`.
+pub(crate) const DEFINED_BASE: u32 = 1 << 31;
+
+/// A function in the store: an entry of `StoreInner::funcs` (host
+/// functions), or made on demand for a defined function by
+/// [`StoreInner::func`].
+#[derive(Clone, Copy)]
 pub(crate) struct FuncEntity {
     /// Engine-wide type id.
     pub ty: u32,
@@ -31,13 +38,15 @@ pub(crate) struct FuncEntity {
     pub kind: FuncKind,
 }
 
+#[derive(Clone, Copy)]
 pub(crate) enum FuncKind {
+    /// A defined function of instance `instance`. Its translated code
+    /// lives in the module (`ModuleInner::compiled`, shared by every
+    /// instance in every store): the entity holds no reference to count.
     Wasm {
         instance: u32,
         /// Index among the module's defined functions.
         def: u32,
-        /// Filled on first call (lazy translation).
-        code: Option<Arc<CompiledFunc>>,
     },
     /// Index into `Store::host_funcs`.
     Host(u32),
@@ -136,7 +145,9 @@ impl MemoryEntity {
 }
 
 pub(crate) struct TableEntity {
-    pub elems: Vec<u64>,
+    /// The elements; shared with the module's prepared tables until the
+    /// first write (`memory/table.rs`).
+    pub elems: TableElems,
     pub ty: TableType,
     /// The store's limiter, consulted on growth.
     pub limiter: LimiterRef,
@@ -358,9 +369,17 @@ pub(crate) struct InstanceEntity {
     /// Element segments (raw refs); emptied by `elem.drop`.
     pub elems: Vec<Arc<[u64]>>,
     /// Whether each data segment was dropped.
-    pub dropped_data: Vec<bool>,
+    /// Shared with the module's memory image (which drops every active
+    /// segment) until a `data.drop` makes the instance's own copy: Go's
+    /// hello has ~28,000 segments.
+    pub dropped_data: Arc<Vec<bool>>,
     /// Store indices of the instance's tags.
     pub tags: Vec<u32>,
+    /// The store index of the instance's first defined function (the
+    /// others follow in order), and their signatures (shared by every
+    /// instance of the module).
+    pub def_base: u32,
+    pub sigs: Arc<[crate::memory::image::FuncSig]>,
 }
 
 /// The identity of a store: unique in the process, never reused. Opaque;
@@ -422,7 +441,14 @@ impl Stored {
 pub(crate) struct StoreInner {
     pub id: StoreId,
     pub engine: Engine,
+    /// Host functions (store indices below [`DEFINED_BASE`]).
     pub funcs: Vec<FuncEntity>,
+    /// The instances with defined functions, by increasing `def_base`:
+    /// `(def_base, instance)`. The defined functions take no per-function
+    /// memory in the store: [`StoreInner::func`] makes their entities.
+    pub defined: Vec<(u32, u32)>,
+    /// The next free index for defined functions.
+    pub next_defined: u32,
     pub tables: Vec<TableEntity>,
     pub memories: Vec<MemoryEntity>,
     /// Boxed so that their addresses are stable: instances point at them.
@@ -440,6 +466,25 @@ pub(crate) struct StoreInner {
 }
 
 impl StoreInner {
+    /// The function with store index `idx` (a host function's entry, or a
+    /// defined function's entity made from its instance's signatures).
+    #[inline]
+    pub fn func(&self, idx: u32) -> FuncEntity {
+        if idx < DEFINED_BASE {
+            return self.funcs[idx as usize];
+        }
+        let k = self.defined.partition_point(|&(base, _)| base <= idx);
+        let (base, instance) = self.defined[k.checked_sub(1).expect("a defined function index")];
+        let def = idx - base;
+        let s = self.instances[instance as usize].sigs[def as usize];
+        FuncEntity {
+            ty: s.ty,
+            params: s.params,
+            results: s.results,
+            kind: FuncKind::Wasm { instance, def },
+        }
+    }
+
     /// Asks the limiter (`true` when there is none).
     pub fn limiter_allows(
         &mut self,
@@ -495,6 +540,8 @@ impl<T> Store<T> {
                 id: StoreId::fresh(),
                 engine: engine.clone(),
                 funcs: Vec::new(),
+                defined: Vec::new(),
+                next_defined: DEFINED_BASE,
                 tables: Vec::new(),
                 memories: Vec::new(),
                 globals: Vec::new(),

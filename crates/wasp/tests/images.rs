@@ -248,3 +248,113 @@ fn an_element_segment_out_of_bounds_still_traps() {
         .unwrap_err();
     assert_eq!(err.trap_code(), Some(TrapCode::TableOutOfBounds));
 }
+
+#[test]
+fn a_table_written_by_one_instance_stays_prepared_for_the_others() {
+    // The prepared table is shared copy-on-write: wasm `table.set`,
+    // `table.grow` and `Table::set` in one instance change only its own
+    // table, in its own store and in a store instantiated later.
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (type $t (func (result i32)))
+            (table (export "t") 4 8 funcref)
+            (func $a (result i32) (i32.const 10))
+            (func $b (result i32) (i32.const 20))
+            (elem (i32.const 0) $a $b)
+            (func (export "call") (param i32) (result i32)
+                (call_indirect (type $t) (local.get 0)))
+            (func (export "swap")
+                (table.set (i32.const 0) (table.get (i32.const 1))))
+            (func (export "grow") (result i32)
+                (table.grow (ref.func $a) (i32.const 2))))"#,
+    )
+    .unwrap();
+    let pre = Linker::<()>::new(&engine).instantiate_pre(&module).unwrap();
+    let mut s1 = Store::new(&engine, ());
+    let i1 = pre.instantiate(&mut s1).unwrap();
+    let mut s2 = Store::new(&engine, ());
+    let i2 = pre.instantiate(&mut s2).unwrap();
+    let call = |s: &mut Store<()>, i: &Instance, k: i32| {
+        let f = i.get_typed_func::<i32, i32>(&*s, "call").unwrap();
+        f.call(s, k)
+    };
+    assert_eq!(call(&mut s1, &i1, 0).unwrap(), 10);
+    i1.get_typed_func::<(), ()>(&s1, "swap")
+        .unwrap()
+        .call(&mut s1, ())
+        .unwrap();
+    assert_eq!(
+        call(&mut s1, &i1, 0).unwrap(),
+        20,
+        "the writer sees its write"
+    );
+    assert_eq!(
+        call(&mut s2, &i2, 0).unwrap(),
+        10,
+        "the other store does not"
+    );
+    let grow = i2.get_typed_func::<(), i32>(&s2, "grow").unwrap();
+    assert_eq!(grow.call(&mut s2, ()).unwrap(), 4);
+    assert_eq!(call(&mut s2, &i2, 5).unwrap(), 10);
+    let t1 = i1.get_table(&s1, "t").unwrap();
+    assert_eq!(
+        t1.size(&s1),
+        4,
+        "growth in one store leaves the other's size"
+    );
+    t1.set(&mut s1, 1, Val::FuncRef(None)).unwrap();
+    assert!(call(&mut s1, &i1, 1).is_err(), "a null element traps");
+    let mut s3 = Store::new(&engine, ());
+    let i3 = pre.instantiate(&mut s3).unwrap();
+    assert_eq!(call(&mut s3, &i3, 0).unwrap(), 10);
+    assert_eq!(call(&mut s3, &i3, 1).unwrap(), 20);
+    assert!(
+        call(&mut s3, &i3, 2).is_err(),
+        "an uninitialised element traps"
+    );
+}
+
+#[test]
+fn a_data_drop_in_one_instance_leaves_the_segment_to_the_others() {
+    // The dropped flags come shared from the memory image; `data.drop`
+    // makes the instance's own copy.
+    let big = pattern(70_000, 9);
+    let extra = r#"
+        (data $p "passive")
+        (func (export "init_active") (memory.init 1 (i32.const 0) (i32.const 0) (i32.const 1)))
+        (func (export "init_passive") (memory.init $p (i32.const 0) (i32.const 0) (i32.const 7)))
+        (func (export "drop_passive") (data.drop $p))"#;
+    let wat = module_with_data(2, &[(16, &big)], extra);
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat).unwrap();
+    let pre = Linker::<()>::new(&engine).instantiate_pre(&module).unwrap();
+    let fresh = || {
+        let mut store = Store::new(&engine, ());
+        let inst = pre.instantiate(&mut store).unwrap();
+        (store, inst)
+    };
+    let call = |store: &mut Store<()>, inst: &Instance, name: &str| {
+        inst.get_typed_func::<(), ()>(&*store, name)
+            .unwrap()
+            .call(store, ())
+    };
+    let (mut s1, i1) = fresh();
+    let (mut s2, i2) = fresh();
+    call(&mut s1, &i1, "drop_passive").unwrap();
+    assert_eq!(
+        call(&mut s1, &i1, "init_passive").unwrap_err().trap_code(),
+        Some(TrapCode::MemoryOutOfBounds)
+    );
+    call(&mut s2, &i2, "init_passive").unwrap();
+    assert_eq!(&memory_bytes(&s2, &i2)[..7], b"passive");
+    let (mut s3, i3) = fresh();
+    call(&mut s3, &i3, "init_passive").unwrap();
+    assert_eq!(
+        call(&mut s3, &i3, "init_active").unwrap_err().trap_code(),
+        Some(TrapCode::MemoryOutOfBounds),
+        "an active segment applied by the image is dropped"
+    );
+    assert!(memory_bytes(&s3, &i3)[16..16 + big.len()] == big[..]);
+}

@@ -79,9 +79,14 @@ pub(super) fn unwind(st: &mut State, mut at: *const Op) -> bool {
             .frames
             .last()
             .expect("an executing function has a frame");
-        let code = match &inner.funcs[frame.func as usize].kind {
-            FuncKind::Wasm { code: Some(c), .. } => c.clone(),
-            _ => unreachable!("an executing function is translated wasm"),
+        let code = match inner.func(frame.func).kind {
+            FuncKind::Wasm { instance, def } => {
+                inner.instances[instance as usize].module.inner.compiled[def as usize]
+                    .get()
+                    .expect("an executing function is translated")
+                    .clone()
+            }
+            FuncKind::Host(_) => unreachable!("an executing function is wasm"),
         };
         let base = st.base_index();
         let inner = st.inner();

@@ -199,9 +199,9 @@ pub(super) unsafe fn call_indirect(
         trap!(st, TrapCode::IndirectCallToNull)
     }
     let callee = (r - 1) as u32;
-    let actual = inner.funcs[callee as usize].ty;
+    let actual = st.callee_ty(callee);
     // A single compare for the exact type; declared subtypes on mismatch.
-    if actual != ty && !inner.engine.is_subtype(actual, ty) {
+    if actual != ty && !st.inner().engine.is_subtype(actual, ty) {
         trap!(st, TrapCode::BadSignature)
     }
     let new_base = st.base_index() + base as usize;
@@ -415,7 +415,7 @@ pub(super) unsafe fn data_drop(
     st: &mut State,
 ) -> R {
     operands!(ip, DataDrop { seg });
-    st.instance().dropped_data[seg as usize] = true;
+    std::sync::Arc::make_mut(&mut st.instance().dropped_data)[seg as usize] = true;
     next!(ip, sp, mem, len, st)
 }
 

@@ -96,18 +96,19 @@ unsafe impl Send for Stack {}
 // SAFETY: as above; `&Stack` exposes no pointer dereferences.
 unsafe impl Sync for Stack {}
 
-/// Value slots a new store's stack starts with.
+/// Value slots a store's stack gets on its first call.
 pub(crate) const INITIAL_SLOTS: usize = 1 << 10;
 
 impl Stack {
     pub fn new(config: &Config) -> Self {
         let max_slots = config.max_stack_bytes / 8;
         Stack {
-            // Small to start (8 KiB): a store that never runs, or runs shallow
-            // code, stays small; `grow` doubles on demand (per-request
-            // embedders keep thousands of idle stores).
-            slots: vec![0; INITIAL_SLOTS.min(max_slots)],
-            frames: Vec::with_capacity(64),
+            // Empty to start: a store that never runs costs nothing here
+            // (per-request embedders keep thousands of idle stores); the
+            // first call makes room for `INITIAL_SLOTS` and `grow` doubles
+            // on demand.
+            slots: Vec::new(),
+            frames: Vec::new(),
             max_slots,
             max_frames: config.max_call_depth,
             top: 0,
@@ -125,7 +126,10 @@ impl Stack {
         if needed > self.max_slots {
             return Err(TrapCode::StackExhausted);
         }
-        let new_len = needed.max(self.slots.len() * 2).min(self.max_slots);
+        let new_len = needed
+            .max(self.slots.len() * 2)
+            .max(INITIAL_SLOTS)
+            .min(self.max_slots);
         self.slots
             .try_reserve_exact(new_len - self.slots.len())
             .map_err(|_| TrapCode::StackExhausted)?;
@@ -206,7 +210,7 @@ pub(crate) fn call<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result
 }
 
 fn call_in<T>(store: &mut Store<T>, func: u32, io: &mut [u64]) -> Result<()> {
-    let entity = &store.inner.funcs[func as usize];
+    let entity = store.inner.func(func);
     let (params, results) = (entity.params as usize, entity.results as usize);
     let (instance, def) = match entity.kind {
         FuncKind::Host(h) => return call_host(store, h, None, io),

@@ -28,7 +28,7 @@ use crate::error::{Error, TrapCode};
 use crate::ir::{for_each_numeric, CompiledFunc, Instr};
 use crate::store::{FuncKind, GlobalPtr, StoreInner};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// An instruction handler.
 pub(crate) type Handler =
@@ -73,6 +73,14 @@ struct Ctx {
     globals: *const GlobalPtr,
     /// The instance's module's call counters (`TierState::counters`).
     counters: *const AtomicU32,
+    /// The instance's module's translated code (`ModuleInner::compiled`).
+    code: *const OnceLock<Arc<CompiledFunc>>,
+    /// The store index of the instance's first defined function, and
+    /// their number.
+    def_base: u32,
+    def_len: u32,
+    /// Their signatures (`InstanceEntity::sigs`).
+    sigs: *const crate::memory::image::FuncSig,
 }
 
 /// A call `run` hands to the executor to run natively.
@@ -131,6 +139,10 @@ impl State {
             funcs: i.funcs.as_ptr(),
             globals: i.global_ptrs.as_ptr(),
             counters: i.module.inner.tier.counters.as_ptr(),
+            code: i.module.inner.compiled.as_ptr(),
+            def_base: i.def_base,
+            def_len: i.sigs.len() as u32,
+            sigs: i.sigs.as_ptr(),
         };
         self.cur_inst = inst;
         self.reload_memory();
@@ -157,20 +169,13 @@ const STACK_SLACK: usize = 256 * 1024;
 
 /// Translates store function `func` if needed; returns its code and instance.
 fn code_of(inner: &mut StoreInner, func: u32) -> Result<(Arc<CompiledFunc>, u32), Error> {
-    let (instance, def) = match &inner.funcs[func as usize].kind {
-        FuncKind::Wasm {
-            instance,
-            code: Some(code),
-            ..
-        } => return Ok((code.clone(), *instance)),
-        FuncKind::Wasm { instance, def, .. } => (*instance, *def),
-        FuncKind::Host(_) => unreachable!("code_of is only called on wasm functions"),
+    let FuncKind::Wasm { instance, def } = inner.func(func).kind else {
+        unreachable!("code_of is only called on wasm functions")
     };
-    let module = inner.instances[instance as usize].module.clone();
-    let code = module.inner.compiled_func(def)?;
-    if let FuncKind::Wasm { code: slot, .. } = &mut inner.funcs[func as usize].kind {
-        *slot = Some(code.clone());
-    }
+    let code = inner.instances[instance as usize]
+        .module
+        .inner
+        .compiled_func(def)?;
     Ok((code, instance))
 }
 
@@ -184,6 +189,11 @@ pub(crate) fn enter(inner: &mut StoreInner, func: u32, base: usize) -> Result<Ex
     }
     if inner.stack.frames.len() >= inner.stack.max_frames {
         return Err(Exit::Trap(TrapCode::StackExhausted));
+    }
+    if inner.stack.frames.capacity() == 0 {
+        // A fresh store's first call: room for the frames `fast_call`
+        // pushes without reallocating.
+        inner.stack.frames.reserve(64);
     }
     inner.stack.frames.push(Frame {
         ret_ip: std::ptr::null(),
@@ -211,6 +221,10 @@ pub(crate) fn run(inner: &mut StoreInner, es: &mut ExecState) -> Exit {
             funcs: std::ptr::null(),
             globals: std::ptr::null(),
             counters: std::ptr::null(),
+            code: std::ptr::null(),
+            def_base: 0,
+            def_len: 0,
+            sigs: std::ptr::null(),
         },
         cur_inst: es.instance,
         base: es.base,
@@ -665,8 +679,7 @@ pub(super) fn do_call(
 ) -> Result<(), Signal> {
     // SAFETY: `inner` is the store borrowed mutably by `run`.
     let inner = unsafe { &mut *st.inner };
-    // SAFETY: `callee` comes from an instance's function table or a checked table entry.
-    let ent = unsafe { inner.funcs.get_unchecked(callee as usize) };
+    let ent = inner.func(callee);
     if let FuncKind::Wasm { instance, def, .. } = ent.kind {
         let module = &inner.instances[instance as usize].module.inner;
         if module.tier.on_call(module, def) == Verdict::Native {
@@ -682,18 +695,19 @@ pub(super) fn do_call(
         }
     }
     let (code, instance): (*const CompiledFunc, u32) = match &ent.kind {
-        FuncKind::Wasm {
-            instance,
-            code: Some(code),
-            ..
-        } => (Arc::as_ptr(code), *instance),
-        FuncKind::Wasm { .. } => match code_of(inner, callee) {
-            Ok((code, instance)) => (Arc::as_ptr(&code), instance),
-            Err(e) => {
-                st.error = Some(e);
-                return Err(Signal::Error);
+        FuncKind::Wasm { instance, def } => {
+            let module = &inner.instances[*instance as usize].module.inner;
+            match module.compiled[*def as usize].get() {
+                Some(code) => (Arc::as_ptr(code), *instance),
+                None => match code_of(inner, callee) {
+                    Ok((code, instance)) => (Arc::as_ptr(&code), instance),
+                    Err(e) => {
+                        st.error = Some(e);
+                        return Err(Signal::Error);
+                    }
+                },
             }
-        },
+        }
         FuncKind::Host(h) => {
             st.host = Some(HostCall {
                 host: *h,
@@ -705,7 +719,8 @@ pub(super) fn do_call(
             return Err(Signal::Host);
         }
     };
-    // SAFETY: the code is owned by the function entity (an `Arc` the store keeps).
+    // SAFETY: the code is owned by the instance's module (an `Arc` in its
+    // `compiled` cells, set once and never replaced), which the store keeps.
     let code = unsafe { &*code };
     let end = new_base + code.frame_size as usize;
     if end > inner.stack.slots.len() {
@@ -753,7 +768,7 @@ pub(super) fn do_call(
 pub(super) fn do_tail_call(st: &mut State, callee: u32, args: usize) -> Result<bool, Signal> {
     // SAFETY: `inner` is the store borrowed mutably by `run`.
     let inner = unsafe { &mut *st.inner };
-    let ent = &inner.funcs[callee as usize];
+    let ent = inner.func(callee);
     let params = ent.params as usize;
     let FuncKind::Wasm { instance, def, .. } = ent.kind else {
         return Ok(false);
@@ -828,21 +843,19 @@ pub(super) fn fast_call(
 ) -> Option<(*const Op, *mut u64)> {
     // SAFETY: `inner` is the store borrowed mutably by `run`.
     let inner = unsafe { &mut *st.inner };
-    // SAFETY: `callee` comes from an instance's function table or a checked table entry.
-    let ent = unsafe { inner.funcs.get_unchecked(callee as usize) };
-    let FuncKind::Wasm {
-        instance,
-        def,
-        code: Some(code),
-    } = &ent.kind
-    else {
+    // A defined function of the current instance: its index minus the
+    // instance's first one is below the count (anything else, including
+    // host functions, takes the slow path).
+    let def = callee.wrapping_sub(st.ctx.def_base);
+    if def >= st.ctx.def_len {
         return None;
-    };
-    let code: &CompiledFunc = code;
+    }
+    // SAFETY: `def` is a defined function of the current instance's module,
+    // whose translated-code cells `ctx.code` points at (one per defined function).
+    let code: &CompiledFunc = unsafe { (*st.ctx.code.add(def as usize)).get()? };
     let stack = &mut inner.stack;
     let depth = stack.frames.len();
-    if *instance != st.cur_inst
-        || new_base + code.frame_size as usize > stack.slots.len()
+    if new_base + code.frame_size as usize > stack.slots.len()
         || depth == stack.frames.capacity()
         || depth >= stack.max_frames
     {
@@ -853,7 +866,7 @@ pub(super) fn fast_call(
     // store: a lost count only delays the decision.
     // SAFETY: `def` is a defined function of the current instance's module,
     // whose counters `ctx.counters` points at (one per defined function).
-    let counter = unsafe { &*st.ctx.counters.add(*def as usize) };
+    let counter = unsafe { &*st.ctx.counters.add(def as usize) };
     let left = counter.load(Ordering::Relaxed);
     if left == 0 {
         return None;
@@ -913,6 +926,21 @@ impl State {
     pub(super) fn global(&self, index: u32) -> *mut u64 {
         // SAFETY: `index` is a validated global index of the current instance.
         unsafe { (*self.ctx.globals.add(index as usize)).0 }
+    }
+    /// The engine type id of store function `callee` (`call_indirect`'s
+    /// check): read from the current instance's signatures when it is one
+    /// of its defined functions, else from the store.
+    #[inline(always)]
+    pub(super) fn callee_ty(&self, callee: u32) -> u32 {
+        let def = callee.wrapping_sub(self.ctx.def_base);
+        if def < self.ctx.def_len {
+            // SAFETY: `def` is below the count of the signatures `ctx.sigs`
+            // points at (the current instance's, kept alive by its entity).
+            return unsafe { (*self.ctx.sigs.add(def as usize)).ty };
+        }
+        // SAFETY: `inner` is the store borrowed mutably by `run`; this
+        // shared use ends before the caller touches the store again.
+        unsafe { &*self.inner }.func(callee).ty
     }
     pub(super) fn func(&self, index: u32) -> u32 {
         // SAFETY: `index` is a validated function index of the current instance.

@@ -79,8 +79,8 @@ unsafe fn indirect_callee(
         return Err(TrapCode::IndirectCallToNull);
     }
     let callee = (r - 1) as u32;
-    let actual = inner.funcs[callee as usize].ty;
-    if actual != ty && !inner.engine.is_subtype(actual, ty) {
+    let actual = st.callee_ty(callee);
+    if actual != ty && !st.inner().engine.is_subtype(actual, ty) {
         return Err(TrapCode::BadSignature);
     }
     Ok(callee)

@@ -364,7 +364,7 @@ unsafe fn call_store_func<T>(
     callee: u32,
     args: *mut u64,
 ) -> u32 {
-    let ent = &store.inner.funcs[callee as usize];
+    let ent = store.inner.func(callee);
     let n = (ent.params as usize).max(ent.results as usize);
     // SAFETY: the caller's contract.
     let io = unsafe { std::slice::from_raw_parts_mut(args, n) };
@@ -440,7 +440,7 @@ unsafe extern "C" fn call_indirect<T>(
         return Status::IndirectCallToNull as usize;
     }
     let callee = (r - 1) as u32;
-    let ent = &inner.funcs[callee as usize];
+    let ent = inner.func(callee);
     if ent.ty != type_id && !inner.engine.is_subtype(ent.ty, type_id) {
         return Status::BadSignature as usize;
     }
@@ -583,7 +583,7 @@ fn rt_op<T>(
             }
             data[d..d + n].copy_from_slice(&seg[s..s + n]);
         }
-        RtOp::DataDrop => inner.instances[i].dropped_data[lo] = true,
+        RtOp::DataDrop => Arc::make_mut(&mut inner.instances[i].dropped_data)[lo] = true,
         RtOp::ElemDrop => inner.instances[i].elems[lo] = Arc::from(Vec::new()),
         RtOp::RefFunc => return Ok(Some(inner.instances[i].funcs[lo] as u64 + 1)),
         RtOp::TableGet => {

@@ -63,7 +63,7 @@ pub(crate) fn on_tick(inner: &StoreInner) -> bool {
     let Some(frame) = inner.stack.frames.last() else {
         return false;
     };
-    if let FuncKind::Wasm { instance, def, .. } = inner.funcs[frame.func as usize].kind {
+    if let FuncKind::Wasm { instance, def, .. } = inner.func(frame.func).kind {
         let module = &inner.instances[instance as usize].module.inner;
         if module.tier.is_native(def) {
             return true;

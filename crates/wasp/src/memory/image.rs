@@ -34,6 +34,17 @@ pub(crate) struct ModuleImages {
     resolved: Mutex<Option<Arc<ResolvedTables>>>,
     /// Whether an instantiation already asked for the memory image.
     asked: AtomicBool,
+    /// Engine type id and parameter/result slots of each defined function.
+    sigs: OnceLock<Arc<[FuncSig]>>,
+}
+
+/// What a store's function entity needs of a defined function's type,
+/// computed once per module ([`ModuleImages::sigs`]).
+#[derive(Clone, Copy)]
+pub(crate) struct FuncSig {
+    pub ty: u32,
+    pub params: u16,
+    pub results: u16,
 }
 
 impl std::fmt::Debug for ModuleImages {
@@ -71,6 +82,27 @@ impl ModuleImages {
             .as_deref()
     }
 
+    /// Each defined function's engine type id and slot counts, computed on
+    /// first use: instantiation then copies them instead of walking types.
+    pub fn sigs(&self, info: &ModuleInfo) -> Arc<[FuncSig]> {
+        self.sigs
+            .get_or_init(|| {
+                let imported = info.num_imported_funcs as usize;
+                info.funcs[imported..]
+                    .iter()
+                    .map(|&ty_idx| {
+                        let ty = &info.types[ty_idx as usize];
+                        FuncSig {
+                            ty: info.type_ids[ty_idx as usize],
+                            params: ty.param_slots() as u16,
+                            results: ty.result_slots() as u16,
+                        }
+                    })
+                    .collect()
+            })
+            .clone()
+    }
+
     /// The defined tables' initial contents as store references, given the
     /// instance's function mapping `funcs` (module index → store index), if
     /// the element segments allow a plan.
@@ -93,7 +125,7 @@ impl ModuleImages {
             tables: plan
                 .tables
                 .iter()
-                .map(|t| t.iter().map(|&v| resolve(v)).collect())
+                .map(|t| t.iter().map(|&v| resolve(v)).collect::<Vec<u64>>().into())
                 .collect(),
         });
         *slot = Some(r.clone());
@@ -109,7 +141,7 @@ pub(crate) struct MemoryImage {
     segments: u64,
     /// Each data segment's dropped flag after instantiation with the image
     /// (the active ones are applied, hence dropped).
-    dropped: Box<[bool]>,
+    dropped: Arc<Vec<bool>>,
     bytes: Box<[u8]>,
     #[cfg(target_os = "linux")]
     file: Option<std::os::fd::OwnedFd>,
@@ -121,7 +153,7 @@ impl MemoryImage {
         let mut img = MemoryImage {
             len: bytes.len(),
             segments,
-            dropped: Box::new([]),
+            dropped: Arc::new(Vec::new()),
             bytes: bytes.into_boxed_slice(),
             #[cfg(target_os = "linux")]
             file: None,
@@ -148,7 +180,7 @@ impl MemoryImage {
     }
 
     /// The instance's initial dropped flag of each data segment.
-    pub fn dropped(&self) -> &[bool] {
+    pub fn dropped(&self) -> &Arc<Vec<bool>> {
         &self.dropped
     }
 
@@ -255,7 +287,8 @@ fn plan_memory(info: &ModuleInfo, bytes: &[u8]) -> Option<MemoryImage> {
         .datas
         .iter()
         .map(|d| matches!(d.mode, SegmentMode::Active { .. }))
-        .collect();
+        .collect::<Vec<bool>>()
+        .into();
     Some(img)
 }
 
@@ -269,7 +302,8 @@ pub(crate) struct TablePlan {
 pub(crate) struct ResolvedTables {
     key: Box<[u32]>,
     /// Initial elements of each defined table.
-    pub tables: Vec<Box<[u64]>>,
+    /// Shared by the instances until one writes its table (`TableElems`).
+    pub tables: Vec<Arc<[u64]>>,
 }
 
 /// A reference-valued constant as a plan entry (`None` if it reads a global).

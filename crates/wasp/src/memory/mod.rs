@@ -17,6 +17,7 @@
 //! On hosts without mmap (not Unix) the region is a `Vec<u8>`.
 
 pub(crate) mod image;
+pub(crate) mod table;
 
 use std::ops::{Deref, DerefMut};
 

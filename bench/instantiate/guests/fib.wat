@@ -1,0 +1,10 @@
+(module
+  (type $t (func (param i32) (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) $fib)
+  (func $fib (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 2)) (i32.const 0))))))
+  (func (export "_start") (drop (call $fib (i32.const 30)))))
