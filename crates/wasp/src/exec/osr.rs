@@ -102,15 +102,13 @@ fn find(
     cur: u32,
 ) -> Option<OsrCall> {
     let frame = inner.stack.frames.last()?;
-    let FuncKind::Wasm {
-        instance,
-        def,
-        code: Some(code),
-    } = &inner.funcs[frame.func as usize].kind
-    else {
+    let FuncKind::Wasm { instance, def } = inner.func(frame.func).kind else {
         return None;
     };
-    if *instance != cur || code.osr.is_empty() {
+    let module = &inner.instances[instance as usize].module.inner;
+    // The frame is running, so its code is translated already.
+    let code = module.compiled[def as usize].get()?;
+    if instance != cur || code.osr.is_empty() {
         return None;
     }
     let start = code.instrs.as_ptr() as usize;
@@ -124,15 +122,14 @@ fn find(
     if SKIP.with(|s| s.replace(s.get().saturating_sub(1))) > 0 {
         return None;
     }
-    let module = &inner.instances[*instance as usize].module.inner;
-    if !module.tier.is_native(*def) {
+    if !module.tier.is_native(def) {
         return None;
     }
-    let entry = module.tier.osr_entry(module, *def, point)?;
+    let entry = module.tier.osr_entry(module, def, point)?;
     let func = module.info.num_imported_funcs + def;
     module.engine.counters().add(Stat::OsrEntries, 1);
     Some(OsrCall {
-        instance: *instance,
+        instance,
         func,
         entry,
         base,
