@@ -7,16 +7,7 @@
 use crate::{Config, Engine, Instance, Linker, Module, Store, Tier, TrapCode, Val};
 use std::time::Instant;
 
-/// A store running `wat` under `config`.
-fn setup(config: &Config, wat: &str) -> (Module, Store<()>, Instance) {
-    let engine = Engine::new(config);
-    let module = Module::new(&engine, wat).expect("module");
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .expect("instantiate");
-    (module, store, instance)
-}
+use super::tier_tests::setup_wat as setup;
 
 /// Calls export `name`: raw results, or the trap with its backtrace's
 /// function indices.

@@ -28,8 +28,13 @@ const WAT: &str = r#"
 
 /// A store running `WAT` under `config`.
 fn setup(config: &Config) -> (Module, Store<()>, Instance) {
+    setup_wat(config, WAT)
+}
+
+/// A store running `wat` under `config` (also the OSR tests' setup).
+pub(super) fn setup_wat(config: &Config, wat: &str) -> (Module, Store<()>, Instance) {
     let engine = Engine::new(config);
-    let module = Module::new(&engine, WAT).expect("module");
+    let module = Module::new(&engine, wat).expect("module");
     let mut store = Store::new(&engine, ());
     let instance = Linker::new(&engine)
         .instantiate(&mut store, &module)
