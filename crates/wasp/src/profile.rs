@@ -405,8 +405,15 @@ pub(crate) struct Positioned {
     pub position: Option<u64>,
 }
 
-/// `frames` with the store's probe's positions and hidden callers, at most `max`.
-pub(crate) fn positioned(inner: &StoreInner, frames: &[StackFrame], max: usize) -> Vec<Positioned> {
+/// `frames` with the store's probe's positions and hidden callers, at most
+/// `max`. `running`: the first frame is the one executing (not the caller
+/// of compiled code, whose position is its call's, as for every caller).
+pub(crate) fn positioned(
+    inner: &StoreInner,
+    frames: &[StackFrame],
+    max: usize,
+    running: bool,
+) -> Vec<Positioned> {
     let probe = inner.observers.probe.as_ref();
     let mut out = Vec::with_capacity(frames.len());
     for (i, frame) in frames.iter().enumerate() {
@@ -421,7 +428,7 @@ pub(crate) fn positioned(inner: &StoreInner, frames: &[StackFrame], max: usize) 
             });
             continue;
         };
-        let innermost = i == 0;
+        let innermost = running && i == 0;
         let (position, hidden) = with_view(inner, frame, innermost, |view| {
             let position = probe.position(view);
             let caller = frames.get(i + 1).and_then(|c| {
@@ -494,7 +501,7 @@ pub(crate) fn sample_with_leaf(
         wasm.truncate(MAX_SAMPLE_DEPTH);
     }
     let mut instance = 0;
-    for f in positioned(inner, &wasm, MAX_SAMPLE_DEPTH) {
+    for f in positioned(inner, &wasm, MAX_SAMPLE_DEPTH, true) {
         // A hidden caller belongs to the instance of the wasm frame above it.
         if let Some(w) = f.wasm {
             instance = wasm[w].instance;

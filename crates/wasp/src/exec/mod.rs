@@ -86,6 +86,10 @@ pub(crate) struct Stack {
     pub osr_wanted: bool,
     /// Check points the current OSR request may still try.
     pub osr_tries: u32,
+    /// The first slot of the interpreted frame whose call (or replaced
+    /// callee) the running compiled code serves: a trap's backtrace gives
+    /// that frame the position of its call, as for any caller.
+    pub native_caller_base: Option<usize>,
 }
 
 // SAFETY: the raw `ret_ip` pointers point into `CompiledFunc`s owned (through
@@ -117,6 +121,7 @@ impl Stack {
             fuel: 0,
             osr_wanted: false,
             osr_tries: 0,
+            native_caller_base: None,
         }
     }
 
@@ -298,7 +303,9 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                 params,
                 results,
             } => {
+                let saved = store.inner.stack.native_caller_base.replace(state.base);
                 let r = run_native(store, instance, func, base, params.max(results));
+                store.inner.stack.native_caller_base = saved;
                 if let Some(exn) = thrown(store, &r) {
                     state.throw = Some(exn);
                     continue;
@@ -317,7 +324,10 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                 // Native code continues the frame: the executor returns
                 // from it on its behalf (results at its base, as a return).
                 let frame = store.inner.stack.frames.pop().expect("the replaced frame");
+                let caller = (!frame.ret_ip.is_null()).then_some(frame.ret_base as usize);
+                let saved = std::mem::replace(&mut store.inner.stack.native_caller_base, caller);
                 let r = osr::run(store, &call);
+                store.inner.stack.native_caller_base = saved;
                 if frame.ret_ip.is_null() {
                     return r;
                 }
@@ -392,7 +402,7 @@ fn backtrace(inner: &StoreInner, base: Option<usize>) -> Vec<FrameInfo> {
     let frames = crate::profile::frames(inner, base, 64);
     let mut out = Vec::with_capacity(frames.len());
     let mut instance = 0;
-    for f in crate::profile::positioned(inner, &frames, 64) {
+    for f in crate::profile::positioned(inner, &frames, 64, true) {
         // A hidden caller (from the probe) belongs to the wasm frame above it.
         if let Some(w) = f.wasm {
             instance = frames[w].instance;

@@ -249,8 +249,10 @@ fn unwound<T>(
             position,
         });
     }
-    let below = crate::profile::frames(inner, None, 64);
-    for p in crate::profile::positioned(inner, &below, 64) {
+    // The interpreter's frames below called the compiled code: none of
+    // them is the running frame.
+    let below = crate::profile::frames(inner, inner.stack.native_caller_base, 64);
+    for p in crate::profile::positioned(inner, &below, 64, false) {
         let instance = p.wasm.map_or(instance, |w| below[w].instance);
         let info = &inner.instances[instance as usize].module.inner.info;
         frames.push(FrameInfo {
