@@ -18,9 +18,6 @@
 //! `MAX_FRAME`. With fuel metering nothing is compiled.
 
 #![cfg(all(unix, any(target_arch = "x86_64", target_arch = "aarch64")))]
-// The executor does not call into this tier yet (issue 9: tier-up is the
-// next step); until then only the tests use it.
-#![cfg_attr(not(test), allow(dead_code))]
 
 mod abi;
 mod calls;
@@ -117,9 +114,11 @@ pub(crate) struct Batch {
 }
 
 /// `extern "C" fn(ctx, slots, code) -> status`: see `abi.rs`.
+#[cfg_attr(not(test), allow(dead_code))] // the tests call compiled code directly
 type Trampoline = unsafe extern "C" fn(*mut JitCtx, *mut u64, *const u8) -> u32;
 
 /// A compiled function, ready to run on frame slots.
+#[cfg_attr(not(test), allow(dead_code))] // the tests call compiled code directly
 pub(crate) struct Entry<'a> {
     trampoline: Trampoline,
     code: *const u8,
@@ -130,6 +129,7 @@ pub(crate) struct Entry<'a> {
 
 impl Batch {
     /// The entry of compiled function `func_index`, if it is in the batch.
+    #[cfg_attr(not(test), allow(dead_code))] // the tests call compiled code directly
     pub fn entry(&self, func_index: u32) -> Option<Entry<'_>> {
         let &(code, tramp, params, results) = self.funcs.get(&func_index)?;
         let mem = self.code.as_ref()?;
@@ -148,6 +148,7 @@ impl Batch {
     }
 
     /// Is `func_index` compiled in this batch?
+    #[cfg_attr(not(test), allow(dead_code))] // the tests call compiled code directly
     pub fn contains(&self, func_index: u32) -> bool {
         self.funcs.contains_key(&func_index)
     }
@@ -161,6 +162,7 @@ impl Batch {
     }
 
     /// The compiled functions' indices, ascending.
+    #[cfg_attr(not(test), allow(dead_code))] // the tests call compiled code directly
     pub fn funcs(&self) -> impl Iterator<Item = u32> + '_ {
         let mut v: Vec<u32> = self.funcs.keys().copied().collect();
         v.sort_unstable();
@@ -168,6 +170,7 @@ impl Batch {
     }
 }
 
+#[cfg_attr(not(test), allow(dead_code))] // the tests call compiled code directly
 impl Entry<'_> {
     /// Runs the function: parameters from `slots[..params]`, results to
     /// `slots[..results]`. Compiled code may use `stack_budget` bytes of the
