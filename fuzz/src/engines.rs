@@ -169,8 +169,7 @@ pub fn diff_features() -> wasmparser::WasmFeatures {
 }
 
 /// What wasp's default `Config` accepts (`crates/wasp/src/module/parse.rs`
-/// `features()`): the load target's reference. wasp validates GC types but
-/// refuses GC instructions at load ([`is_gc_refusal`]).
+/// `features()`): the load target's reference, all of it run (GC included).
 pub fn wasp_features() -> wasmparser::WasmFeatures {
     use wasmparser::WasmFeatures as F;
     F::WASM2
@@ -184,25 +183,6 @@ pub fn wasp_features() -> wasmparser::WasmFeatures {
         | F::EXTENDED_CONST
         | F::GC
         | F::EXCEPTIONS
-}
-
-/// wasp's refusal of a valid module that uses a GC instruction (GC types
-/// are accepted, the instructions are not implemented yet).
-pub fn is_gc_refusal(e: &wasp::Error) -> bool {
-    /// GC operators allowed in constant expressions (wasmparser's names).
-    const GC_CONST_OPS: &[&str] = &[
-        "RefI31",
-        "StructNew",
-        "ArrayNew",
-        "AnyConvertExtern",
-        "ExternConvertAny",
-    ];
-    let msg = e.to_string();
-    let gc_const = msg
-        .split("unsupported constant expression operator ")
-        .nth(1)
-        .is_some_and(|op| GC_CONST_OPS.iter().any(|g| op.starts_with(g)));
-    matches!(e.kind(), wasp::ErrorKind::Unsupported) && (msg.contains("GC instruction") || gc_const)
 }
 
 // ---------------------------------------------------------------- watchdog

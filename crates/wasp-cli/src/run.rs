@@ -384,6 +384,7 @@ fn show(v: &Val) -> String {
         Val::ExternRef(e) => if e.is_some() { "externref" } else { "null" }.to_string(),
         Val::V128(x) => format!("0x{x:032x}"),
         Val::ExnRef(e) => if e.is_some() { "exnref" } else { "null" }.to_string(),
+        Val::AnyRef(e) => if e.is_some() { "anyref" } else { "null" }.to_string(),
     }
 }
 

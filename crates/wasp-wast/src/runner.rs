@@ -285,6 +285,11 @@ impl<'a> Runner<'a> {
                 args.len()
             ));
         }
+        let args: Vec<Val> = args
+            .into_iter()
+            .zip(ty.params())
+            .map(|(a, t)| values::coerce_null(a, *t))
+            .collect();
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         Ok(func
             .call(&mut self.store, &args, &mut results)

@@ -4,10 +4,13 @@
 //! Floats are compared by bit pattern; `nan:canonical` and `nan:arithmetic`
 //! patterns are checked on the bits as the spec defines them. `ref.extern N`
 //! values are host references whose payload is the `u32` `N`, so results
-//! compare by payload.
+//! compare by payload; `ref.host N` is the same host value seen from the
+//! `any` hierarchy (wasp's `any` and `extern` share their encoding). A
+//! null argument takes the parameter's type (`ref.null $t` names a type
+//! index the script cannot resolve).
 
 use std::collections::HashMap;
-use wasp::{ExternRef, Store, Val};
+use wasp::{AnyKind, ExternRef, Store, Val, ValType};
 use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
@@ -33,6 +36,9 @@ enum RefKind {
     Func,
     Extern,
     Exn,
+    Any,
+    /// A defined type: a function, struct or array type.
+    Concrete,
 }
 
 fn ref_kind(ty: &HeapType<'_>) -> Option<RefKind> {
@@ -41,9 +47,15 @@ fn ref_kind(ty: &HeapType<'_>) -> Option<RefKind> {
             AbstractHeapType::Func | AbstractHeapType::NoFunc => Some(RefKind::Func),
             AbstractHeapType::Extern | AbstractHeapType::NoExtern => Some(RefKind::Extern),
             AbstractHeapType::Exn | AbstractHeapType::NoExn => Some(RefKind::Exn),
+            AbstractHeapType::Any
+            | AbstractHeapType::Eq
+            | AbstractHeapType::I31
+            | AbstractHeapType::Struct
+            | AbstractHeapType::Array
+            | AbstractHeapType::None => Some(RefKind::Any),
             _ => None,
         },
-        HeapType::Concrete(_) | HeapType::Exact(_) => Some(RefKind::Func),
+        HeapType::Concrete(_) | HeapType::Exact(_) => Some(RefKind::Concrete),
     }
 }
 
@@ -63,14 +75,15 @@ pub(crate) fn arg<T>(
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::RefNull(ty) => match ref_kind(ty) {
-            Some(RefKind::Func) => Val::FuncRef(None),
+            Some(RefKind::Func | RefKind::Concrete) => Val::FuncRef(None),
             Some(RefKind::Extern) => Val::ExternRef(None),
             Some(RefKind::Exn) => Val::ExnRef(None),
+            Some(RefKind::Any) => Val::AnyRef(None),
             None => return Err(format!("unsupported null reference type {ty:?}")),
         },
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(externs.get(store, *n))),
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
-        WastArgCore::RefHost(_) => return Err("ref.host arguments are not supported".into()),
+        WastArgCore::RefHost(n) => Val::AnyRef(Some(externs.get(store, *n).to_any())),
     })
 }
 
@@ -88,6 +101,24 @@ fn canonical_f64(bits: u64) -> bool {
 
 fn arithmetic_f64(bits: u64) -> bool {
     bits & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000
+}
+
+/// `v` as an argument of type `ty`: a null takes the parameter's type.
+pub(crate) fn coerce_null(v: Val, ty: ValType) -> Val {
+    let null = matches!(
+        v,
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None)
+    );
+    if null && ty.is_ref() {
+        Val::default_for(ty)
+    } else {
+        v
+    }
+}
+
+/// The host payload `N` of a `ref.extern N` / `ref.host N` value.
+fn host_payload<T>(r: ExternRef, store: &Store<T>) -> Option<u32> {
+    r.data(store)?.downcast_ref::<u32>().copied()
 }
 
 /// Does `actual` match the expectation `expected`?
@@ -112,9 +143,14 @@ fn matches_core<T>(actual: &Val, expected: &WastRetCore<'_>, store: &Store<T>) -
             NanPattern::ArithmeticNan => arithmetic_f64(*bits),
             NanPattern::Value(v) => v.bits == *bits,
         },
-        (WastRetCore::RefNull(ty), Val::FuncRef(None)) => {
-            ty.as_ref().and_then(ref_kind).unwrap_or(RefKind::Func) == RefKind::Func
-        }
+        (WastRetCore::RefNull(ty), Val::FuncRef(None)) => matches!(
+            ty.as_ref().and_then(ref_kind).unwrap_or(RefKind::Func),
+            RefKind::Func | RefKind::Concrete
+        ),
+        (WastRetCore::RefNull(ty), Val::AnyRef(None)) => matches!(
+            ty.as_ref().and_then(ref_kind).unwrap_or(RefKind::Any),
+            RefKind::Any | RefKind::Concrete
+        ),
         (WastRetCore::RefNull(ty), Val::ExternRef(None)) => {
             ty.as_ref().and_then(ref_kind).unwrap_or(RefKind::Extern) == RefKind::Extern
         }
@@ -123,8 +159,19 @@ fn matches_core<T>(actual: &Val, expected: &WastRetCore<'_>, store: &Store<T>) -
         }
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(r))) => {
-            r.data(store).downcast_ref::<u32>() == Some(n)
+            host_payload(*r, store) == Some(*n)
         }
+        (WastRetCore::RefHost(n), Val::AnyRef(Some(r))) => {
+            host_payload(r.to_extern(), store) == Some(*n)
+        }
+        (WastRetCore::RefAny, Val::AnyRef(Some(_))) => true,
+        (WastRetCore::RefEq, Val::AnyRef(Some(r))) => matches!(
+            r.kind(store),
+            AnyKind::I31(_) | AnyKind::Struct | AnyKind::Array
+        ),
+        (WastRetCore::RefI31, Val::AnyRef(Some(r))) => matches!(r.kind(store), AnyKind::I31(_)),
+        (WastRetCore::RefStruct, Val::AnyRef(Some(r))) => r.kind(store) == AnyKind::Struct,
+        (WastRetCore::RefArray, Val::AnyRef(Some(r))) => r.kind(store) == AnyKind::Array,
         (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
         (WastRetCore::V128(p), Val::V128(v)) => matches_v128(p, *v),
         (WastRetCore::Either(options), _) => options.iter().any(|e| matches_core(actual, e, store)),
@@ -178,9 +225,19 @@ pub(crate) fn show_val<T>(v: &Val, store: &Store<T>) -> String {
         Val::FuncRef(None) => "ref.null func".into(),
         Val::FuncRef(Some(_)) => "ref.func".into(),
         Val::ExternRef(None) => "ref.null extern".into(),
-        Val::ExternRef(Some(r)) => match r.data(store).downcast_ref::<u32>() {
+        Val::ExternRef(Some(r)) => match host_payload(*r, store) {
             Some(n) => format!("ref.extern {n}"),
-            None => "ref.extern <host value>".into(),
+            None => "ref.extern <converted any value>".into(),
+        },
+        Val::AnyRef(None) => "ref.null any".into(),
+        Val::AnyRef(Some(r)) => match r.kind(store) {
+            AnyKind::I31(v) => format!("ref.i31 {v}"),
+            AnyKind::Struct => "ref.struct".into(),
+            AnyKind::Array => "ref.array".into(),
+            AnyKind::Host => match host_payload(r.to_extern(), store) {
+                Some(n) => format!("ref.host {n}"),
+                None => "ref.host <host value>".into(),
+            },
         },
         Val::V128(x) => format!("v128:0x{x:032x}"),
         Val::ExnRef(None) => "ref.null exn".into(),
@@ -227,7 +284,8 @@ fn show_ret_core(r: &WastRetCore<'_>) -> String {
             Some(RefKind::Func) => "ref.null func".into(),
             Some(RefKind::Extern) => "ref.null extern".into(),
             Some(RefKind::Exn) => "ref.null exn".into(),
-            None => format!("ref.null {ty:?}"),
+            Some(RefKind::Any) => "ref.null any".into(),
+            _ => format!("ref.null {ty:?}"),
         },
         WastRetCore::RefNull(None) => "ref.null".into(),
         WastRetCore::RefExtern(Some(n)) => format!("ref.extern {n}"),

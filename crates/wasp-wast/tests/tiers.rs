@@ -158,3 +158,30 @@ fn simd_under_jit() {
 fn simd_under_tiered_first_call() {
     run_simd(Config::new().tier(Tier::Tiered).tier_up_threshold(1));
 }
+
+/// The GC scripts under both compiling tiers: a module defining a struct
+/// or array type is never compiled, modules with only `i31`/casts may be,
+/// and every script must pass as in the interpreter.
+fn run_gc(config: &Config) {
+    let mut failures = String::new();
+    let mut files = 0;
+    for test in proposal(Proposal::GC).filter(|t| t.name().ends_with(".wast")) {
+        let report = wasp_wast::run_wast_str_with_config(test.name(), test.raw(), config);
+        files += 1;
+        if !report.ok() {
+            failures += &format!("{}:\n{}", test.name(), report.failure_list());
+        }
+    }
+    assert_eq!(files, 17);
+    assert!(failures.is_empty(), "{failures}");
+}
+
+#[test]
+fn gc_under_jit() {
+    run_gc(Config::new().tier(Tier::Jit));
+}
+
+#[test]
+fn gc_under_tiered_first_call() {
+    run_gc(Config::new().tier(Tier::Tiered).tier_up_threshold(1));
+}

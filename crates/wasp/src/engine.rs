@@ -41,6 +41,8 @@ pub struct Config {
     /// Whether time spent in a function counts towards its tier-up
     /// ([`Config::tier_up_by_time`]).
     pub(crate) tier_up_by_time: bool,
+    /// Bytes a store's GC heap may hold ([`Config::max_gc_heap`]).
+    pub(crate) max_gc_heap: usize,
 }
 
 /// How wasm functions run ([`Config::tier`]).
@@ -128,6 +130,7 @@ impl Default for Config {
             tier: Tier::default_for_host(),
             tier_up_threshold: DEFAULT_TIER_UP_THRESHOLD,
             tier_up_by_time: true,
+            max_gc_heap: crate::gc::heap::DEFAULT_MAX_GC_HEAP,
         }
     }
 }
@@ -149,6 +152,16 @@ impl Config {
     /// Exceeding it traps with [`TrapCode::StackExhausted`](crate::TrapCode::StackExhausted).
     pub fn max_stack_bytes(&mut self, bytes: usize) -> &mut Self {
         self.max_stack_bytes = bytes.max(4096);
+        self
+    }
+
+    /// Caps each store's GC heap (structs and arrays, WebAssembly 3.0 GC)
+    /// at `bytes` (default [`DEFAULT_MAX_GC_HEAP`](crate::DEFAULT_MAX_GC_HEAP),
+    /// 1 GiB). Unreachable objects are collected before the heap would pass
+    /// it; an allocation that still does not fit traps with
+    /// [`TrapCode::GcHeapExhausted`](crate::TrapCode::GcHeapExhausted).
+    pub fn max_gc_heap(&mut self, bytes: usize) -> &mut Self {
+        self.max_gc_heap = bytes;
         self
     }
 
@@ -465,6 +478,8 @@ struct TypeRegistry {
     supers: Vec<Option<u32>>,
     /// Per engine id: function, struct or array.
     kinds: Vec<TypeKind>,
+    /// Per engine id: its run-time layout and supertype chain (`gc/layout.rs`).
+    gc: Vec<Arc<crate::gc::layout::GcType>>,
 }
 
 impl Engine {
@@ -518,6 +533,7 @@ impl Engine {
             ty: ty.clone(),
             sup: SupRef::None,
             kind: TypeKind::Func,
+            fields: Vec::new(),
         };
         self.intern_group(crate::module::canon::func_key(ty), vec![member])
     }
@@ -531,13 +547,22 @@ impl Engine {
         }
         let first = reg.types.len() as u32;
         for m in members {
+            let id = reg.types.len() as u32;
             reg.types.push(m.ty);
-            reg.supers.push(match m.sup {
+            let sup = match m.sup {
                 SupRef::None => None,
                 SupRef::Id(id) => Some(id),
                 SupRef::Local(l) => Some(first + l),
-            });
+            };
+            reg.supers.push(sup);
             reg.kinds.push(m.kind);
+            // A supertype is declared before its subtypes, so its chain exists.
+            let mut chain = vec![id];
+            if let Some(parent) = sup.and_then(|s| reg.gc.get(s as usize)) {
+                chain.extend_from_slice(&parent.supers);
+            }
+            let gc = crate::gc::layout::GcType::new(m.kind, &m.fields, chain.into());
+            reg.gc.push(Arc::new(gc));
         }
         reg.groups.insert(key, first);
         first
@@ -566,6 +591,12 @@ impl Engine {
             .get(id as usize)
             .copied()
             .unwrap_or(TypeKind::Func)
+    }
+
+    /// The run-time layout of an interned id.
+    pub(crate) fn gc_type(&self, id: u32) -> Arc<crate::gc::layout::GcType> {
+        let reg = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
+        reg.gc[id as usize].clone()
     }
 
     /// The function type of an interned id.

@@ -51,6 +51,20 @@ pub enum TrapCode {
     OutOfFuel,
     /// `call_ref` or `return_call_ref` of a null function reference.
     NullFunctionReference,
+    /// A `struct.get`/`struct.set` of a null reference (GC).
+    NullStructReference,
+    /// An `array.*` instruction on a null reference (GC).
+    NullArrayReference,
+    /// `i31.get_s`/`i31.get_u` of a null reference (GC).
+    NullI31Reference,
+    /// An array access (or bulk array operation) out of bounds (GC).
+    ArrayOutOfBounds,
+    /// `ref.cast` of a value not of the target type (GC).
+    CastFailure,
+    /// An allocation did not fit in the store's GC heap limit
+    /// ([`Config::max_gc_heap`](crate::Config::max_gc_heap)), even after
+    /// a collection.
+    GcHeapExhausted,
 }
 
 impl TrapCode {
@@ -72,6 +86,12 @@ impl TrapCode {
             TrapCode::DeadlineExceeded => "deadline exceeded",
             TrapCode::OutOfFuel => "out of fuel",
             TrapCode::NullFunctionReference => "null function reference",
+            TrapCode::NullStructReference => "null structure reference",
+            TrapCode::NullArrayReference => "null array reference",
+            TrapCode::NullI31Reference => "null i31 reference",
+            TrapCode::ArrayOutOfBounds => "out of bounds array access",
+            TrapCode::CastFailure => "cast failure",
+            TrapCode::GcHeapExhausted => "GC heap exhausted",
         }
     }
 }

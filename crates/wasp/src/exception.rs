@@ -141,6 +141,7 @@ impl ExnRef {
 fn payload_of(inner: &StoreInner, exn: u32) -> Vec<Val> {
     let e = &inner.exn.heap[exn as usize];
     let ty = &inner.exn.tags[e.tag as usize].ty;
+    crate::value::root_refs(inner, &e.payload, ty.params());
     Val::read_slots(&e.payload, ty.params(), inner.id).collect()
 }
 

@@ -185,6 +185,7 @@ impl Global {
     pub fn get(&self, store: impl AsContext) -> Val {
         let ctx = store.as_context();
         let g = &ctx.0.inner.globals[self.idx(&ctx.0.inner)];
+        crate::value::root_refs(&ctx.0.inner, &[g.value], &[g.ty.content]);
         g.get(ctx.0.inner.id)
     }
 
@@ -260,9 +261,9 @@ impl Table {
     pub fn get(&self, store: impl AsContext, index: u32) -> Option<Val> {
         let ctx = store.as_context();
         let t = &ctx.0.inner.tables[self.idx(&ctx.0.inner)];
-        t.elems
-            .get(index as usize)
-            .map(|r| Val::from_raw(*r, t.ty.element, ctx.0.inner.id))
+        let r = *t.elems.get(index as usize)?;
+        crate::value::root_refs(&ctx.0.inner, &[r], &[t.ty.element]);
+        Some(Val::from_raw(r, t.ty.element, ctx.0.inner.id))
     }
 
     /// Sets the element at `index`.

@@ -14,7 +14,7 @@ use crate::store::{
     StoreInner, Stored,
 };
 use crate::types::{FuncType, ValType};
-use crate::value::{ExternRef, Val};
+use crate::value::{AnyRef, ExternRef, Val};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -142,6 +142,7 @@ impl Func {
         Val::write_slots(params, &mut raw);
         let f = self.idx(&store.inner);
         crate::exec::call(store, f, &mut raw)?;
+        crate::value::root_refs(&store.inner, &raw, ty.results());
         let id = store.inner.id;
         for (v, out) in Val::read_slots(&raw, ty.results(), id).zip(results.iter_mut()) {
             *out = v;
@@ -181,6 +182,7 @@ pub(crate) fn host_func_from_vals<T>(
         ty: Arc::new(ty),
         func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
             let id = caller.store.inner.id;
+            crate::value::root_refs(&caller.store.inner, raw, ty2.params());
             let params: Vec<Val> = Val::read_slots(raw, ty2.params(), id).collect();
             let mut results: Vec<Val> =
                 ty2.results().iter().map(|t| Val::default_for(*t)).collect();
@@ -235,6 +237,9 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
         let id = store.inner.id;
         params.store_raw(buf, id);
         crate::exec::call(store, f, buf)?;
+        if Results::HAS_GC_REFS {
+            crate::value::root_refs(&store.inner, buf, &Results::types());
+        }
         Ok(Results::load_raw(buf, id))
     }
 
@@ -327,15 +332,17 @@ macro_rules! wasm_ty {
     )*};
 }
 
-/// The raw bits of an optional reference, checked against `store`.
+/// The raw bits of an optional reference, checked against `store`;
+/// `bias` is added to the handle's index (1 for function references, 0
+/// for the tagged `extern`/`any` encoding, `gc/mod.rs`).
 #[track_caller]
-fn ref_to_raw(r: Option<Stored>, store: StoreId, what: &str) -> u64 {
+fn ref_to_raw(r: Option<Stored>, store: StoreId, what: &str, bias: u64) -> u64 {
     r.map_or(0, |s| {
         assert!(
             s.belongs_to_id(store),
             "wasp: {what} used with a store other than the one that created it"
         );
-        s.raw() as u64 + 1
+        s.raw() as u64 + bias
     })
 }
 wasm_ty! {
@@ -345,16 +352,22 @@ wasm_ty! {
     u64 => I64, |s, id| s, |r, id| r;
     f32 => F32, |s, id| s.to_bits() as u64, |r, id| f32::from_bits(r as u32);
     f64 => F64, |s, id| s.to_bits(), |r, id| f64::from_bits(r);
-    Option<Func> => FuncRef, |s, id| ref_to_raw(s.map(|f| f.0), id, "Func"),
+    Option<Func> => FuncRef, |s, id| ref_to_raw(s.map(|f| f.0), id, "Func", 1),
         |r, id| r.checked_sub(1).map(|i| Func(Stored::new(id, i as u32)));
-    Option<ExternRef> => ExternRef, |s, id| ref_to_raw(s.map(|e| e.0), id, "ExternRef"),
-        |r, id| r.checked_sub(1).map(|i| ExternRef(Stored::new(id, i as u32)));
+    Option<ExternRef> => ExternRef, |s, id| ref_to_raw(s.map(|e| e.0), id, "ExternRef", 0),
+        |r, id| (r != 0).then(|| ExternRef(Stored::new(id, r as u32)));
+    Option<AnyRef> => AnyRef, |s, id| ref_to_raw(s.map(|e| e.0), id, "AnyRef", 0),
+        |r, id| (r != 0).then(|| AnyRef(Stored::new(id, r as u32)));
 }
 
 /// Parameter lists of typed calls: `()`, a single [`WasmTy`], or a tuple of them.
 pub trait WasmParams: Sized {
     /// Number of values.
     const LEN: usize;
+    /// Does a value have a type whose references the collector traces
+    /// (`externref`, `anyref`)?
+    #[doc(hidden)]
+    const HAS_GC_REFS: bool;
     /// The value types.
     fn types() -> Vec<ValType>;
     #[doc(hidden)]
@@ -367,8 +380,14 @@ pub trait WasmParams: Sized {
 pub trait WasmResults: WasmParams {}
 impl<P: WasmParams> WasmResults for P {}
 
+/// Does a value of type `t` need rooting when it is handed to the host?
+const fn gc_ref(t: ValType) -> bool {
+    matches!(t, ValType::AnyRef | ValType::ExternRef)
+}
+
 impl<A: WasmTy> WasmParams for A {
     const LEN: usize = 1;
+    const HAS_GC_REFS: bool = gc_ref(A::TY);
     fn types() -> Vec<ValType> {
         vec![A::TY]
     }
@@ -384,6 +403,7 @@ macro_rules! tuple_params {
     ($n:expr; $($a:ident $i:tt),*) => {
         impl<$($a: WasmTy),*> WasmParams for ($($a,)*) {
             const LEN: usize = $n;
+            const HAS_GC_REFS: bool = false $(|| gc_ref($a::TY))*;
             fn types() -> Vec<ValType> { vec![$($a::TY),*] }
             #[allow(unused_variables)]
             fn store_raw(self, out: &mut [u64], store: StoreId) { $(out[$i] = self.$i.to_raw(store);)* }
@@ -487,6 +507,9 @@ macro_rules! into_func {
                     ty: Arc::new(ty),
                     func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
                         let id = caller.store.inner.id;
+                        if false $(|| gc_ref($a::TY))* {
+                            crate::value::root_refs(&caller.store.inner, raw, &[$($a::TY),*]);
+                        }
                         #[allow(unused_variables)]
                         let r = (self)(caller, $($a::from_raw(raw[$i], id)),*).into_result()?;
                         r.store_raw(raw, id);
@@ -508,6 +531,9 @@ macro_rules! into_func {
                     ty: Arc::new(ty),
                     func: Arc::new(move |caller: Caller<'_, T>, raw: &mut [u64]| {
                         let id = caller.store.inner.id;
+                        if false $(|| gc_ref($a::TY))* {
+                            crate::value::root_refs(&caller.store.inner, raw, &[$($a::TY),*]);
+                        }
                         #[allow(unused_variables)]
                         let r = (self)($($a::from_raw(raw[$i], id)),*).into_result()?;
                         r.store_raw(raw, id);

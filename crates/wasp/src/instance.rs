@@ -9,6 +9,7 @@ use crate::engine::Stat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::externs::{Global, Memory, Table};
 use crate::func::Func;
+use crate::gc::consts::eval_alloc;
 use crate::memory::table::TableElems;
 use crate::module::canon;
 use crate::module::{EntityIndex, Module, SegmentMode};
@@ -496,20 +497,24 @@ fn instantiate_timed<T>(
         memories.push(store.inner.memories.len() as u32 - 1);
     }
 
-    // Globals: initialisers may read imported globals and reference functions.
+    // Globals: initialisers may read imported globals, reference functions
+    // and allocate GC objects (a trap there fails the instantiation).
+    let mut failed = None;
     for (ty, init) in info.globals[info.num_imported_globals as usize..]
         .iter()
         .zip(&info.global_inits)
     {
         let (value, hi) = {
-            let inner = &store.inner;
+            let inner = &mut store.inner;
             if ty.content == crate::ValType::V128 {
                 let v = init.eval_v128(|g| inner.globals[globals[g as usize] as usize].v128());
                 (v as u64, (v >> 64) as u64)
             } else {
-                let v = init.eval(
+                let (gl, heap) = (&inner.globals, &mut inner.gc);
+                let v = init.eval_with(
                     |f| funcs[f as usize] as u64 + 1,
-                    |g| inner.globals[globals[g as usize] as usize].value,
+                    |g| gl[globals[g as usize] as usize].value,
+                    &mut |op, stack| eval_alloc(heap, &info.gc_types, op, stack, &mut failed),
                 );
                 (v, 0)
             }
@@ -550,10 +555,14 @@ fn instantiate_timed<T>(
                 let value = match init {
                     None => 0,
                     Some(e) => {
-                        let inner = &store.inner;
-                        e.eval(
+                        let inner = &mut store.inner;
+                        let (gl, heap) = (&inner.globals, &mut inner.gc);
+                        e.eval_with(
                             |f| funcs[f as usize] as u64 + 1,
-                            |g| inner.globals[globals[g as usize] as usize].value,
+                            |g| gl[globals[g as usize] as usize].value,
+                            &mut |op, stack| {
+                                eval_alloc(heap, &info.gc_types, op, stack, &mut failed)
+                            },
                         )
                     }
                 };
@@ -585,14 +594,16 @@ fn instantiate_timed<T>(
             elems.push(empty.clone());
             continue;
         }
-        let inner = &store.inner;
+        let inner = &mut store.inner;
+        let (gl, heap) = (&inner.globals, &mut inner.gc);
         let items: Arc<[u64]> = seg
             .items
             .iter()
             .map(|e| {
-                e.eval(
+                e.eval_with(
                     |f| funcs[f as usize] as u64 + 1,
-                    |g| inner.globals[globals[g as usize] as usize].value,
+                    |g| gl[globals[g as usize] as usize].value,
+                    &mut |op, stack| eval_alloc(heap, &info.gc_types, op, stack, &mut failed),
                 )
             })
             .collect();
@@ -600,6 +611,9 @@ fn instantiate_timed<T>(
     }
 
     let elem_time = elem_start.elapsed();
+    if let Some(code) = failed {
+        return Err(code.into());
+    }
 
     let global_ptrs = globals
         .iter()

@@ -382,6 +382,42 @@ macro_rules! define_instr {
             Throw { tag: u32, base: Slot },
             /// Throw the exception `src` refers to (trap if null).
             ThrowRef { src: Slot },
+
+            // GC (`translate/gc.rs`, `exec/gc.rs`). `ty` is a module type
+            // index; `mode` says how a field or element moves between an
+            // object and slots (`gc::layout::Storage::mode`). Operands that
+            // are a run of values sit in consecutive slots from `base`.
+            /// A struct of type `ty` from the fields at `base..`.
+            StructNew { dst: Slot, base: Slot, ty: u32 },
+            StructNewDefault { dst: Slot, ty: u32 },
+            /// Field at slot `offset` of the struct `obj` (trap if null).
+            StructGet { dst: Slot, obj: Slot, offset: u16, mode: u8 },
+            StructSet { obj: Slot, src: Slot, offset: u16, mode: u8 },
+            /// `base`: the initial element, then the length.
+            ArrayNew { dst: Slot, base: Slot, ty: u32 },
+            ArrayNewDefault { dst: Slot, len: Slot, ty: u32 },
+            /// The `n` elements at `base..`.
+            ArrayNewFixed { dst: Slot, base: Slot, ty: u32, n: u32 },
+            /// `base`: segment offset, length.
+            ArrayNewData { dst: Slot, base: Slot, ty: u32, seg: u32 },
+            ArrayNewElem { dst: Slot, base: Slot, ty: u32, seg: u32 },
+            ArrayGet { dst: Slot, arr: Slot, index: Slot, mode: u8 },
+            ArraySet { arr: Slot, index: Slot, src: Slot, mode: u8 },
+            ArrayLen { dst: Slot, arr: Slot },
+            /// `base`: array, offset, value, length.
+            ArrayFill { base: Slot, mode: u8 },
+            /// `base`: destination array, offset, source array, offset, length.
+            ArrayCopy { base: Slot },
+            /// `base`: array, offset, segment offset, length.
+            ArrayInitData { base: Slot, ty: u32, seg: u32 },
+            ArrayInitElem { base: Slot, seg: u32 },
+            RefI31 { dst: Slot, src: Slot },
+            I31Get { dst: Slot, src: Slot, signed: bool },
+            /// `dst` = 1 if `src` has the target type `(code, id)`
+            /// (`gc/cast.rs`), else 0.
+            RefTest { dst: Slot, src: Slot, id: u32, code: u8 },
+            /// `dst = src`, trapping if it has not the target type.
+            RefCast { dst: Slot, src: Slot, id: u32, code: u8 },
         }
     };
 }

@@ -42,6 +42,7 @@ mod exception;
 mod exec;
 mod externs;
 mod func;
+mod gc;
 mod instance;
 mod instance_pre;
 mod ir;
@@ -67,6 +68,7 @@ pub use externs::{Global, Memory, Table};
 pub use func::{
     Caller, Func, HostFuncHandle, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy,
 };
+pub use gc::heap::{GcStats, DEFAULT_MAX_GC_HEAP};
 pub use instance::{Extern, Instance};
 pub use instance_pre::InstancePre;
 pub use limits::{
@@ -88,7 +90,7 @@ pub use types::{
     ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, Limits, MemoryLimits,
     MemoryType, Mutability, RefType, TableType, ValType,
 };
-pub use value::{ExternRef, Val};
+pub use value::{AnyKind, AnyRef, ExternRef, Val};
 
 /// The interpreter's dispatch backend in this build: `"tail"` (threaded
 /// handlers with tail calls, optimised builds) or `"loop"` (a dispatch loop).

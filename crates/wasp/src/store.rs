@@ -458,6 +458,8 @@ pub(crate) struct StoreInner {
     pub externs: Vec<Box<dyn Any + Send + Sync>>,
     /// Tags and the exception heap (`exception.rs`).
     pub exn: crate::exception::ExnStore,
+    /// Structs and arrays (`gc/`).
+    pub gc: crate::gc::heap::Heap,
     pub stack: Stack,
     /// The position probe and a running profiler (`profile.rs`).
     pub observers: crate::profile::Observers,
@@ -548,6 +550,7 @@ impl<T> Store<T> {
                 instances: Vec::new(),
                 externs: Vec::new(),
                 exn: Default::default(),
+                gc: crate::gc::heap::Heap::new(engine.config().max_gc_heap),
                 stack: Stack::new(engine.config()),
                 observers: Default::default(),
                 limiter: LimiterOwner(None),
@@ -560,6 +563,21 @@ impl<T> Store<T> {
     /// The engine of this store.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// Collects the store's GC heap now (unreachable structs and arrays
+    /// are freed; wasm also collects by itself as it allocates). Does
+    /// nothing while compiled code is running in the store.
+    pub fn gc(&mut self) {
+        if self.inner.stack.native_depth == 0 {
+            let end = self.inner.stack.top;
+            crate::gc::roots::collect(&mut self.inner, end);
+        }
+    }
+
+    /// What the store's GC heap holds and its collector has done.
+    pub fn gc_stats(&self) -> crate::GcStats {
+        self.inner.gc.stats()
     }
 
     /// The host state.

@@ -21,6 +21,10 @@ pub enum ValType {
     V128,
     /// A nullable reference to a caught exception (exception handling).
     ExnRef,
+    /// A nullable reference of the `any` hierarchy (GC): `anyref`, `eqref`,
+    /// `i31ref`, `structref`, `arrayref`, references to defined struct and
+    /// array types, and `nullref`.
+    AnyRef,
 }
 
 impl ValType {
@@ -28,7 +32,7 @@ impl ValType {
     pub fn is_ref(self) -> bool {
         matches!(
             self,
-            ValType::FuncRef | ValType::ExternRef | ValType::ExnRef
+            ValType::FuncRef | ValType::ExternRef | ValType::ExnRef | ValType::AnyRef
         )
     }
 
@@ -55,8 +59,8 @@ impl ValType {
             W::F64 => ValType::F64,
             W::V128 => ValType::V128,
             // Typed references travel as their family's representation:
-            // function-like heap types as funcrefs, the rest as externrefs
-            // (GC values are only ever null here).
+            // function-like heap types as funcrefs, the `any` hierarchy as
+            // anyrefs, extern and exception types as theirs.
             W::Ref(r) => match r.heap_type() {
                 wasmparser::HeapType::Abstract { shared: true, .. } => return None,
                 wasmparser::HeapType::Abstract { ty, .. } => {
@@ -64,15 +68,14 @@ impl ValType {
                     match ty {
                         A::Func | A::NoFunc => ValType::FuncRef,
                         A::Extern | A::NoExtern => ValType::ExternRef,
-                        A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => {
-                            ValType::ExternRef
-                        }
+                        A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => ValType::AnyRef,
                         A::Exn | A::NoExn => ValType::ExnRef,
                         _ => return None,
                     }
                 }
                 // A defined type: a function type unless the module says
-                // otherwise (`module/canon.rs` maps struct/array refs).
+                // otherwise (`module/canon.rs` maps struct/array refs to
+                // anyrefs with the module's types at hand).
                 wasmparser::HeapType::Concrete(_) => ValType::FuncRef,
                 wasmparser::HeapType::Exact(_) => return None,
             },
@@ -91,6 +94,7 @@ impl fmt::Display for ValType {
             ValType::ExternRef => "externref",
             ValType::V128 => "v128",
             ValType::ExnRef => "exnref",
+            ValType::AnyRef => "anyref",
         })
     }
 }
@@ -106,7 +110,7 @@ pub enum HeapType {
     Extern,
     /// The bottom of the extern types (`noextern`; only null).
     NoExtern,
-    /// `any` (GC; without GC instructions only null values exist).
+    /// `any` (GC).
     Any,
     /// `eq` (GC).
     Eq,
@@ -129,10 +133,10 @@ pub enum HeapType {
 
 /// A precise reference type: `(ref null? heap)`.
 ///
-/// Values still travel as [`ValType::FuncRef`] (every function-like heap
-/// type) or [`ValType::ExternRef`] (every other one: extern, and the GC and
-/// exception types, whose values are only ever null here); a `RefType`
-/// describes what an import or export declares.
+/// Values travel as [`ValType::FuncRef`] (every function-like heap type),
+/// [`ValType::AnyRef`] (the `any` hierarchy: GC objects and `i31`s),
+/// [`ValType::ExternRef`] or [`ValType::ExnRef`]; a `RefType` describes
+/// what an import or export declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RefType {
     /// May the reference be null?
@@ -152,6 +156,16 @@ impl RefType {
         nullable: true,
         heap: HeapType::Extern,
     };
+    /// `anyref`: `(ref null any)`.
+    pub const ANYREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Any,
+    };
+    /// `exnref`: `(ref null exn)`.
+    pub const EXNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Exn,
+    };
 
     /// The default precise type of a value type: `funcref`/`externref` for
     /// the reference types, `None` for numbers.
@@ -159,6 +173,8 @@ impl RefType {
         match t {
             ValType::FuncRef => Some(RefType::FUNCREF),
             ValType::ExternRef => Some(RefType::EXTERNREF),
+            ValType::AnyRef => Some(RefType::ANYREF),
+            ValType::ExnRef => Some(RefType::EXNREF),
             _ => None,
         }
     }

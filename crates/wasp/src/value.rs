@@ -5,7 +5,9 @@ use crate::store::{StoreId, StoreInner, Stored};
 use crate::types::ValType;
 use std::any::Any;
 
-/// An opaque reference to a host value (`externref`), owned by a store.
+/// A reference of the `extern` hierarchy, owned by a store: a host value
+/// (`ExternRef::new`), or a value of the `any` hierarchy converted with
+/// `extern.convert_any` (see [`ExternRef::to_any`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ExternRef(pub(crate) Stored);
 
@@ -14,16 +16,98 @@ impl ExternRef {
     pub fn new<T: Any + Send + Sync>(mut store: impl crate::AsContextMut, value: T) -> ExternRef {
         let inner = &mut store.as_context_mut().0.inner;
         inner.externs.push(Box::new(value));
-        ExternRef(Stored::new(inner.id, inner.externs.len() as u32 - 1))
+        let raw = crate::gc::host(inner.externs.len() as u32 - 1);
+        ExternRef(Stored::new(inner.id, raw as u32))
     }
 
-    /// The host value behind the reference.
+    /// The host value behind the reference; `None` if it is a converted
+    /// `any` value (an `i31` or a GC object), which has none.
     pub fn data<'a, T: 'a>(
         &self,
         store: impl Into<crate::StoreContext<'a, T>>,
-    ) -> &'a (dyn Any + Send + Sync) {
+    ) -> Option<&'a (dyn Any + Send + Sync)> {
         let inner = &store.into().0.inner;
-        &*inner.externs[self.0.index(inner, "ExternRef")]
+        let raw = self.0.index(inner, "ExternRef") as u64;
+        let i = crate::gc::host_index(raw)?;
+        Some(&*inner.externs[i as usize])
+    }
+
+    /// The same reference as an `anyref` (`any.convert_extern`).
+    pub fn to_any(self) -> AnyRef {
+        AnyRef(self.0)
+    }
+}
+
+/// A reference of the `any` hierarchy (WebAssembly 3.0 GC), owned by a
+/// store: an `i31`, a struct or array allocated by wasm, or a host value
+/// converted with `any.convert_extern`.
+///
+/// A reference handed to the host (a call's result, a host function's
+/// argument, a global's or table's value) keeps its object alive for the
+/// rest of the store's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AnyRef(pub(crate) Stored);
+
+/// What an [`AnyRef`] refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnyKind {
+    /// An `i31` with this (zero-extended) payload.
+    I31(u32),
+    /// A struct.
+    Struct,
+    /// An array.
+    Array,
+    /// A host value (converted from an `externref`).
+    Host,
+}
+
+impl AnyRef {
+    /// The `i31` reference holding the low 31 bits of `value` (`ref.i31`).
+    pub fn from_i31(store: impl crate::AsContext, value: u32) -> AnyRef {
+        let id = store.as_context().0.inner.id;
+        AnyRef(Stored::new(id, crate::gc::i31(value) as u32))
+    }
+
+    /// What the reference refers to.
+    pub fn kind(&self, store: impl crate::AsContext) -> AnyKind {
+        let inner = &store.as_context().0.inner;
+        let raw = self.0.index(inner, "AnyRef") as u64;
+        if crate::gc::is_i31(raw) {
+            return AnyKind::I31(crate::gc::i31_get_u(raw));
+        }
+        match inner.gc.get(raw) {
+            Some(o) if o.ty.kind == crate::module::canon::TypeKind::Array => AnyKind::Array,
+            Some(_) => AnyKind::Struct,
+            None => AnyKind::Host,
+        }
+    }
+
+    /// An array's length, or a struct's number of fields; `None` for
+    /// other references.
+    pub fn len(&self, store: impl crate::AsContext) -> Option<usize> {
+        let inner = &store.as_context().0.inner;
+        let o = inner.gc.get(self.0.index(inner, "AnyRef") as u64)?;
+        Some(match o.ty.kind {
+            crate::module::canon::TypeKind::Array => o.len(),
+            _ => o.ty.fields.len(),
+        })
+    }
+
+    /// The same reference as an `externref` (`extern.convert_any`).
+    pub fn to_extern(self) -> ExternRef {
+        ExternRef(self.0)
+    }
+}
+
+/// Keeps the objects the raw values `raw` of types `tys` refer to alive:
+/// they are handed to the host.
+pub(crate) fn root_refs(inner: &StoreInner, raw: &[u64], tys: &[ValType]) {
+    let mut i = 0;
+    for t in tys {
+        if matches!(t, ValType::AnyRef | ValType::ExternRef) {
+            inner.gc.root(raw[i]);
+        }
+        i += t.slots();
     }
 }
 
@@ -45,14 +129,15 @@ pub enum Val {
     /// are not checked for it at the call boundary (see the precise types
     /// in [`RefType`](crate::RefType)).
     FuncRef(Option<Func>),
-    /// An extern reference. Also carries the values of the GC and exception
-    /// heap types (`anyref`, `eqref`, `(ref null $struct)`, ...), which
-    /// without GC instructions are only ever null.
+    /// An extern reference (`externref`, `(ref null? extern)`, `nullexternref`).
     ExternRef(Option<ExternRef>),
     /// A 128-bit vector, lane 0 in the low bits (little-endian, as in memory).
     V128(u128),
     /// A nullable exception reference.
     ExnRef(Option<crate::exception::ExnRef>),
+    /// A reference of the `any` hierarchy (GC): `anyref`, `eqref`,
+    /// `i31ref`, struct and array references, `nullref`.
+    AnyRef(Option<AnyRef>),
 }
 
 impl Val {
@@ -67,6 +152,7 @@ impl Val {
             Val::ExternRef(_) => ValType::ExternRef,
             Val::V128(_) => ValType::V128,
             Val::ExnRef(_) => ValType::ExnRef,
+            Val::AnyRef(_) => ValType::AnyRef,
         }
     }
 
@@ -81,6 +167,7 @@ impl Val {
             ValType::ExternRef => Val::ExternRef(None),
             ValType::V128 => Val::V128(0),
             ValType::ExnRef => Val::ExnRef(None),
+            ValType::AnyRef => Val::AnyRef(None),
         }
     }
 
@@ -140,7 +227,8 @@ impl Val {
             Val::F32(v) => v as u64,
             Val::F64(v) => v,
             Val::FuncRef(f) => f.map_or(0, |f| f.0.raw() as u64 + 1),
-            Val::ExternRef(e) => e.map_or(0, |e| e.0.raw() as u64 + 1),
+            Val::ExternRef(e) => e.map_or(0, |e| e.0.raw() as u64),
+            Val::AnyRef(e) => e.map_or(0, |e| e.0.raw() as u64),
             Val::ExnRef(e) => e.map_or(0, |e| e.0.raw() as u64 + 1),
         }
     }
@@ -156,10 +244,12 @@ impl Val {
                 raw.checked_sub(1)
                     .map(|i| Func(Stored::new(store, i as u32))),
             ),
-            ValType::ExternRef => Val::ExternRef(
-                raw.checked_sub(1)
-                    .map(|i| ExternRef(Stored::new(store, i as u32))),
-            ),
+            ValType::ExternRef => {
+                Val::ExternRef((raw != 0).then(|| ExternRef(Stored::new(store, raw as u32))))
+            }
+            ValType::AnyRef => {
+                Val::AnyRef((raw != 0).then(|| AnyRef(Stored::new(store, raw as u32))))
+            }
             ValType::V128 => Val::V128(raw as u128),
             ValType::ExnRef => Val::ExnRef(
                 raw.checked_sub(1)
@@ -237,6 +327,7 @@ impl Val {
             Val::FuncRef(Some(f)) => f.0.belongs_to_id(id),
             Val::ExternRef(Some(e)) => e.0.belongs_to_id(id),
             Val::ExnRef(Some(e)) => e.0.belongs_to_id(id),
+            Val::AnyRef(Some(e)) => e.0.belongs_to_id(id),
             _ => true,
         }
     }

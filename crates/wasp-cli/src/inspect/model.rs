@@ -363,9 +363,9 @@ fn init_text(init: GlobalInit) -> String {
         GlobalInit::Value(Val::I64(v)) => format!("i64.const {v}"),
         GlobalInit::Value(Val::F32(bits)) => format!("f32.const {}", f32::from_bits(bits)),
         GlobalInit::Value(Val::F64(bits)) => format!("f64.const {}", f64::from_bits(bits)),
-        GlobalInit::Value(Val::FuncRef(_) | Val::ExternRef(_) | Val::ExnRef(_)) => {
-            "ref.null".to_string()
-        }
+        GlobalInit::Value(
+            Val::FuncRef(_) | Val::ExternRef(_) | Val::ExnRef(_) | Val::AnyRef(_),
+        ) => "ref.null".to_string(),
         GlobalInit::Value(Val::V128(x)) => {
             format!("v128.const i64x2 0x{:x} 0x{:x}", x as u64, (x >> 64) as u64)
         }

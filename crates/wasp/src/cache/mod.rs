@@ -44,11 +44,12 @@ const FINGERPRINT_SOURCES: &[&str] = &[
     include_str!("../translate/fuel.rs"),
     include_str!("../translate/mem.rs"),
     include_str!("../translate/exceptions.rs"),
+    include_str!("../translate/gc.rs"),
     include_str!("../module/parse.rs"),
     // A hit skips validation: a change to what is valid must miss.
     include_str!("../module/validate.rs"),
     include_str!("../module/const_expr.rs"),
-    include_str!("../module/gc_guard.rs"),
+    include_str!("../module/body_guard.rs"),
     include_str!("../module/canon.rs"),
 ];
 

@@ -9,6 +9,7 @@
 
 mod attention;
 mod exceptions;
+mod gc;
 mod handlers;
 mod mem;
 #[cfg(wasp_tail)]
@@ -90,6 +91,9 @@ pub(crate) struct Stack {
     /// callee) the running compiled code serves: a trap's backtrace gives
     /// that frame the position of its call, as for any caller.
     pub native_caller_base: Option<usize>,
+    /// Native (compiled) calls in progress: while there are any, the GC
+    /// heap is not collected (`gc/roots.rs`).
+    pub native_depth: u32,
 }
 
 // SAFETY: the raw `ret_ip` pointers point into `CompiledFunc`s owned (through
@@ -122,6 +126,7 @@ impl Stack {
             osr_wanted: false,
             osr_tries: 0,
             native_caller_base: None,
+            native_depth: 0,
         }
     }
 
@@ -326,7 +331,9 @@ fn execute<T>(store: &mut Store<T>, func: u32, base: usize) -> Result<()> {
                 let frame = store.inner.stack.frames.pop().expect("the replaced frame");
                 let caller = (!frame.ret_ip.is_null()).then_some(frame.ret_base as usize);
                 let saved = std::mem::replace(&mut store.inner.stack.native_caller_base, caller);
+                store.inner.stack.native_depth += 1;
                 let r = osr::run(store, &call);
+                store.inner.stack.native_depth -= 1;
                 store.inner.stack.native_caller_base = saved;
                 if frame.ret_ip.is_null() {
                     return r;
@@ -380,7 +387,9 @@ fn run_native<T>(
 ) -> Result<()> {
     let saved_top = store.inner.stack.top;
     store.inner.stack.top = base + n;
+    store.inner.stack.native_depth += 1;
     let r = tiering::invoke(store, instance, func, base);
+    store.inner.stack.native_depth -= 1;
     store.inner.stack.top = saved_top;
     r
 }

@@ -72,7 +72,7 @@ mod interp_only {
 
     impl TierState {
         /// The state of a module with `funcs` functions, `imported` of them imports.
-        pub fn new(funcs: usize, imported: u32, _: &Config) -> TierState {
+        pub fn new(funcs: usize, imported: u32, _: &Config, _: bool) -> TierState {
             let defined = funcs.saturating_sub(imported as usize);
             TierState {
                 counters: (0..defined).map(|_| AtomicU32::new(u32::MAX)).collect(),

@@ -321,8 +321,15 @@ impl Status {
             TrapCode::Interrupted => Status::Interrupted,
             TrapCode::DeadlineExceeded => Status::DeadlineExceeded,
             TrapCode::NullReference => Status::NullReference,
-            // Functions using `call_ref` stay interpreted.
-            TrapCode::OutOfFuel | TrapCode::NullFunctionReference => return None,
+            // Functions using `call_ref` or GC instructions stay interpreted.
+            TrapCode::OutOfFuel
+            | TrapCode::NullFunctionReference
+            | TrapCode::NullStructReference
+            | TrapCode::NullArrayReference
+            | TrapCode::NullI31Reference
+            | TrapCode::ArrayOutOfBounds
+            | TrapCode::CastFailure
+            | TrapCode::GcHeapExhausted => return None,
         })
     }
 }
@@ -354,7 +361,11 @@ pub(crate) fn trap_of_status(status: u32) -> TrapCode {
 pub(super) fn clif_type(t: ValType) -> Option<Type> {
     Some(match t {
         ValType::I32 => types::I32,
-        ValType::I64 | ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => types::I64,
+        ValType::I64
+        | ValType::FuncRef
+        | ValType::ExternRef
+        | ValType::ExnRef
+        | ValType::AnyRef => types::I64,
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         // SIMD stays interpreted: functions touching a v128 are unsupported.

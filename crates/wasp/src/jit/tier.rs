@@ -88,8 +88,14 @@ pub(crate) enum Verdict {
 
 impl TierState {
     /// The state of a module with `funcs` functions, `imported` of them imports.
-    pub fn new(funcs: usize, imported: u32, config: &Config) -> TierState {
-        let tier = config.effective_tier();
+    pub fn new(funcs: usize, imported: u32, config: &Config, interp_only: bool) -> TierState {
+        // A module that allocates GC objects is never compiled: the
+        // collector cannot see references in native registers (`gc/heap.rs`).
+        let tier = if interp_only {
+            Tier::Interp
+        } else {
+            config.effective_tier()
+        };
         let defined = funcs.saturating_sub(imported as usize);
         let start = match tier {
             Tier::Interp => u32::MAX,

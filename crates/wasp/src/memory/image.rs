@@ -306,13 +306,16 @@ pub(crate) struct ResolvedTables {
     pub tables: Vec<Arc<[u64]>>,
 }
 
-/// A reference-valued constant as a plan entry (`None` if it reads a global).
+/// A reference-valued constant as a plan entry: `ref.null` or `ref.func`
+/// (`None` for anything else: a global, or a GC value such as an `i31`
+/// or an object, which is no function index to resolve).
 fn reference(e: &crate::module::ConstExpr) -> Option<u32> {
-    let global = Cell::new(false);
-    let v = e.eval(|f| f as u64 + 1, |_| (global.set(true), 0).1);
-    (!global.get())
-        .then_some(v)
-        .and_then(|v| u32::try_from(v).ok())
+    use crate::module::ConstOp;
+    match e.ops() {
+        [ConstOp::Value(0)] => Some(0),
+        [ConstOp::RefFunc(f)] => f.checked_add(1),
+        _ => None,
+    }
 }
 
 fn plan_tables(info: &ModuleInfo) -> Option<TablePlan> {

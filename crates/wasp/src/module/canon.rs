@@ -11,6 +11,7 @@
 //! supertype, so it meets a module's `(type (func ...))` under the same id.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::gc::layout::{RefClass, Storage};
 use crate::types::{FuncType, ValType};
 use std::fmt::Write;
 use wasmparser::{
@@ -23,9 +24,9 @@ use wasmparser::{
 pub(crate) enum TypeKind {
     /// A function type.
     Func,
-    /// A struct type (GC; declared only: no instruction may use it).
+    /// A struct type (GC).
     Struct,
-    /// An array type (GC; declared only).
+    /// An array type (GC).
     Array,
 }
 
@@ -49,6 +50,8 @@ pub(crate) struct Member {
     pub sup: SupRef,
     /// Function, struct or array.
     pub kind: TypeKind,
+    /// A struct's fields or an array's element: storage and mutability.
+    pub fields: Vec<(Storage, bool)>,
 }
 
 /// The key of the singleton group holding only the final function type `ty`.
@@ -64,6 +67,7 @@ pub(crate) fn func_key(ty: &FuncType) -> String {
                 ValType::FuncRef => "null Func",
                 ValType::ExternRef => "null Extern",
                 ValType::ExnRef => "null Exn",
+                ValType::AnyRef => "null Any",
             })
             .collect::<Vec<_>>()
             .join(",")
@@ -76,22 +80,37 @@ pub(crate) fn func_key(ty: &FuncType) -> String {
 }
 
 /// Builds the key and members of `group`, whose first type has module type
-/// index `start`; `ids` maps the module's earlier type indices to engine ids.
+/// index `start`; `ids` maps the module's earlier type indices to engine ids
+/// (whose kinds `engine` knows).
 pub(crate) fn group(
     group: &RecGroup,
     start: u32,
     ids: &[u32],
-    val_type: impl Fn(wasmparser::ValType) -> Result<ValType>,
+    engine: &crate::Engine,
 ) -> Result<(String, Vec<Member>)> {
     let len = group.types().len() as u32;
-    let enc = Enc { start, len, ids };
+    let local_kinds = group
+        .types()
+        .map(|sub| match sub.composite_type.inner {
+            CompositeInnerType::Struct(_) => TypeKind::Struct,
+            CompositeInnerType::Array(_) => TypeKind::Array,
+            _ => TypeKind::Func,
+        })
+        .collect();
+    let enc = Enc {
+        start,
+        len,
+        ids,
+        local_kinds,
+        engine,
+    };
     let mut key = String::from("[");
     let mut members = Vec::new();
     for (i, sub) in group.types().enumerate() {
         if i > 0 {
             key.push(';');
         }
-        let (kind, ty) = enc.sub(&mut key, sub, &val_type)?;
+        let (kind, ty, fields) = enc.sub(&mut key, sub)?;
         let sup = match sub.supertype_idxs.first() {
             None => SupRef::None,
             Some(p) => match enc.index(*p)? {
@@ -99,7 +118,12 @@ pub(crate) fn group(
                 Ref::Id(id) => SupRef::Id(id),
             },
         };
-        members.push(Member { ty, sup, kind });
+        members.push(Member {
+            ty,
+            sup,
+            kind,
+            fields,
+        });
     }
     key.push(']');
     Ok((key, members))
@@ -114,6 +138,26 @@ struct Enc<'a> {
     start: u32,
     len: u32,
     ids: &'a [u32],
+    /// The kind of each member of the group.
+    local_kinds: Vec<TypeKind>,
+    engine: &'a crate::Engine,
+}
+
+/// The value type carrying references to a defined type of `kind`.
+pub(crate) fn carrier(kind: TypeKind) -> ValType {
+    match kind {
+        TypeKind::Func => ValType::FuncRef,
+        TypeKind::Struct | TypeKind::Array => ValType::AnyRef,
+    }
+}
+
+/// The storage of a reference carried as `t`.
+pub(crate) fn ref_storage(t: ValType) -> Storage {
+    Storage::Ref(match t {
+        ValType::FuncRef => RefClass::Func,
+        ValType::ExnRef => RefClass::Exn,
+        _ => RefClass::Gc,
+    })
 }
 
 fn unsupported(what: &str) -> Error {
@@ -143,12 +187,43 @@ impl Enc<'_> {
         }
     }
 
+    /// The value type of `t`: a reference to a defined type travels as its
+    /// kind's carrier.
+    fn val_type(&self, t: wasmparser::ValType) -> Result<ValType> {
+        if let wasmparser::ValType::Ref(r) = t {
+            if let HeapType::Concrete(u) = r.heap_type() {
+                let kind = match self.unpacked(u)? {
+                    Ref::Local(l) => self.local_kinds[l as usize],
+                    Ref::Id(id) => self.engine.type_kind(id),
+                };
+                return Ok(carrier(kind));
+            }
+        }
+        ValType::from_wasmparser(t).ok_or_else(|| unsupported(&format!("value type {t:?}")))
+    }
+
+    fn storage(&self, f: &FieldType) -> Result<(Storage, bool)> {
+        let s = match f.element_type {
+            StorageType::I8 => Storage::I8,
+            StorageType::I16 => Storage::I16,
+            StorageType::Val(v) => match self.val_type(v)? {
+                ValType::I32 => Storage::I32,
+                ValType::I64 => Storage::I64,
+                ValType::F32 => Storage::F32,
+                ValType::F64 => Storage::F64,
+                ValType::V128 => Storage::V128,
+                r => ref_storage(r),
+            },
+        };
+        Ok((s, f.mutable))
+    }
+
+    #[allow(clippy::type_complexity)]
     fn sub(
         &self,
         out: &mut String,
         sub: &SubType,
-        val_type: &impl Fn(wasmparser::ValType) -> Result<ValType>,
-    ) -> Result<(TypeKind, FuncType)> {
+    ) -> Result<(TypeKind, FuncType, Vec<(Storage, bool)>)> {
         out.push_str(if sub.is_final { "final " } else { "open " });
         match sub.supertype_idxs.first() {
             None => out.push('-'),
@@ -166,11 +241,14 @@ impl Enc<'_> {
                 self.list(out, f.results())?;
                 out.push(')');
                 let conv = |v: &[wasmparser::ValType]| {
-                    v.iter().map(|t| val_type(*t)).collect::<Result<Vec<_>>>()
+                    v.iter()
+                        .map(|t| self.val_type(*t))
+                        .collect::<Result<Vec<_>>>()
                 };
                 Ok((
                     TypeKind::Func,
                     FuncType::new(conv(f.params())?, conv(f.results())?),
+                    Vec::new(),
                 ))
             }
             CompositeInnerType::Struct(s) => {
@@ -180,13 +258,22 @@ impl Enc<'_> {
                     out.push(',');
                 }
                 out.push(')');
-                Ok((TypeKind::Struct, FuncType::new([], [])))
+                let fields = s
+                    .fields
+                    .iter()
+                    .map(|f| self.storage(f))
+                    .collect::<Result<_>>()?;
+                Ok((TypeKind::Struct, FuncType::new([], []), fields))
             }
             CompositeInnerType::Array(a) => {
                 out.push_str(" array(");
                 self.field(out, &a.0)?;
                 out.push(')');
-                Ok((TypeKind::Array, FuncType::new([], [])))
+                Ok((
+                    TypeKind::Array,
+                    FuncType::new([], []),
+                    vec![self.storage(&a.0)?],
+                ))
             }
             CompositeInnerType::Cont(_) => Err(unsupported("continuation types")),
         }

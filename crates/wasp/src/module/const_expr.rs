@@ -25,6 +25,29 @@ pub(crate) enum ConstOp {
     I64Add,
     I64Sub,
     I64Mul,
+    /// `ref.i31`.
+    RefI31,
+    /// `struct.new` of module type index (GC; `ConstExpr::eval_with`).
+    StructNew(u32),
+    StructNewDefault(u32),
+    ArrayNew(u32),
+    ArrayNewDefault(u32),
+    /// `array.new_fixed` of a type and a length.
+    ArrayNewFixed(u32, u32),
+}
+
+impl ConstOp {
+    /// Does the operator allocate a GC object?
+    pub fn allocates(self) -> bool {
+        matches!(
+            self,
+            ConstOp::StructNew(_)
+                | ConstOp::StructNewDefault(_)
+                | ConstOp::ArrayNew(_)
+                | ConstOp::ArrayNewDefault(_)
+                | ConstOp::ArrayNewFixed(..)
+        )
+    }
 }
 
 /// A decoded constant expression.
@@ -74,6 +97,21 @@ impl ConstExpr {
                 O::I64Add => ConstOp::I64Add,
                 O::I64Sub => ConstOp::I64Sub,
                 O::I64Mul => ConstOp::I64Mul,
+                O::RefI31 => ConstOp::RefI31,
+                O::StructNew { struct_type_index } => ConstOp::StructNew(struct_type_index),
+                O::StructNewDefault { struct_type_index } => {
+                    ConstOp::StructNewDefault(struct_type_index)
+                }
+                O::ArrayNew { array_type_index } => ConstOp::ArrayNew(array_type_index),
+                O::ArrayNewDefault { array_type_index } => {
+                    ConstOp::ArrayNewDefault(array_type_index)
+                }
+                O::ArrayNewFixed {
+                    array_type_index,
+                    array_size,
+                } => ConstOp::ArrayNewFixed(array_type_index, array_size),
+                // `any` and `extern` share their encoding (`gc/mod.rs`).
+                O::AnyConvertExtern | O::ExternConvertAny => continue,
                 O::End => break,
                 other => {
                     return Err(Error::new(
@@ -103,9 +141,28 @@ impl ConstExpr {
         (r.read_u8().ok()? == 0x0b && r.eof()).then_some(op)
     }
 
+    /// Does evaluating the expression allocate GC objects (so it must go
+    /// through [`ConstExpr::eval_with`])?
+    pub fn allocates(&self) -> bool {
+        self.ops().iter().any(|op| op.allocates())
+    }
+
     /// Evaluates to a raw slot value. `func` maps a module function index to a raw
-    /// funcref; `global` reads a module global's raw value.
+    /// funcref; `global` reads a module global's raw value. Allocating
+    /// operators give null here ([`ConstExpr::eval_with`] runs them).
     pub fn eval(&self, func: impl Fn(u32) -> u64, global: impl Fn(u32) -> u64) -> u64 {
+        self.eval_with(func, global, &mut |_, stack| stack.push(0))
+    }
+
+    /// [`ConstExpr::eval`], with `alloc` running the allocating operators:
+    /// it pops their operands from the stack (slots: a `v128` takes two)
+    /// and pushes the new reference.
+    pub fn eval_with(
+        &self,
+        func: impl Fn(u32) -> u64,
+        global: impl Fn(u32) -> u64,
+        alloc: &mut dyn FnMut(ConstOp, &mut Vec<u64>),
+    ) -> u64 {
         let leaf = |op: ConstOp| match op {
             ConstOp::Value(v) => Some(v),
             ConstOp::RefFunc(i) => Some(func(i)),
@@ -113,12 +170,31 @@ impl ConstExpr {
             ConstOp::V128(lo, _) => Some(lo),
             _ => None,
         };
-        let ops = match self {
-            ConstExpr::One(op) => return leaf(*op).unwrap_or(0),
-            ConstExpr::Many(ops) => ops,
-        };
+        let ops = self.ops();
+        if let [op] = ops {
+            if let Some(v) = leaf(*op) {
+                return v;
+            }
+        }
         let mut stack: Vec<u64> = Vec::with_capacity(4);
+        let gc = self.allocates();
         for &op in ops.iter() {
+            if op.allocates() {
+                alloc(op, &mut stack);
+                continue;
+            }
+            match op {
+                ConstOp::V128(lo, hi) if gc => {
+                    stack.extend([lo, hi]);
+                    continue;
+                }
+                ConstOp::RefI31 => {
+                    let v = stack.pop().unwrap_or(0);
+                    stack.push(crate::gc::i31(v as u32));
+                    continue;
+                }
+                _ => {}
+            }
             let v = match leaf(op) {
                 Some(v) => v,
                 None => {

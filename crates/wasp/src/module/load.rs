@@ -285,6 +285,7 @@ impl Module {
                     info.funcs.len(),
                     info.num_imported_funcs,
                     engine.config(),
+                    info.allocates,
                 ),
                 info,
                 bytes,

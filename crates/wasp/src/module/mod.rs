@@ -6,10 +6,10 @@
 //! translated code is cached in the module and shared by all its instances,
 //! and, with a code cache (`load.rs`, `crate::cache`), kept for the next run.
 
+mod body_guard;
 mod bytes;
 pub(crate) mod canon;
 mod const_expr;
-mod gc_guard;
 mod load;
 mod names;
 mod parse;
@@ -17,9 +17,8 @@ mod validate;
 
 pub use load::{CacheStatus, LoadTimings};
 
-pub(crate) use const_expr::ConstExpr;
+pub(crate) use const_expr::{ConstExpr, ConstOp};
 
-use const_expr::ConstOp;
 pub(crate) use parse::features;
 
 use crate::engine::Engine;
@@ -130,6 +129,11 @@ pub(crate) struct ModuleInfo {
     pub types: Vec<FuncType>,
     /// Engine-wide ids of `types`.
     pub type_ids: Vec<u32>,
+    /// The run-time layout of each of `types` (`gc/layout.rs`).
+    pub gc_types: Vec<Arc<crate::gc::layout::GcType>>,
+    /// Does the module define a struct or array type (so its code may
+    /// allocate GC objects)? Such a module is always interpreted.
+    pub allocates: bool,
     pub imports: Vec<Import>,
     /// Type index of every function (imported first).
     pub funcs: Vec<u32>,
@@ -308,6 +312,7 @@ impl Module {
                 ValType::ExternRef => Val::ExternRef(None),
                 ValType::V128 => Val::V128(*v as u128),
                 ValType::ExnRef => Val::ExnRef(None),
+                ValType::AnyRef => Val::AnyRef(None),
             }),
             [ConstOp::V128(lo, hi)] => {
                 GlobalInit::Value(Val::V128(*lo as u128 | (*hi as u128) << 64))

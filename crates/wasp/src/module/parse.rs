@@ -10,11 +10,12 @@ use super::validate::{Bodies, PendingBody};
 use super::{ConstExpr, DataSegment, ElemSegment, EntityIndex, Import, ModuleInfo, SegmentMode};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::gc::layout::GcType;
 use crate::types::{
     FuncType, GlobalType, Limits, MemoryLimits, MemoryType, Mutability, TableType, ValType,
 };
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use wasmparser::{
     BinaryReaderError, ElementItems, ElementKind, ExternalKind, KnownCustom, Name, Parser, Payload,
@@ -32,14 +33,12 @@ pub(crate) fn features_for(config: &crate::engine::Config) -> WasmFeatures {
 }
 
 /// Every feature wasp decodes and runs: WebAssembly 2.0 (with SIMD), relaxed
-/// SIMD, memory64, multi-memory, custom-page-sizes, wide-arithmetic and
+/// SIMD, memory64, multi-memory, custom-page-sizes, wide-arithmetic, GC and
 /// exception handling (`tag`, `throw`, `throw_ref`, `try_table`, `exnref`;
 /// not the legacy `try`/`catch`/`delegate` encoding).
 pub(crate) fn features() -> WasmFeatures {
-    // WebAssembly 3.0's tail calls, typed function references and extended
-    // constant expressions; GC for its type system only (recursion groups,
-    // subtypes, struct and array type definitions): a body using a GC
-    // instruction is rejected as unsupported (`gc_guard.rs`).
+    // WebAssembly 3.0's tail calls, typed function references, extended
+    // constant expressions and GC (structs, arrays, i31, casts: `gc/`).
     WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::MEMORY64
@@ -128,7 +127,18 @@ fn is_malformed(msg: &str) -> bool {
     MARKERS.iter().any(|m| msg.contains(m))
 }
 
-fn val_type(t: wasmparser::ValType) -> Result<ValType> {
+/// The value type of `t` in a module whose defined types have the
+/// run-time types `gc` (a reference to a struct or array type is an
+/// anyref, to a function type a funcref).
+fn val_type(t: wasmparser::ValType, gc: &[Arc<GcType>]) -> Result<ValType> {
+    if let wasmparser::ValType::Ref(r) = t {
+        if let wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) = r.heap_type()
+        {
+            if let Some(g) = gc.get(i as usize) {
+                return Ok(super::canon::carrier(g.kind));
+            }
+        }
+    }
     ValType::from_wasmparser(t).ok_or_else(|| {
         Error::new(
             ErrorKind::Unsupported,
@@ -144,10 +154,10 @@ fn limits(initial: u64, maximum: Option<u64>) -> Limits {
     }
 }
 
-fn table_type(t: &wasmparser::TableType, ids: &[u32]) -> Result<TableType> {
+fn table_type(t: &wasmparser::TableType, ids: &[u32], gc: &[Arc<GcType>]) -> Result<TableType> {
     let l = limits(t.initial, t.maximum);
     Ok(TableType::new(
-        val_type(wasmparser::ValType::Ref(t.element_type))?,
+        val_type(wasmparser::ValType::Ref(t.element_type), gc)?,
         l.min,
         l.max,
     )
@@ -165,13 +175,13 @@ fn memory_type(t: &wasmparser::MemoryType) -> MemoryType {
     }
 }
 
-fn global_type(t: &wasmparser::GlobalType, ids: &[u32]) -> Result<GlobalType> {
+fn global_type(t: &wasmparser::GlobalType, ids: &[u32], gc: &[Arc<GcType>]) -> Result<GlobalType> {
     let mutability = if t.mutable {
         Mutability::Var
     } else {
         Mutability::Const
     };
-    let g = GlobalType::new(val_type(t.content_type)?, mutability);
+    let g = GlobalType::new(val_type(t.content_type, gc)?, mutability);
     Ok(match t.content_type {
         wasmparser::ValType::Ref(r) => g.with_ref_type(super::canon::ref_type(r, ids)?),
         _ => g,
@@ -274,12 +284,16 @@ fn parse_in<'scope, 'env>(
                     let group = group.map_err(|e| ctx.err(e))?;
                     let start = info.types.len() as u32;
                     let (key, members) =
-                        super::canon::group(&group, start, &info.type_ids, val_type)?;
+                        super::canon::group(&group, start, &info.type_ids, engine)?;
                     let types: Vec<FuncType> = members.iter().map(|m| m.ty.clone()).collect();
                     let first = engine.intern_group(key, members);
                     for (i, ty) in types.into_iter().enumerate() {
-                        info.type_ids.push(first + i as u32);
+                        let id = first + i as u32;
+                        let gc = engine.gc_type(id);
+                        info.allocates |= gc.kind != super::canon::TypeKind::Func;
+                        info.type_ids.push(id);
                         info.types.push(ty);
+                        info.gc_types.push(gc);
                     }
                 }
             }
@@ -293,7 +307,8 @@ fn parse_in<'scope, 'env>(
                             EntityIndex::Func(info.funcs.len() as u32 - 1)
                         }
                         TypeRef::Table(t) => {
-                            info.tables.push(table_type(&t, &info.type_ids)?);
+                            info.tables
+                                .push(table_type(&t, &info.type_ids, &info.gc_types)?);
                             info.num_imported_tables += 1;
                             EntityIndex::Table(info.tables.len() as u32 - 1)
                         }
@@ -303,7 +318,8 @@ fn parse_in<'scope, 'env>(
                             EntityIndex::Memory(info.memories.len() as u32 - 1)
                         }
                         TypeRef::Global(g) => {
-                            info.globals.push(global_type(&g, &info.type_ids)?);
+                            info.globals
+                                .push(global_type(&g, &info.type_ids, &info.gc_types)?);
                             info.num_imported_globals += 1;
                             EntityIndex::Global(info.globals.len() as u32 - 1)
                         }
@@ -328,7 +344,8 @@ fn parse_in<'scope, 'env>(
             Payload::TableSection(reader) => {
                 for t in reader {
                     let t = t.map_err(|e| ctx.err(e))?;
-                    info.tables.push(table_type(&t.ty, &info.type_ids)?);
+                    info.tables
+                        .push(table_type(&t.ty, &info.type_ids, &info.gc_types)?);
                     info.table_inits.push(match t.init {
                         wasmparser::TableInit::RefNull => None,
                         wasmparser::TableInit::Expr(e) => Some(ConstExpr::decode(&e)?),
@@ -345,7 +362,8 @@ fn parse_in<'scope, 'env>(
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g.map_err(|e| ctx.err(e))?;
-                    info.globals.push(global_type(&g.ty, &info.type_ids)?);
+                    info.globals
+                        .push(global_type(&g.ty, &info.type_ids, &info.gc_types)?);
                     info.global_inits.push(ConstExpr::decode(&g.init_expr)?);
                 }
             }
@@ -396,7 +414,10 @@ fn parse_in<'scope, 'env>(
                             for x in r {
                                 items.push(ConstExpr::decode(&x.map_err(|e| ctx.err(e))?)?);
                             }
-                            (val_type(wasmparser::ValType::Ref(rt))?, items)
+                            (
+                                val_type(wasmparser::ValType::Ref(rt), &info.gc_types)?,
+                                items,
+                            )
                         }
                     };
                     info.elems.push(ElemSegment { mode, ty, items });

@@ -88,7 +88,7 @@ impl<'a> Bodies<'a> {
                     section: "code",
                     func: Some(index),
                 };
-                if let Err(e) = super::gc_guard::validate(&mut v, &body, &ctx) {
+                if let Err(e) = super::body_guard::validate(&mut v, &body, &ctx) {
                     self.fail(k, index, e);
                     break;
                 }

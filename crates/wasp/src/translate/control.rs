@@ -194,7 +194,14 @@ impl Translator<'_> {
     /// Branches to `depth` when condition `(pos, cond)` is non-zero (zero if
     /// `negate`), the stack holding the branch's values; `wide`: a 64-bit
     /// reference rather than an i32.
-    fn cond_branch_to(&mut self, pos: usize, cond: Operand, negate: bool, depth: u32, wide: bool) {
+    pub(super) fn cond_branch_to(
+        &mut self,
+        pos: usize,
+        cond: Operand,
+        negate: bool,
+        depth: u32,
+        wide: bool,
+    ) {
         let target = self.ctrls.len() - 1 - depth as usize;
         let is_func = self.ctrls[target].kind == CtrlKind::Func;
         if !is_func && !self.needs_copies(target) {

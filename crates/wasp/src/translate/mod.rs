@@ -22,6 +22,7 @@
 mod control;
 mod exceptions;
 mod fuel;
+mod gc;
 mod mem;
 mod ops;
 mod simd;
@@ -583,6 +584,9 @@ impl Translator<'_> {
             return Ok(());
         }
         if self.simd(&op) {
+            return Ok(());
+        }
+        if self.gc(&op)? {
             return Ok(());
         }
         self.other(op)

@@ -98,7 +98,7 @@ impl Translator<'_> {
     }
 
     /// Pushes a `v128` temporary and returns its first slot.
-    fn push_v128_temp(&mut self) -> Slot {
+    pub(super) fn push_v128_temp(&mut self) -> Slot {
         let s = self.push_temp();
         self.push_half(Operand::Temp, true);
         s
@@ -106,7 +106,7 @@ impl Translator<'_> {
 
     /// Pops a `v128` and returns the first of two adjacent slots holding
     /// it, copying it into its temporaries if its halves are elsewhere.
-    fn pop_v128(&mut self) -> Slot {
+    pub(super) fn pop_v128(&mut self) -> Slot {
         let (hpos, h) = self.pop();
         let (lpos, l) = self.pop();
         match (l, h) {
@@ -122,7 +122,7 @@ impl Translator<'_> {
     }
 
     /// Pops a scalar and returns its slot.
-    fn pop_scalar(&mut self) -> Slot {
+    pub(super) fn pop_scalar(&mut self) -> Slot {
         let (pos, o) = self.pop();
         self.value_slot(pos, o)
     }
