@@ -24,6 +24,8 @@ pub enum Ty {
     ExternRef,
     /// v128
     V128,
+    /// A nullable reference of the `any` hierarchy (GC).
+    AnyRef,
 }
 
 /// A value, engine-neutral: numbers as bit patterns, references as "is null".
@@ -43,6 +45,24 @@ pub enum V {
     ExternRef(bool),
     /// v128 bits (lane 0 in the low bits)
     V128(u128),
+    /// an `any` reference, as far as every engine can tell it apart
+    AnyRef(AnyV),
+}
+
+/// What an `anyref` value is: null, an `i31` and its payload, or an object
+/// of some kind (objects have no identity the harness could compare).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnyV {
+    /// null
+    Null,
+    /// `i31` with this (zero-extended) payload
+    I31(u32),
+    /// a struct
+    Struct,
+    /// an array
+    Array,
+    /// a host value seen from `any`
+    Host,
 }
 
 impl fmt::Display for V {
@@ -55,6 +75,7 @@ impl fmt::Display for V {
             V::FuncRef(n) => write!(f, "funcref:{}", if n { "null" } else { "non-null" }),
             V::ExternRef(n) => write!(f, "externref:{}", if n { "null" } else { "non-null" }),
             V::V128(x) => write!(f, "v128:{x:#034x}"),
+            V::AnyRef(a) => write!(f, "anyref:{a:?}"),
         }
     }
 }
@@ -86,6 +107,12 @@ pub enum TrapKind {
     Interrupted,
     /// wasmtime's fuel ran out (the harness's safety net)
     OutOfFuel,
+    /// array access out of bounds (GC)
+    ArrayOutOfBounds,
+    /// `ref.cast` failed (GC)
+    CastFailure,
+    /// an allocation beyond the engine's own GC heap limit
+    GcOom,
     /// any other trap, by its engine's name
     Other(String),
 }
@@ -159,13 +186,14 @@ pub trait Instance {
 pub type Instantiate = fn(&[u8], &Limits) -> Result<Box<dyn Instance>, Outcome>;
 
 /// What the differential targets generate and compare: WebAssembly 2.0
-/// (with SIMD) plus tail calls and extended constant expressions, which
-/// wasp, wasmtime and wasmi all run the same way. Not relaxed SIMD (its
-/// results are implementation-defined), nor what wasmi lacks (exceptions,
-/// GC) or runs differently (memory64, multi-memory limits).
+/// (with SIMD) plus tail calls, extended constant expressions and GC (with
+/// the typed function references it builds on), which wasp and wasmtime
+/// run the same way (wasmi sits out GC, SIMD and tail calls). Not relaxed
+/// SIMD (its results are implementation-defined), nor exceptions or what
+/// the engines run with different limits (memory64, multi-memory).
 pub fn diff_features() -> wasmparser::WasmFeatures {
     use wasmparser::WasmFeatures as F;
-    F::WASM2 | F::TAIL_CALL | F::EXTENDED_CONST
+    F::WASM2 | F::TAIL_CALL | F::EXTENDED_CONST | F::FUNCTION_REFERENCES | F::GC
 }
 
 /// What wasp's default `Config` accepts (`crates/wasp/src/module/parse.rs`
@@ -275,7 +303,14 @@ fn wasp_trap(e: &wasp::Error) -> Outcome {
             C::IntegerDivideByZero => TrapKind::DivideByZero,
             C::IntegerOverflow => TrapKind::IntegerOverflow,
             C::BadConversionToInteger => TrapKind::BadConversion,
-            C::NullReference => TrapKind::NullReference,
+            C::NullReference
+            | C::NullFunctionReference
+            | C::NullStructReference
+            | C::NullArrayReference
+            | C::NullI31Reference => TrapKind::NullReference,
+            C::ArrayOutOfBounds => TrapKind::ArrayOutOfBounds,
+            C::CastFailure => TrapKind::CastFailure,
+            C::GcHeapExhausted => TrapKind::GcOom,
             C::StackExhausted => TrapKind::StackOverflow,
             C::Interrupted => TrapKind::Interrupted,
             other => TrapKind::Other(format!("{other:?}")),
@@ -293,10 +328,11 @@ fn to_wasp(v: V) -> wasp::Val {
         V::FuncRef(_) => wasp::Val::FuncRef(None),
         V::ExternRef(_) => wasp::Val::ExternRef(None),
         V::V128(x) => wasp::Val::V128(x),
+        V::AnyRef(_) => wasp::Val::AnyRef(None),
     }
 }
 
-fn from_wasp(v: &wasp::Val) -> V {
+fn from_wasp(v: &wasp::Val, store: &wasp::Store<()>) -> V {
     match *v {
         wasp::Val::I32(x) => V::I32(x as u32),
         wasp::Val::I64(x) => V::I64(x as u64),
@@ -308,6 +344,13 @@ fn from_wasp(v: &wasp::Val) -> V {
         // Only the load target meets these (in globals; it ignores values):
         // the differential generators do not enable exceptions.
         wasp::Val::ExnRef(r) => V::ExternRef(r.is_none()),
+        wasp::Val::AnyRef(None) => V::AnyRef(AnyV::Null),
+        wasp::Val::AnyRef(Some(r)) => V::AnyRef(match r.kind(store) {
+            wasp::AnyKind::I31(v) => AnyV::I31(v),
+            wasp::AnyKind::Struct => AnyV::Struct,
+            wasp::AnyKind::Array => AnyV::Array,
+            wasp::AnyKind::Host => AnyV::Host,
+        }),
     }
 }
 
@@ -324,6 +367,9 @@ pub fn wasp_in(
 ) -> Result<Box<dyn Instance>, Outcome> {
     let mut cfg = wasp::Config::new();
     cfg.max_call_depth(limits.max_call_depth);
+    // Large enough for any fixed-seed module, small enough that a random
+    // `array.new` length fails fast (`TrapKind::GcOom`, inconclusive).
+    cfg.max_gc_heap(256 << 20);
     if let Some(t) = tier {
         cfg.tier(t);
     }
@@ -361,7 +407,7 @@ impl Instance for Wasp {
         let r = f.call(&mut self.store, &args, &mut out);
         w.disarm(gen);
         match r {
-            Ok(()) => Outcome::Values(out.iter().map(from_wasp).collect()),
+            Ok(()) => Outcome::Values(out.iter().map(|v| from_wasp(v, &self.store)).collect()),
             Err(e) => wasp_trap(&e),
         }
     }
@@ -371,13 +417,17 @@ impl Instance for Wasp {
         for (name, ext) in self.inst.exports(&self.store) {
             match ext {
                 wasp::Extern::Memory(m) => s.memories.push((name, m.data(&self.store).to_vec())),
-                wasp::Extern::Global(g) => s.globals.push((name, from_wasp(&g.get(&self.store)))),
+                wasp::Extern::Global(g) => {
+                    let v = from_wasp(&g.get(&self.store), &self.store);
+                    s.globals.push((name, v))
+                }
                 wasp::Extern::Table(t) => {
                     let n = t.size(&self.store);
                     let e = (0..n)
                         .map(|i| match t.get(&self.store, i) {
                             Some(wasp::Val::FuncRef(f)) => f.is_none(),
                             Some(wasp::Val::ExternRef(r)) => r.is_none(),
+                            Some(wasp::Val::AnyRef(r)) => r.is_none(),
                             _ => true,
                         })
                         .collect();
@@ -414,7 +464,9 @@ fn wasmtime_engine(fuel: bool) -> &'static wasmtime::Engine {
         c.wasm_features(
             wasmtime::WasmFeatures::WASM2
                 | wasmtime::WasmFeatures::TAIL_CALL
-                | wasmtime::WasmFeatures::EXTENDED_CONST,
+                | wasmtime::WasmFeatures::EXTENDED_CONST
+                | wasmtime::WasmFeatures::FUNCTION_REFERENCES
+                | wasmtime::WasmFeatures::GC,
             true,
         );
         // SIMD, but not relaxed SIMD (implementation-defined results).
@@ -446,11 +498,15 @@ fn wasmtime_trap(e: &wasmtime::Error) -> Outcome {
             T::IntegerOverflow => TrapKind::IntegerOverflow,
             T::BadConversionToInteger => TrapKind::BadConversion,
             T::NullReference => TrapKind::NullReference,
+            T::ArrayOutOfBounds => TrapKind::ArrayOutOfBounds,
+            T::CastFailure => TrapKind::CastFailure,
+            T::AllocationTooLarge => TrapKind::GcOom,
             T::StackOverflow => TrapKind::StackOverflow,
             T::Interrupt => TrapKind::Interrupted,
             T::OutOfFuel => TrapKind::OutOfFuel,
             other => TrapKind::Other(format!("{other:?}")),
         }),
+        None if e.is::<wasmtime::GcHeapOutOfMemory<()>>() => Outcome::Trap(TrapKind::GcOom),
         None => Outcome::Error(format!("wasmtime: {e:?}")),
     }
 }
@@ -464,10 +520,11 @@ fn to_wasmtime(v: V) -> wasmtime::Val {
         V::FuncRef(_) => wasmtime::Val::FuncRef(None),
         V::ExternRef(_) => wasmtime::Val::ExternRef(None),
         V::V128(x) => wasmtime::Val::V128(x.into()),
+        V::AnyRef(_) => wasmtime::Val::AnyRef(None),
     }
 }
 
-fn from_wasmtime(v: &wasmtime::Val) -> V {
+fn from_wasmtime(v: &wasmtime::Val, store: &wasmtime::Store<()>) -> V {
     match v {
         wasmtime::Val::I32(x) => V::I32(*x as u32),
         wasmtime::Val::I64(x) => V::I64(*x as u64),
@@ -476,7 +533,17 @@ fn from_wasmtime(v: &wasmtime::Val) -> V {
         wasmtime::Val::FuncRef(f) => V::FuncRef(f.is_none()),
         wasmtime::Val::ExternRef(r) => V::ExternRef(r.is_none()),
         wasmtime::Val::V128(x) => V::V128(x.as_u128()),
-        other => panic!("wasmtime value outside WebAssembly 2.0 + SIMD: {other:?}"),
+        wasmtime::Val::AnyRef(None) => V::AnyRef(AnyV::Null),
+        wasmtime::Val::AnyRef(Some(r)) => V::AnyRef(if let Ok(Some(i)) = r.as_i31(store) {
+            AnyV::I31(i.get_u32())
+        } else if r.is_struct(store).unwrap_or(false) {
+            AnyV::Struct
+        } else if r.is_array(store).unwrap_or(false) {
+            AnyV::Array
+        } else {
+            AnyV::Host
+        }),
+        other => panic!("wasmtime value outside the differential features: {other:?}"),
     }
 }
 
@@ -513,7 +580,7 @@ impl Instance for Wasmtime {
         let args: Vec<_> = args.iter().map(|v| to_wasmtime(*v)).collect();
         let mut out = vec![wasmtime::Val::I32(0); n];
         match f.call(&mut self.store, &args, &mut out) {
-            Ok(()) => Outcome::Values(out.iter().map(from_wasmtime).collect()),
+            Ok(()) => Outcome::Values(out.iter().map(|v| from_wasmtime(v, &self.store)).collect()),
             Err(e) => wasmtime_trap(&e),
         }
     }
@@ -532,7 +599,7 @@ impl Instance for Wasmtime {
                 }
                 wasmtime::Extern::Global(g) => {
                     let v = g.get(&mut self.store);
-                    s.globals.push((name, from_wasmtime(&v)))
+                    s.globals.push((name, from_wasmtime(&v, &self.store)))
                 }
                 wasmtime::Extern::Table(t) => {
                     let n = t.size(&self.store);
@@ -588,7 +655,8 @@ fn to_wasmi(v: V) -> wasmi::Val {
         V::F32(x) => wasmi::Val::F32(wasmi::F32::from_bits(x)),
         V::F64(x) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
         V::FuncRef(_) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
-        V::ExternRef(_) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
+        // wasmi runs no GC module: an anyref never reaches it.
+        V::ExternRef(_) | V::AnyRef(_) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
         V::V128(x) => wasmi::Val::V128(x.into()),
     }
 }
@@ -691,17 +759,40 @@ pub struct FuncExport {
     pub results: Vec<Ty>,
 }
 
-fn ty_of(t: &wasmparser::ValType) -> Option<Ty> {
-    use wasmparser::ValType as W;
+/// The harness type of `t`; `kinds` holds the kind of every type index
+/// seen so far (`true`: a function type) and `group` the first index of
+/// the recursion group being read. A parameter must be nullable (the
+/// harness passes null references only).
+fn ty_of(t: &wasmparser::ValType, kinds: &[bool], group: usize, param: bool) -> Option<Ty> {
+    use wasmparser::{AbstractHeapType as A, HeapType as H, UnpackedIndex as U, ValType as W};
     Some(match t {
         W::I32 => Ty::I32,
         W::I64 => Ty::I64,
         W::F32 => Ty::F32,
         W::F64 => Ty::F64,
-        W::Ref(r) if r.is_func_ref() => Ty::FuncRef,
-        W::Ref(r) if r.is_extern_ref() => Ty::ExternRef,
         W::V128 => Ty::V128,
-        _ => return None,
+        W::Ref(r) if param && !r.is_nullable() => return None,
+        W::Ref(r) => match r.heap_type() {
+            H::Abstract { shared: false, ty } => match ty {
+                A::Func | A::NoFunc => Ty::FuncRef,
+                A::Extern | A::NoExtern => Ty::ExternRef,
+                A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => Ty::AnyRef,
+                _ => return None,
+            },
+            H::Concrete(u) => {
+                let i = match u {
+                    U::Module(i) => i as usize,
+                    U::RecGroup(i) => group + i as usize,
+                    U::Id(_) => return None,
+                };
+                if *kinds.get(i)? {
+                    Ty::FuncRef
+                } else {
+                    Ty::AnyRef
+                }
+            }
+            _ => return None,
+        },
     })
 }
 
@@ -711,6 +802,7 @@ fn ty_of(t: &wasmparser::ValType) -> Option<Ty> {
 pub fn func_exports(bytes: &[u8]) -> Vec<FuncExport> {
     use wasmparser::{Parser, Payload, TypeRef};
     let mut types: Vec<Option<(Vec<Ty>, Vec<Ty>)>> = Vec::new();
+    let mut kinds: Vec<bool> = Vec::new();
     let mut funcs: Vec<u32> = Vec::new();
     let mut out = Vec::new();
     let mut parser = Parser::new(0);
@@ -719,11 +811,33 @@ pub fn func_exports(bytes: &[u8]) -> Vec<FuncExport> {
         let Ok(payload) = payload else { break };
         match payload {
             Payload::TypeSection(r) => {
-                for ty in r.into_iter_err_on_gc_types() {
-                    let Ok(ft) = ty else { break };
-                    let p: Option<Vec<_>> = ft.params().iter().map(ty_of).collect();
-                    let q: Option<Vec<_>> = ft.results().iter().map(ty_of).collect();
-                    types.push(p.zip(q));
+                for group in r.into_iter().flatten() {
+                    let start = kinds.len();
+                    let subs: Vec<wasmparser::SubType> = group.types().cloned().collect();
+                    for sub in &subs {
+                        kinds.push(matches!(
+                            sub.composite_type.inner,
+                            wasmparser::CompositeInnerType::Func(_)
+                        ));
+                    }
+                    for sub in &subs {
+                        types.push(match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(ft) => {
+                                let p: Option<Vec<_>> = ft
+                                    .params()
+                                    .iter()
+                                    .map(|t| ty_of(t, &kinds, start, true))
+                                    .collect();
+                                let q: Option<Vec<_>> = ft
+                                    .results()
+                                    .iter()
+                                    .map(|t| ty_of(t, &kinds, start, false))
+                                    .collect();
+                                p.zip(q)
+                            }
+                            _ => None,
+                        });
+                    }
                 }
             }
             Payload::ImportSection(r) => {

@@ -227,6 +227,7 @@ fn zero(t: engines::Ty) -> V {
         Ty::F64 => V::F64(0),
         Ty::FuncRef => V::FuncRef(true),
         Ty::ExternRef => V::ExternRef(true),
+        Ty::AnyRef => V::AnyRef(engines::AnyV::Null),
         Ty::V128 => V::V128(0),
     }
 }

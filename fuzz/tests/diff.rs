@@ -14,11 +14,12 @@ fn diff_seeds_second_half() {
 
 /// The generator really produces the WebAssembly 3.0 features the engines
 /// compare (a third of the modules each): SIMD operators and functions
-/// called with or returning `v128`, tail calls, extended constants.
+/// called with or returning `v128`, tail calls, extended constants, and GC
+/// operators (a quarter of the modules).
 #[test]
-fn generated_modules_cover_simd_tail_calls_and_extended_constants() {
+fn generated_modules_cover_simd_tail_calls_extended_constants_and_gc() {
     use wasmparser::{Operator, Payload};
-    let (mut simd, mut v128_exports, mut tail, mut ext_const) = (0, 0, 0, 0);
+    let (mut simd, mut v128_exports, mut tail, mut ext_const, mut gc) = (0, 0, 0, 0, 0);
     let seeds = 0..300u64;
     for seed in seeds.clone() {
         let data = wasp_fuzz::rng::seed_bytes(seed, wasp_fuzz::DIFF.max_len);
@@ -32,7 +33,7 @@ fn generated_modules_cover_simd_tail_calls_and_extended_constants() {
             .iter()
             .any(|f| f.params.contains(&v128) || f.results.contains(&v128))
             as u32;
-        let (mut s, mut t, mut e) = (false, false, false);
+        let (mut s, mut t, mut e, mut g) = (false, false, false, false);
         for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
             match payload.unwrap() {
                 Payload::CodeSectionEntry(body) => {
@@ -40,6 +41,7 @@ fn generated_modules_cover_simd_tail_calls_and_extended_constants() {
                     while !ops.eof() {
                         let (op, offset) = ops.read_with_offset().unwrap();
                         s |= bytes[offset as usize] == 0xfd;
+                        g |= bytes[offset as usize] == 0xfb;
                         t |= matches!(
                             op,
                             Operator::ReturnCall { .. } | Operator::ReturnCallIndirect { .. }
@@ -69,6 +71,7 @@ fn generated_modules_cover_simd_tail_calls_and_extended_constants() {
         simd += s as u32;
         tail += t as u32;
         ext_const += e as u32;
+        gc += g as u32;
     }
     let n = seeds.end as u32;
     for (what, count) in [
@@ -76,6 +79,7 @@ fn generated_modules_cover_simd_tail_calls_and_extended_constants() {
         ("v128 in an exported signature", v128_exports),
         ("tail calls", tail),
         ("extended constant expressions", ext_const),
+        ("GC operators", gc),
     ] {
         eprintln!("{what}: {count} of {n} modules");
         assert!(count >= n / 50, "{what}: only {count} of {n} modules");
