@@ -136,6 +136,8 @@ impl ModuleImages {
 /// The initial contents of memory 0: `len` bytes, in a memory file (mapped
 /// into each instance copy-on-write) or in a buffer (copied).
 pub(crate) struct MemoryImage {
+    /// Unique in the process: pooled memories remember which image they map.
+    id: u64,
     len: usize,
     /// Number of active data segments the image stands for.
     segments: u64,
@@ -150,7 +152,9 @@ pub(crate) struct MemoryImage {
 impl MemoryImage {
     /// An image of `bytes` standing for `segments` data segments.
     pub fn new(bytes: Vec<u8>, segments: u64) -> MemoryImage {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut img = MemoryImage {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             len: bytes.len(),
             segments,
             dropped: Arc::new(Vec::new()),
@@ -167,6 +171,11 @@ impl MemoryImage {
             }
         }
         img
+    }
+
+    /// The image's identity, unique in the process and never 0.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Bytes the image covers (page-rounded for a memory file).
