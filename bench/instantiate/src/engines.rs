@@ -29,7 +29,12 @@ pub struct Wasp {
 
 impl Wasp {
     pub fn new(path: &str) -> Wasp {
-        let engine = wasp::Engine::default();
+        let mut config = wasp::Config::new();
+        if std::env::var_os("WASP_BENCH_NO_POOL").is_some() {
+            // The memory pool off: each request maps and unmaps its memory.
+            config.memory_pool(0, 0);
+        }
+        let engine = wasp::Engine::new(&config);
         let module = wasp::Module::from_file(&engine, path).expect("wasp: load");
         let mut linker = wasp::Linker::new(&engine);
         // A module may import the same function twice (Go does).

@@ -42,7 +42,7 @@ pub struct Config {
     /// ([`Config::tier_up_by_time`]).
     pub(crate) tier_up_by_time: bool,
     /// Bounds of the engine's pool of released memory regions
-    /// ([`Config::memory_pool`]): regions, accessible bytes.
+    /// ([`Config::memory_pool`]): regions, resident bytes.
     pub(crate) memory_pool: (usize, usize),
 }
 
@@ -119,8 +119,8 @@ pub const DEFAULT_MAX_STACK_BYTES: usize = 128 << 20;
 /// Default bound of the memory pool's regions ([`Config::memory_pool`]).
 pub const DEFAULT_MEMORY_POOL_REGIONS: usize = 32;
 
-/// Default bound of the memory pool's accessible bytes ([`Config::memory_pool`]).
-pub const DEFAULT_MEMORY_POOL_BYTES: usize = 1 << 30;
+/// Default bound of the memory pool's resident bytes ([`Config::memory_pool`]).
+pub const DEFAULT_MEMORY_POOL_BYTES: usize = 128 << 20;
 
 impl Default for Config {
     fn default() -> Self {
@@ -169,21 +169,27 @@ impl Config {
     }
 
     /// Bounds the engine's pool of released linear memories (default on:
-    /// [`DEFAULT_MEMORY_POOL_REGIONS`] regions, [`DEFAULT_MEMORY_POOL_BYTES`]).
+    /// [`DEFAULT_MEMORY_POOL_REGIONS`] regions keeping at most
+    /// [`DEFAULT_MEMORY_POOL_BYTES`] resident).
     ///
     /// When a store is dropped, each memory its instances defined is reset
-    /// in place (its touched pages dropped, so it reads as the module's
-    /// data-segment image and zeros again) and kept for the next instance of
-    /// the same module — a per-request server then skips a `munmap` and
-    /// three `mmap`/`mprotect` calls per request and the TLB flushes
-    /// `munmap` sends to the process's other threads. A reused memory
-    /// behaves exactly like a new one: initial contents, size, growth,
-    /// limits and out-of-bounds traps. The pool keeps at most `max_regions`
-    /// memories whose accessible sizes (at drop) sum to at most `max_bytes`;
-    /// past either the oldest is unmapped. Kept memories hold address space
-    /// (their reservation: up to 4 GiB each) and page tables, not data
-    /// pages. `max_regions` 0 turns pooling off. Linux only (elsewhere
-    /// memories are always unmapped).
+    /// in place to what a fresh memory holds (the module's data-segment
+    /// image and zeros) and kept for the next instance of the same module:
+    /// a per-request server then skips the `mmap`, `mprotect` and `munmap`
+    /// calls of each request, the TLB flushes `munmap` sends to the
+    /// process's other threads, and — while the pages the instance wrote
+    /// fit in `max_bytes` — the page faults on them, as the reset rewrites
+    /// those pages and keeps them resident instead of returning them. A
+    /// reused memory behaves exactly like a new one: initial contents, size,
+    /// growth, limits and out-of-bounds traps.
+    ///
+    /// The pool keeps at most `max_regions` memories (past that the oldest
+    /// is unmapped) holding at most `max_bytes` resident in all (a memory
+    /// whose written pages do not fit is kept with none: its pages are
+    /// returned to the system). Kept memories also hold address space
+    /// (their reservation, up to 4 GiB each) and page tables.
+    /// `max_regions` 0 turns pooling off; `max_bytes` 0 keeps no pages.
+    /// Linux only (elsewhere memories are always unmapped).
     pub fn memory_pool(&mut self, max_regions: usize, max_bytes: usize) -> &mut Self {
         self.memory_pool = (max_regions, max_bytes);
         self

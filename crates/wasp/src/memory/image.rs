@@ -147,6 +147,10 @@ pub(crate) struct MemoryImage {
     bytes: Box<[u8]>,
     #[cfg(target_os = "linux")]
     file: Option<std::os::fd::OwnedFd>,
+    /// The memory file mapped read-only, for pooled regions to restore
+    /// written pages from (`resident.rs`).
+    #[cfg(target_os = "linux")]
+    source: Option<Arc<super::resident::Source>>,
 }
 
 impl MemoryImage {
@@ -161,10 +165,14 @@ impl MemoryImage {
             bytes: bytes.into_boxed_slice(),
             #[cfg(target_os = "linux")]
             file: None,
+            #[cfg(target_os = "linux")]
+            source: None,
         };
         #[cfg(target_os = "linux")]
         if img.len >= FILE_IMAGE_MIN {
             if let Some((fd, len)) = memory_file(&img.bytes) {
+                use std::os::fd::AsFd;
+                img.source = super::resident::Source::map(fd.as_fd(), len).map(Arc::new);
                 img.file = Some(fd);
                 img.len = len;
                 img.bytes = Box::new([]);
@@ -209,6 +217,12 @@ impl MemoryImage {
         }
         #[cfg(not(target_os = "linux"))]
         None
+    }
+
+    /// The memory file's read-only mapping, if the image has one.
+    #[cfg(target_os = "linux")]
+    pub(super) fn source(&self) -> Option<&Arc<super::resident::Source>> {
+        self.source.as_ref()
     }
 
     /// Writes the image into the start of `dst` (≥ `len` bytes); `false` if

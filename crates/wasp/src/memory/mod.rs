@@ -121,6 +121,8 @@ impl std::fmt::Debug for LinearMemory {
 
 #[cfg(unix)]
 mod region;
+#[cfg(target_os = "linux")]
+mod resident;
 #[cfg(unix)]
 use region::Region;
 
@@ -150,8 +152,8 @@ impl Region {
     fn pool_key(&self) -> Option<(u64, usize)> {
         None
     }
-    fn release(&mut self) -> bool {
-        false
+    fn release(&mut self, _keep: usize) -> Option<usize> {
+        None
     }
     fn reuse(&mut self, _len: usize, _max: usize, _image: Option<&image::MemoryImage>) -> bool {
         false

@@ -2,21 +2,26 @@
 //!
 //! A per-request server makes and drops one store per request. Without a
 //! pool each memory costs an `mmap` of its reservation, one of its image
-//! file, an `mprotect`, and at drop a `munmap`, which frees the page tables
-//! and interrupts the process's other threads to flush their TLBs. With
-//! it, a dropped memory's region is reset in place — `MADV_DONTNEED` over
-//! the bytes it had open: its private pages are dropped, reads see the
-//! image file or zeros again — and kept for the next instance of the same
-//! image and reservation, which only adjusts the protections to its own
-//! initial size. What an instance sees is the same as with a fresh mapping:
-//! the image's bytes, zeros after them, and no access past its size.
+//! file, an `mprotect`, a page fault for each page the instance touches,
+//! and at drop a `munmap`, which frees the pages and page tables and
+//! interrupts the process's other threads to flush their TLBs. With it, a
+//! dropped memory's region is reset in place and kept for the next
+//! instance of the same image and reservation, which only adjusts the
+//! protections to its own initial size. The reset rewrites the pages the
+//! instance wrote (zeros, or the image's bytes) and keeps them resident
+//! while the pool's resident budget allows (`resident.rs`): the next
+//! instance takes no fault on them. Past the budget it drops them
+//! (`MADV_DONTNEED`: reads see the image file or zeros again). What an
+//! instance sees is the same as with a fresh mapping: the image's bytes,
+//! zeros after them, and no access past its size.
 //!
 //! Regions are matched on the image they map (its process-unique id, so
 //! two modules never share one) and their reservation size; a region that
 //! maps no file image serves any memory of that reservation (a small image
 //! is copied in, as in a fresh region). The pool is bounded by a count of
-//! regions and by the accessible bytes they keep page tables for: past
-//! either, the oldest region is unmapped. Linux only: elsewhere nothing is
+//! regions and by the bytes they keep resident: past the count the oldest
+//! region is unmapped; a region whose written pages do not fit the
+//! remaining budget is kept without them. Linux only: elsewhere nothing is
 //! pooled.
 
 use super::image::MemoryImage;
@@ -34,14 +39,14 @@ pub(crate) struct MemoryPool {
 #[derive(Default)]
 struct Free {
     regions: VecDeque<Pooled>,
-    /// Sum of the pooled regions' accessible bytes.
+    /// Sum of the pooled regions' resident bytes.
     bytes: usize,
 }
 
 struct Pooled {
     key: (u64, usize),
-    /// Accessible bytes when released (counted in `Free::bytes`).
-    open: usize,
+    /// Bytes kept resident (counted in `Free::bytes`).
+    kept: usize,
     region: Region,
 }
 
@@ -55,8 +60,8 @@ impl std::fmt::Debug for MemoryPool {
 }
 
 impl MemoryPool {
-    /// A pool keeping at most `max_regions` regions of at most `max_bytes`
-    /// accessible bytes in all (0 regions: nothing is pooled).
+    /// A pool keeping at most `max_regions` regions, with at most
+    /// `max_bytes` resident bytes in all (0 regions: nothing is pooled).
     pub fn new(max_regions: usize, max_bytes: usize) -> MemoryPool {
         MemoryPool {
             max_regions,
@@ -88,7 +93,7 @@ impl MemoryPool {
             // The most recently released region: its page tables are warm.
             let at = free.regions.iter().rposition(|p| p.key == key)?;
             let p = free.regions.remove(at)?;
-            free.bytes -= p.open;
+            free.bytes -= p.kept;
             p.region
         };
         // A region that cannot serve (it should not happen) is unmapped.
@@ -97,33 +102,38 @@ impl MemoryPool {
 
     /// Resets `region` and keeps it for a later [`take`](Self::take), or
     /// unmaps it if it cannot be reused; evicts the oldest regions past the
-    /// bounds.
+    /// count.
     pub(super) fn give(&self, mut region: Region) {
         let Some(key) = region.pool_key() else {
             return;
         };
-        let open = region.len();
-        if self.max_regions == 0 || open > self.max_bytes || !region.release() {
+        if self.max_regions == 0 {
             return;
         }
+        let budget = self.max_bytes.saturating_sub(self.lock().bytes);
+        let Some(kept) = region.release(budget) else {
+            return;
+        };
         let mut evicted = Vec::new();
         {
             let mut free = self.lock();
-            while free.regions.len() >= self.max_regions || free.bytes + open > self.max_bytes {
+            while free.regions.len() >= self.max_regions
+                || (free.bytes + kept > self.max_bytes && !free.regions.is_empty())
+            {
                 let Some(old) = free.regions.pop_front() else {
                     break;
                 };
-                free.bytes -= old.open;
+                free.bytes -= old.kept;
                 evicted.push(old);
             }
-            free.bytes += open;
-            free.regions.push_back(Pooled { key, open, region });
+            free.bytes += kept;
+            free.regions.push_back(Pooled { key, kept, region });
         }
         // Unmapped outside the lock.
         drop(evicted);
     }
 
-    /// Regions pooled now and their accessible bytes (for tests).
+    /// Regions pooled now and their resident bytes (for tests).
     #[cfg(test)]
     pub fn held(&self) -> (usize, usize) {
         let free = self.lock();

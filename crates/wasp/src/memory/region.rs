@@ -25,6 +25,10 @@ pub(super) struct Region {
     /// Whether transparent huge pages were asked for (such a region is not
     /// pooled: a later instance would fault 2 MiB at a time).
     huge: bool,
+    /// The mapped image's bytes, to restore its written pages from
+    /// (`resident.rs`).
+    #[cfg(target_os = "linux")]
+    source: Option<std::sync::Arc<super::resident::Source>>,
 }
 
 // SAFETY: the region exclusively owns its mapping (no other pointer to it
@@ -109,6 +113,8 @@ impl Region {
             full: false,
             image: 0,
             huge: false,
+            #[cfg(target_os = "linux")]
+            source: None,
         }
     }
 
@@ -138,6 +144,10 @@ impl Region {
         };
         if r.is_ok() {
             self.image = img.id();
+            #[cfg(target_os = "linux")]
+            {
+                self.source = img.source().cloned();
+            }
         }
         r.is_ok()
     }
@@ -213,6 +223,10 @@ impl Region {
         self.unmap();
         // The image's pages were copied: the new mapping is anonymous.
         self.image = 0;
+        #[cfg(target_os = "linux")]
+        {
+            self.source = None;
+        }
         self.ptr = p;
         self.reserved = size;
         self.len = new_len;
@@ -239,19 +253,26 @@ impl Region {
             .then_some((self.image, self.reserved))
     }
 
-    /// Returns every page the memory touched (Linux): `MADV_DONTNEED` over
-    /// the accessible range drops the private pages, so a later read sees
-    /// the mapped image's file again, or zeros past it. The accessible
-    /// range stays open (see [`reuse`](Self::reuse)). `false` on failure:
-    /// the region must not be reused.
-    pub(super) fn release(&mut self) -> bool {
+    /// Resets the region's contents to what a fresh mapping holds (Linux):
+    /// the mapped image's bytes, zeros past them. If the pages it wrote fit
+    /// in `keep` bytes they are rewritten in place and stay resident
+    /// (`resident.rs`); otherwise `MADV_DONTNEED` over the accessible range
+    /// drops them all, so a later read sees the image's file again, or
+    /// zeros. The accessible range stays open (see [`reuse`](Self::reuse)).
+    /// Returns the bytes kept resident, `None` on failure: the region must
+    /// not be reused.
+    pub(super) fn release(&mut self, keep: usize) -> Option<usize> {
         #[cfg(target_os = "linux")]
         {
-            let Some(open) = round_up(self.len, page_size()) else {
-                return false;
-            };
+            let page = page_size();
+            let open = round_up(self.len, page)?;
             if open == 0 {
-                return true;
+                return Some(0);
+            }
+            if keep >= page {
+                if let Some(kept) = self.rewrite_dirty(open, keep) {
+                    return Some(kept);
+                }
             }
             // SAFETY: `[ptr, ptr + open)` lies inside our own mapping (open ≤
             // reserved: the accessible range is rounded up to host pages
@@ -265,10 +286,59 @@ impl Region {
                     rustix::mm::Advice::LinuxDontNeed,
                 )
             }
-            .is_ok()
+            .ok()?;
+            Some(0)
         }
         #[cfg(not(target_os = "linux"))]
-        false
+        {
+            let _ = keep;
+            None
+        }
+    }
+
+    /// Rewrites the private pages among the first `open` bytes (zeros, or
+    /// the image's bytes over the image) if they are at most `keep` bytes;
+    /// returns the bytes rewritten, `None` (nothing done) otherwise.
+    #[cfg(target_os = "linux")]
+    fn rewrite_dirty(&mut self, open: usize, keep: usize) -> Option<usize> {
+        thread_local! {
+            static DIRTY: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let page = page_size();
+        DIRTY.with(|d| {
+            let mut dirty = d.try_borrow_mut().ok()?;
+            dirty.clear();
+            if !super::resident::dirty_pages(self.ptr.as_ptr(), open / page, &mut dirty) {
+                return None;
+            }
+            if dirty.len().checked_mul(page)? > keep {
+                return None;
+            }
+            let source = self.source.clone();
+            let image = source.as_deref().map_or(&[][..], |s| s.bytes());
+            // The whole accessible range (open ≥ len): the last page may
+            // extend past `len`, and its tail must be reset too.
+            let len = self.len;
+            self.len = open;
+            let mem = self.as_mut_slice();
+            let mut kept = 0;
+            for &p in dirty.iter() {
+                let at = (p & !super::resident::OWN) as usize * page;
+                let dst = &mut mem[at..at + page];
+                match image.get(at..at + page) {
+                    Some(src) => dst.copy_from_slice(src),
+                    // Possibly the shared zero page (an anonymous page only
+                    // read): already right, and writing would allocate it.
+                    None if p & super::resident::OWN == 0 && dst.iter().all(|&b| b == 0) => {
+                        continue
+                    }
+                    None => dst.fill(0),
+                }
+                kept += page;
+            }
+            self.len = len;
+            Some(kept)
+        })
     }
 
     /// Makes a released region (see [`release`](Self::release)) a fresh

@@ -161,34 +161,66 @@ fn scribble(m: &mut LinearMemory, v: u8) {
 fn a_pooled_memory_comes_back_pristine() {
     use super::pool::MemoryPool;
     use std::sync::Arc;
-    let pool = Arc::new(MemoryPool::new(4, 1 << 30));
-    let bytes = pattern(FILE_IMAGE_MIN + 12345);
-    let img = MemoryImage::new(bytes.clone(), 1);
-    let (len, max) = (4 * WASM_PAGE, 64 * WASM_PAGE);
-    let mut a = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
-    let base = a.as_mut_ptr();
-    scribble(&mut a, 0xa5);
-    assert!(a.grow_to(10 * WASM_PAGE));
-    scribble(&mut a, 0x5a);
-    drop(a);
-    if cfg!(target_os = "linux") {
-        assert_eq!(pool.held(), (1, 10 * WASM_PAGE));
+    // Pages kept resident and rewritten, or dropped (no resident budget).
+    for budget in [1 << 30, 0] {
+        let pool = Arc::new(MemoryPool::new(4, budget));
+        let bytes = pattern(FILE_IMAGE_MIN + 12345);
+        let img = MemoryImage::new(bytes.clone(), 1);
+        let (len, max) = (4 * WASM_PAGE, 64 * WASM_PAGE);
+        let mut a = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+        let base = a.as_mut_ptr();
+        scribble(&mut a, 0xa5);
+        assert!(a.grow_to(10 * WASM_PAGE));
+        scribble(&mut a, 0x5a);
+        drop(a);
+        if cfg!(target_os = "linux") {
+            assert_eq!(pool.held(), (1, (10 * WASM_PAGE).min(budget)));
+        }
+        let mut b = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+        if cfg!(target_os = "linux") {
+            assert_eq!(b.as_mut_ptr(), base, "the released region is reused");
+            assert_eq!(pool.held(), (0, 0));
+        }
+        assert_eq!(b.len(), len, "the initial size, not the grown one");
+        assert!(b[..bytes.len()] == bytes[..], "the image's bytes");
+        assert!(b[bytes.len()..].iter().all(|&v| v == 0), "zeros after it");
+        // Growing again reads zeros where the last instance wrote.
+        assert!(b.grow_to(12 * WASM_PAGE));
+        assert!(b[len..].iter().all(|&v| v == 0));
+        assert!(!b.grow_to(65 * WASM_PAGE), "the maximum holds");
+        drop(b);
     }
-    let mut b = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
-    if cfg!(target_os = "linux") {
-        assert_eq!(b.as_mut_ptr(), base, "the released region is reused");
-        assert_eq!(pool.held(), (0, 0));
-    }
-    assert_eq!(b.len(), len, "the initial size, not the grown one");
-    assert!(b[..bytes.len()] == bytes[..], "the image's bytes");
-    assert!(b[bytes.len()..].iter().all(|&v| v == 0), "zeros after it");
-    // Growing again reads zeros where the last instance wrote.
-    assert!(b.grow_to(12 * WASM_PAGE));
-    assert!(b[len..].iter().all(|&v| v == 0));
-    assert!(!b.grow_to(65 * WASM_PAGE), "the maximum holds");
-    drop(b);
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn only_the_written_pages_are_rewritten_and_kept() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    let page = rustix::param::page_size();
+    let pool = Arc::new(MemoryPool::new(4, 1 << 30));
+    let bytes = pattern(FILE_IMAGE_MIN * 2);
+    let img = MemoryImage::new(bytes.clone(), 1);
+    let (len, max) = (4 * WASM_PAGE, 8 * WASM_PAGE);
+    for round in 0..3 {
+        let mut a = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+        assert!(a[..bytes.len()] == bytes[..], "round {round}: the image");
+        assert!(
+            a[bytes.len()..].iter().all(|&v| v == 0),
+            "round {round}: zeros"
+        );
+        // Written: two image pages (one of them twice), three zero pages;
+        // everything else only read (above).
+        a[3] ^= 0xff;
+        a[page + 5] ^= 0xff;
+        a[page + 6] ^= 0xff;
+        a[bytes.len() + 1] = 1;
+        a[3 * WASM_PAGE] = 2;
+        a[len - 1] = 3;
+        drop(a);
+        assert_eq!(pool.held(), (1, 5 * page), "round {round}");
+    }
+}
 #[cfg(target_os = "linux")]
 #[test]
 fn a_pooled_memory_faults_past_its_initial_size() {
@@ -223,37 +255,39 @@ fn a_pooled_memory_faults_past_its_initial_size() {
 fn pooled_regions_are_kept_per_image() {
     use super::pool::MemoryPool;
     use std::sync::Arc;
-    let pool = Arc::new(MemoryPool::new(8, 1 << 30));
-    let one = pattern(FILE_IMAGE_MIN * 2);
-    let two: Vec<u8> = one.iter().map(|b| !b).collect();
-    let (img1, img2) = (
-        MemoryImage::new(one.clone(), 1),
-        MemoryImage::new(two.clone(), 1),
-    );
-    let small = MemoryImage::new(pattern(100), 1);
-    let (len, max) = (4 * WASM_PAGE, 8 * WASM_PAGE);
-    let mut a = LinearMemory::pooled(&pool, len, max, Some(&img1)).unwrap();
-    scribble(&mut a, 1);
-    drop(a);
-    // Another image of the same size never gets the first one's region.
-    let b = LinearMemory::pooled(&pool, len, max, Some(&img2)).unwrap();
-    assert!(b[..two.len()] == two[..] && b[two.len()..].iter().all(|&v| v == 0));
-    // Nor does a memory without an image, or with a copied one.
-    let c = LinearMemory::pooled(&pool, len, max, None).unwrap();
-    assert!(c.iter().all(|&v| v == 0));
-    let d = LinearMemory::pooled(&pool, len, max, Some(&small)).unwrap();
-    assert!(d[..100] == pattern(100)[..] && d[100..].iter().all(|&v| v == 0));
-    drop((b, c, d));
-    // A region without a file image serves any of that reservation, zeroed
-    // and with the small image copied in again.
-    let mut e = LinearMemory::pooled(&pool, len, max, None).unwrap();
-    scribble(&mut e, 3);
-    drop(e);
-    let f = LinearMemory::pooled(&pool, 2 * WASM_PAGE, max, Some(&small)).unwrap();
-    assert_eq!(f.len(), 2 * WASM_PAGE);
-    assert!(f[..100] == pattern(100)[..] && f[100..].iter().all(|&v| v == 0));
-    let g = LinearMemory::pooled(&pool, len, max, Some(&img1)).unwrap();
-    assert!(g[..one.len()] == one[..] && g[one.len()..].iter().all(|&v| v == 0));
+    for budget in [1 << 30, 0] {
+        let pool = Arc::new(MemoryPool::new(8, budget));
+        let one = pattern(FILE_IMAGE_MIN * 2);
+        let two: Vec<u8> = one.iter().map(|b| !b).collect();
+        let (img1, img2) = (
+            MemoryImage::new(one.clone(), 1),
+            MemoryImage::new(two.clone(), 1),
+        );
+        let small = MemoryImage::new(pattern(100), 1);
+        let (len, max) = (4 * WASM_PAGE, 8 * WASM_PAGE);
+        let mut a = LinearMemory::pooled(&pool, len, max, Some(&img1)).unwrap();
+        scribble(&mut a, 1);
+        drop(a);
+        // Another image of the same size never gets the first one's region.
+        let b = LinearMemory::pooled(&pool, len, max, Some(&img2)).unwrap();
+        assert!(b[..two.len()] == two[..] && b[two.len()..].iter().all(|&v| v == 0));
+        // Nor does a memory without an image, or with a copied one.
+        let c = LinearMemory::pooled(&pool, len, max, None).unwrap();
+        assert!(c.iter().all(|&v| v == 0));
+        let d = LinearMemory::pooled(&pool, len, max, Some(&small)).unwrap();
+        assert!(d[..100] == pattern(100)[..] && d[100..].iter().all(|&v| v == 0));
+        drop((b, c, d));
+        // A region without a file image serves any of that reservation, zeroed
+        // and with the small image copied in again.
+        let mut e = LinearMemory::pooled(&pool, len, max, None).unwrap();
+        scribble(&mut e, 3);
+        drop(e);
+        let f = LinearMemory::pooled(&pool, 2 * WASM_PAGE, max, Some(&small)).unwrap();
+        assert_eq!(f.len(), 2 * WASM_PAGE);
+        assert!(f[..100] == pattern(100)[..] && f[100..].iter().all(|&v| v == 0));
+        let g = LinearMemory::pooled(&pool, len, max, Some(&img1)).unwrap();
+        assert!(g[..one.len()] == one[..] && g[one.len()..].iter().all(|&v| v == 0));
+    }
 }
 
 #[cfg(target_os = "linux")]
@@ -262,22 +296,24 @@ fn the_pool_is_bounded() {
     use super::pool::MemoryPool;
     use std::sync::Arc;
     let pool = Arc::new(MemoryPool::new(2, 5 * WASM_PAGE));
-    let mems: Vec<_> = (0..3)
-        .map(|_| LinearMemory::pooled(&pool, 2 * WASM_PAGE, 8 * WASM_PAGE, None).unwrap())
-        .collect();
+    let new = || LinearMemory::pooled(&pool, 2 * WASM_PAGE, 8 * WASM_PAGE, None).unwrap();
+    let mut mems: Vec<_> = (0..3).map(|_| new()).collect();
+    mems.iter_mut().for_each(|m| scribble(m, 9));
     drop(mems);
-    assert_eq!(pool.held(), (2, 4 * WASM_PAGE), "two regions at most");
-    let mut big = LinearMemory::pooled(&pool, 2 * WASM_PAGE, 8 * WASM_PAGE, None).unwrap();
-    assert!(big.grow_to(6 * WASM_PAGE));
-    drop(big);
-    assert_eq!(pool.held(), (1, 2 * WASM_PAGE), "over the bytes: not kept");
+    // Two regions at most; the third's pages did not fit the resident
+    // budget (2 + 2 of 5 pages used): dropped, and the oldest evicted.
+    assert_eq!(pool.held(), (2, 2 * WASM_PAGE));
+    let (a, b) = (new(), new());
+    assert!(a.iter().chain(b.iter()).all(|&v| v == 0));
+    assert_eq!(pool.held(), (0, 0));
+    drop((a, b));
     let off = Arc::new(MemoryPool::new(0, 1 << 30));
     drop(LinearMemory::pooled(&off, WASM_PAGE, 2 * WASM_PAGE, None).unwrap());
     assert_eq!(off.held(), (0, 0));
-    // A region that moved to a fallback reservation or asked for huge
-    // pages is not kept.
-    let mut huge = LinearMemory::pooled(&pool, WASM_PAGE, 2 * WASM_PAGE, None).unwrap();
+    // A region that asked for huge pages is not kept.
+    assert_eq!(pool.held().0, 2);
+    let mut huge = new();
     huge.advise_huge();
     drop(huge);
-    assert_eq!(pool.held(), (1, 2 * WASM_PAGE));
+    assert_eq!(pool.held().0, 1);
 }
