@@ -131,3 +131,24 @@ fn a_memory_without_an_image_is_reused_as_zeros() {
         mem.data_mut(&mut s).fill(0x24);
     }
 }
+
+#[test]
+fn threads_share_the_pool() {
+    let mut config = Config::new();
+    config.memory_pool(3, 64 << 20);
+    let engine = Engine::new(&config);
+    let data = pattern(90_000, 7);
+    let m = module(&engine, &data, 2);
+    let pre = Linker::new(&engine).instantiate_pre(&m).unwrap();
+    let want = expected(&data, 2);
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (engine, pre, want) = (&engine, &pre, &want);
+            s.spawn(move || {
+                for i in 0..25 {
+                    request(engine, pre, want, 1 + (t + i) % 4);
+                }
+            });
+        }
+    });
+}
