@@ -155,6 +155,9 @@ impl Region {
     fn release(&mut self, _keep: usize) -> Option<usize> {
         None
     }
+    fn image_alive(&self) -> bool {
+        false
+    }
     fn reuse(&mut self, _len: usize, _max: usize, _image: Option<&image::MemoryImage>) -> bool {
         false
     }

@@ -110,6 +110,12 @@ impl MemoryPool {
         if self.max_regions == 0 {
             return;
         }
+        if !region.image_alive() {
+            drop(region);
+            let dead = Self::dead(&mut self.lock());
+            drop(dead); // unmapped outside the lock
+            return;
+        }
         let budget = self.max_bytes.saturating_sub(self.lock().bytes);
         let Some(kept) = region.release(budget) else {
             return;
@@ -117,6 +123,7 @@ impl MemoryPool {
         let mut evicted = Vec::new();
         {
             let mut free = self.lock();
+            evicted.extend(Self::dead(&mut free));
             while free.regions.len() >= self.max_regions
                 || (free.bytes + kept > self.max_bytes && !free.regions.is_empty())
             {
@@ -131,6 +138,21 @@ impl MemoryPool {
         }
         // Unmapped outside the lock.
         drop(evicted);
+    }
+
+    /// Takes out the regions of images dropped since they were pooled
+    /// (their module is gone): they could serve no one, and would hold
+    /// slots and resident pages.
+    fn dead(free: &mut Free) -> VecDeque<Pooled> {
+        if free.regions.iter().all(|p| p.region.image_alive()) {
+            return VecDeque::new();
+        }
+        let (live, dead): (VecDeque<Pooled>, VecDeque<Pooled>) = std::mem::take(&mut free.regions)
+            .into_iter()
+            .partition(|p| p.region.image_alive());
+        free.regions = live;
+        free.bytes -= dead.iter().map(|p| p.kept).sum::<usize>();
+        dead
     }
 
     /// Regions pooled now and their resident bytes (for tests).

@@ -26,9 +26,10 @@ pub(super) struct Region {
     /// pooled: a later instance would fault 2 MiB at a time).
     huge: bool,
     /// The mapped image's bytes, to restore its written pages from
-    /// (`resident.rs`).
+    /// (`resident.rs`); weak, so that a pooled region does not keep a
+    /// dropped module's image alive (such a region is unmapped instead).
     #[cfg(target_os = "linux")]
-    source: Option<std::sync::Arc<super::resident::Source>>,
+    source: Option<std::sync::Weak<super::resident::Source>>,
 }
 
 // SAFETY: the region exclusively owns its mapping (no other pointer to it
@@ -146,7 +147,7 @@ impl Region {
             self.image = img.id();
             #[cfg(target_os = "linux")]
             {
-                self.source = img.source().cloned();
+                self.source = img.source().map(std::sync::Arc::downgrade);
             }
         }
         r.is_ok()
@@ -253,6 +254,16 @@ impl Region {
             .then_some((self.image, self.reserved))
     }
 
+    /// Whether the image the region maps still exists (a region without
+    /// one: always). A region of a dropped image can serve no one.
+    pub(super) fn image_alive(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        if self.image != 0 {
+            return self.source.as_ref().is_some_and(|w| w.strong_count() > 0);
+        }
+        true
+    }
+
     /// Resets the region's contents to what a fresh mapping holds (Linux):
     /// the mapped image's bytes, zeros past them. If the pages it wrote fit
     /// in `keep` bytes they are rewritten in place and stay resident
@@ -314,7 +325,13 @@ impl Region {
             if dirty.len().checked_mul(page)? > keep {
                 return None;
             }
-            let source = self.source.clone();
+            // A mapped image's pages come back from its bytes; without them
+            // (no read-only mapping, or the image is gone) nothing is done.
+            let source = match (&self.source, self.image) {
+                (_, 0) => None,
+                (Some(w), _) => Some(w.upgrade()?),
+                (None, _) => return None,
+            };
             let image = source.as_deref().map_or(&[][..], |s| s.bytes());
             // The whole accessible range (open ≥ len): the last page may
             // extend past `len`, and its tail must be reset too.

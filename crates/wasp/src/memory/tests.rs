@@ -317,3 +317,27 @@ fn the_pool_is_bounded() {
     drop(huge);
     assert_eq!(pool.held().0, 1);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn regions_of_a_dropped_image_are_unmapped() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    let pool = Arc::new(MemoryPool::new(8, 1 << 30));
+    let (len, max) = (4 * WASM_PAGE, 8 * WASM_PAGE);
+    let img = MemoryImage::new(pattern(FILE_IMAGE_MIN * 2), 1);
+    let mut a = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+    let b = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+    scribble(&mut a, 1);
+    drop(a);
+    assert_eq!(pool.held(), (1, len));
+    // The module (and its image) goes away: its pooled region holds
+    // nothing from the next release on, and one released later is not kept.
+    drop(img);
+    drop(b);
+    assert_eq!(pool.held(), (0, 0));
+    let mut c = LinearMemory::pooled(&pool, len, max, None).unwrap();
+    scribble(&mut c, 2);
+    drop(c);
+    assert_eq!(pool.held(), (1, len));
+}
