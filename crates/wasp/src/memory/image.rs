@@ -225,6 +225,12 @@ impl MemoryImage {
         self.source.as_ref()
     }
 
+    /// Drops the read-only mapping (as when it could not be made).
+    #[cfg(all(test, target_os = "linux"))]
+    pub fn forget_source(&mut self) {
+        self.source = None;
+    }
+
     /// Writes the image into the start of `dst` (≥ `len` bytes); `false` if
     /// the memory file could not be read.
     #[must_use]

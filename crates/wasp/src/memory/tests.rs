@@ -341,3 +341,26 @@ fn regions_of_a_dropped_image_are_unmapped() {
     drop(c);
     assert_eq!(pool.held(), (1, len));
 }
+
+/// Regression: a mapped image without its read-only mapping (it could not
+/// be made) had its written pages zeroed by the reset, not restored. Such a
+/// region is not pooled now (nothing to restore from, and no way to tell
+/// whether its module is gone).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_image_without_its_bytes_is_not_pooled() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    let pool = Arc::new(MemoryPool::new(8, 1 << 30));
+    let bytes = pattern(FILE_IMAGE_MIN * 2);
+    let mut img = MemoryImage::new(bytes.clone(), 1);
+    img.forget_source();
+    let (len, max) = (4 * WASM_PAGE, 8 * WASM_PAGE);
+    let mut a = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+    scribble(&mut a, 0x33);
+    drop(a);
+    assert_eq!(pool.held(), (0, 0), "not kept");
+    let b = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+    assert!(b[..bytes.len()] == bytes[..]);
+    assert!(b[bytes.len()..].iter().all(|&v| v == 0));
+}
