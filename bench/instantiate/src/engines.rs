@@ -14,6 +14,11 @@ pub trait Runner {
     fn note(&self) -> String {
         String::new()
     }
+    /// A count that grows while the engine still works in the background
+    /// (wasp: functions compiled); the warm-up waits until it stops.
+    fn background_work(&self) -> u64 {
+        0
+    }
 }
 
 fn raw(v: &[u64; 4], n: usize) -> &[u64] {
@@ -93,6 +98,11 @@ impl Runner for Wasp {
             assert_eq!(e.exit_status(), Some(0), "wasp: {e}");
         }
         std::mem::take(&mut store.data_mut().out)
+    }
+
+    fn background_work(&self) -> u64 {
+        let s = self.engine.stats();
+        s.funcs_compiled + s.funcs_not_compilable
     }
 
     fn note(&self) -> String {
