@@ -14,6 +14,11 @@ pub trait Runner {
     fn note(&self) -> String {
         String::new()
     }
+    /// A count that grows while the engine still works in the background
+    /// (wasp: functions compiled); the warm-up waits until it stops.
+    fn background_work(&self) -> u64 {
+        0
+    }
 }
 
 fn raw(v: &[u64; 4], n: usize) -> &[u64] {
@@ -29,7 +34,12 @@ pub struct Wasp {
 
 impl Wasp {
     pub fn new(path: &str) -> Wasp {
-        let engine = wasp::Engine::default();
+        let mut config = wasp::Config::new();
+        if std::env::var_os("WASP_BENCH_NO_POOL").is_some() {
+            // The memory pool off: each request maps and unmaps its memory.
+            config.memory_pool(0, 0);
+        }
+        let engine = wasp::Engine::new(&config);
         let module = wasp::Module::from_file(&engine, path).expect("wasp: load");
         let mut linker = wasp::Linker::new(&engine);
         // A module may import the same function twice (Go does).
@@ -88,6 +98,11 @@ impl Runner for Wasp {
             assert_eq!(e.exit_status(), Some(0), "wasp: {e}");
         }
         std::mem::take(&mut store.data_mut().out)
+    }
+
+    fn background_work(&self) -> u64 {
+        let s = self.engine.stats();
+        s.funcs_compiled + s.funcs_not_compilable
     }
 
     fn note(&self) -> String {

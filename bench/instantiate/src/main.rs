@@ -10,7 +10,9 @@
 //! Usage: `wasp-instantiate-bench [--runs N] [--idle N] [--markdown] [--engines wasp,wasmtime]
 //! NAME=MODULE.wasm...` (`--engines` keeps only the engines listed; the ratios need `wasp`;
 //! `--request-runs N` times N requests instead of `--runs`, for profiling;
-//! `--warmup N`: requests before timing, default 1,000, see `main`).
+//! `--warmup N`: requests before timing, default 1,000, see `main`;
+//! `WASP_BENCH_NO_POOL=1` turns wasp's memory pool off, `Config::memory_pool(0, 0)`).
+//! The log line of each engine also gives the minor page faults per request.
 //! (`bench/instantiate/run.sh` builds the Go and C guests and runs it.)
 
 mod engines;
@@ -50,6 +52,16 @@ fn rss_kib() -> (u64, u64) {
 }
 
 /// Child mode: prints the RSS growth of `n` idle instances, in KiB.
+/// Minor page faults of this process so far (/proc/self/stat's 10th field).
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name may hold spaces: count from after its ')'.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(7))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 fn idle_child(engine: &str, path: &str, n: usize) {
     let r = runner(engine, path);
     drop(r.instantiate()); // the module's lazily prepared state
@@ -158,7 +170,17 @@ fn main() {
             for _ in 0..warmup {
                 r.request();
             }
-            std::thread::sleep(Duration::from_millis(200));
+            // Then until the background compiles are done (on a loaded
+            // machine the niced compiler lags): no progress in 3 checks
+            // 200 ms apart, or 20 s.
+            let settle = Instant::now();
+            let (mut work, mut still) = (r.background_work(), 0);
+            while still < 3 && settle.elapsed() < Duration::from_secs(20) {
+                std::thread::sleep(Duration::from_millis(200));
+                let now = r.background_work();
+                still = if now == work { still + 1 } else { 0 };
+                work = now;
+            }
             let inst: Vec<Duration> = (0..runs)
                 .map(|_| {
                     let t = Instant::now();
@@ -168,7 +190,9 @@ fn main() {
                     d
                 })
                 .collect();
-            let req: Vec<Duration> = (0..request_runs.unwrap_or(runs).max(1))
+            let faults = minor_faults();
+            let n_req = request_runs.unwrap_or(runs).max(1);
+            let req: Vec<Duration> = (0..n_req)
                 .map(|_| {
                     let t = Instant::now();
                     let out = r.request();
@@ -177,6 +201,7 @@ fn main() {
                     d
                 })
                 .collect();
+            let faults = (minor_faults() - faults) as f64 / n_req as f64;
             let note = r.note();
             if !note.is_empty() {
                 eprintln!("{name:>8} {engine}: {note}");
@@ -190,7 +215,7 @@ fn main() {
                 idle: idle_in_child(engine, path, idle),
             };
             eprintln!(
-                "{name:>8} {engine:<17} instantiate {:>8} µs  request {:>9} µs  idle x{idle} {:?}",
+                "{name:>8} {engine:<17} instantiate {:>8} µs  request {:>9} µs ({faults:.0} page faults)  idle x{idle} {:?}",
                 us(row.instantiate),
                 us(row.request),
                 row.idle

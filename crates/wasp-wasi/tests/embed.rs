@@ -323,6 +323,24 @@ fn go_output_is_deterministic_with_injected_clocks_and_random() {
     assert_eq!(line(&runs[0], "now="), line(&runs[2], "now="));
 }
 
+/// From the third request on, each Go instance's memory is a region the
+/// previous request released (the engine's memory pool), reset to the
+/// module's image: Go's runtime must find the same initial heap and data
+/// every time, and so print the same bytes.
+#[test]
+fn go_output_is_the_same_from_pooled_memories() {
+    let runs: Vec<String> = (0..6)
+        .map(|_| {
+            let out = MemoryOutput::bounded(1 << 20);
+            run_go(deterministic_ctx(3, &out), &out)
+        })
+        .collect();
+    assert!(runs[0].contains("\nslept=true\n"), "{}", runs[0]);
+    for (i, r) in runs.iter().enumerate() {
+        assert_eq!(r, &runs[0], "request {i}");
+    }
+}
+
 #[test]
 fn go_runs_with_a_bare_context_and_sees_argv0() {
     // WasiCtx::new() discards output: give only stdout.

@@ -43,6 +43,9 @@ pub struct Config {
     pub(crate) tier_up_by_time: bool,
     /// Bytes a store's GC heap may hold ([`Config::max_gc_heap`]).
     pub(crate) max_gc_heap: usize,
+    /// Bounds of the engine's pool of released memory regions
+    /// ([`Config::memory_pool`]): regions, resident bytes.
+    pub(crate) memory_pool: (usize, usize),
 }
 
 /// How wasm functions run ([`Config::tier`]).
@@ -115,6 +118,12 @@ pub const DEFAULT_CACHE_MAX_BYTES: u64 = 512 << 20;
 /// harness asks for an 8 MiB native stack) to recurse more than 100,000 frames deep.
 pub const DEFAULT_MAX_STACK_BYTES: usize = 128 << 20;
 
+/// Default bound of the memory pool's regions ([`Config::memory_pool`]).
+pub const DEFAULT_MEMORY_POOL_REGIONS: usize = 32;
+
+/// Default bound of the memory pool's resident bytes ([`Config::memory_pool`]).
+pub const DEFAULT_MEMORY_POOL_BYTES: usize = 128 << 20;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -131,6 +140,7 @@ impl Default for Config {
             tier_up_threshold: DEFAULT_TIER_UP_THRESHOLD,
             tier_up_by_time: true,
             max_gc_heap: crate::gc::heap::DEFAULT_MAX_GC_HEAP,
+            memory_pool: (DEFAULT_MEMORY_POOL_REGIONS, DEFAULT_MEMORY_POOL_BYTES),
         }
     }
 }
@@ -168,6 +178,33 @@ impl Config {
     /// Caps the number of nested wasm calls.
     pub fn max_call_depth(&mut self, depth: usize) -> &mut Self {
         self.max_call_depth = depth.max(1);
+        self
+    }
+
+    /// Bounds the engine's pool of released linear memories (default on:
+    /// [`DEFAULT_MEMORY_POOL_REGIONS`] regions keeping at most
+    /// [`DEFAULT_MEMORY_POOL_BYTES`] resident).
+    ///
+    /// When a store is dropped, each memory its instances defined is reset
+    /// in place to what a fresh memory holds (the module's data-segment
+    /// image and zeros) and kept for the next instance of the same module:
+    /// a per-request server then skips the `mmap`, `mprotect` and `munmap`
+    /// calls of each request, the TLB flushes `munmap` sends to the
+    /// process's other threads, and — while the pages the instance wrote
+    /// fit in `max_bytes` — the page faults on them, as the reset rewrites
+    /// those pages and keeps them resident instead of returning them. A
+    /// reused memory behaves exactly like a new one: initial contents, size,
+    /// growth, limits and out-of-bounds traps.
+    ///
+    /// The pool keeps at most `max_regions` memories (past that the oldest
+    /// is unmapped) holding at most `max_bytes` resident in all (a memory
+    /// whose written pages do not fit is kept with none: its pages are
+    /// returned to the system). Kept memories also hold address space
+    /// (their reservation, up to 4 GiB each) and page tables.
+    /// `max_regions` 0 turns pooling off; `max_bytes` 0 keeps no pages.
+    /// Linux only (elsewhere memories are always unmapped).
+    pub fn memory_pool(&mut self, max_regions: usize, max_bytes: usize) -> &mut Self {
+        self.memory_pool = (max_regions, max_bytes);
         self
     }
 
@@ -448,14 +485,22 @@ impl Stats {
 }
 
 /// The compilation context shared by modules and stores. Cheap to clone; `Send + Sync`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Engine {
     inner: Arc<EngineInner>,
 }
 
-#[derive(Debug, Default)]
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(&Config::default())
+    }
+}
+
+#[derive(Debug)]
 struct EngineInner {
     config: Config,
+    /// Released linear memories kept for the next instances (`memory/pool.rs`).
+    memory_pool: Arc<crate::memory::pool::MemoryPool>,
     types: Mutex<TypeRegistry>,
     stats: Stats,
     /// The queue of the engine's compiling thread (started on first use).
@@ -488,6 +533,10 @@ impl Engine {
         Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
+                memory_pool: Arc::new(crate::memory::pool::MemoryPool::new(
+                    config.memory_pool.0,
+                    config.memory_pool.1,
+                )),
                 types: Mutex::default(),
                 stats: Stats::default(),
                 #[cfg(all(
@@ -512,6 +561,11 @@ impl Engine {
     ))]
     pub(crate) fn tier_queue(&self) -> &crate::jit::tier::Queue {
         &self.inner.tier_queue
+    }
+
+    /// The engine's pool of released linear memories.
+    pub(crate) fn memory_pool(&self) -> &Arc<crate::memory::pool::MemoryPool> {
+        &self.inner.memory_pool
     }
 
     /// The engine's counters (crate-internal side of [`Engine::stats`]).

@@ -480,15 +480,19 @@ fn instantiate_timed<T>(
         }
         let img = image.filter(|_| k == 0);
         let limiter = store.inner.limiter.get();
-        let mut entity = MemoryEntity::new(*ty, max_bytes, img, limiter).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Link,
-                format!(
-                    "cannot allocate a memory of {} pages on this host",
-                    ty.limits.min
-                ),
-            )
-        })?;
+        // Not for the module's first instance, which fills its memory
+        // itself with huge pages (`wasp run`'s only one).
+        let pool = (!first || img.is_some()).then(|| store.inner.engine.memory_pool());
+        let mut entity =
+            MemoryEntity::new_in(pool, *ty, max_bytes, img, limiter).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Link,
+                    format!(
+                        "cannot allocate a memory of {} pages on this host",
+                        ty.limits.min
+                    ),
+                )
+            })?;
         if first && img.is_none() {
             // The module's first instance fills its memory itself.
             entity.data.advise_huge();

@@ -60,7 +60,7 @@ mod value;
 
 pub use engine::{
     Config, Engine, EngineStats, Tier, DEFAULT_CACHE_MAX_BYTES, DEFAULT_MAX_STACK_BYTES,
-    DEFAULT_TIER_UP_THRESHOLD,
+    DEFAULT_MEMORY_POOL_BYTES, DEFAULT_MEMORY_POOL_REGIONS, DEFAULT_TIER_UP_THRESHOLD,
 };
 pub use error::{Error, ErrorKind, FrameInfo, Result, Trap, TrapCode};
 pub use exception::{Exception, ExnRef, Tag};

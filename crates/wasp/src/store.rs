@@ -73,10 +73,26 @@ impl MemoryEntity {
         image: Option<&MemoryImage>,
         limiter: LimiterRef,
     ) -> Option<MemoryEntity> {
+        Self::new_in(None, ty, max_bytes, image, limiter)
+    }
+
+    /// [`new`](Self::new), its region taken from (and returned at drop to)
+    /// `pool` when given (`memory/pool.rs`).
+    pub fn new_in(
+        pool: Option<&Arc<crate::memory::pool::MemoryPool>>,
+        ty: MemoryType,
+        max_bytes: u64,
+        image: Option<&MemoryImage>,
+        limiter: LimiterRef,
+    ) -> Option<MemoryEntity> {
         let len = usize::try_from(ty.limits.min.checked_mul(ty.page_size())?).ok()?;
         let max = usize::try_from(max_bytes).ok()?;
+        let data = match pool {
+            Some(pool) => LinearMemory::pooled(pool, len, max, image)?,
+            None => LinearMemory::with_image(len, max, image)?,
+        };
         Some(MemoryEntity {
-            data: LinearMemory::with_image(len, max, image)?,
+            data,
             ty,
             max_bytes,
             limiter,

@@ -51,3 +51,39 @@ fn long_loop_does_not_grow_the_native_stack() {
     assert_eq!(run1(wat, "spin", 50_000_000).unwrap(), 0);
     eprintln!("dispatch backend: {}", wasp::dispatch_backend());
 }
+
+/// A callee's declared locals start at zero on every call, for few locals
+/// and for many (the interpreter zeroes them on entry with one loop for any
+/// count): each call leaves its locals dirty in the value stack for the next.
+#[test]
+fn declared_locals_start_at_zero_on_every_call() {
+    for n in [1usize, 16, 17, 40, 300] {
+        let decl = "(local i64)".repeat(n);
+        let sum: String = (0..n)
+            .map(|i| {
+                format!(
+                    "(local.set $acc (i64.add (local.get $acc) (local.get {})))",
+                    i + 2
+                )
+            })
+            .collect();
+        let dirty: String = (0..n)
+            .map(|i| format!("(local.set {} (i64.const 7))", i + 2))
+            .collect();
+        let wat = format!(
+            r#"(module
+                (func $f (param i32) (result i64) (local $acc i64) {decl}
+                  {sum}
+                  {dirty}
+                  (local.get $acc))
+                (func (export "run") (result i64)
+                  (i64.add (call $f (i32.const 0)) (call $f (i32.const 1)))))"#
+        );
+        let engine = wasp::Engine::default();
+        let module = wasp::Module::new(&engine, &wat).unwrap();
+        let mut store = wasp::Store::new(&engine, ());
+        let inst = wasp::Instance::new(&mut store, &module, &[]).unwrap();
+        let run = inst.get_typed_func::<(), i64>(&store, "run").unwrap();
+        assert_eq!(run.call(&mut store, ()).unwrap(), 0, "{n} locals");
+    }
+}

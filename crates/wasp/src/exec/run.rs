@@ -833,21 +833,18 @@ pub(super) fn do_tail_call(st: &mut State, callee: u32, args: usize) -> Result<b
 }
 
 /// Zeroes a callee's declared locals. Go functions have a handful, and a
-/// `memset` call costs more than the stores.
+/// `memset` call costs more than the stores. No call for any count: a call
+/// on this path made every call handler save and restore six registers
+/// (the `memset` needed them across it), on every call.
 ///
 /// # Safety
 /// `p..p + n` must be valid slots.
 #[inline(always)]
 unsafe fn zero_locals(p: *mut u64, n: usize) {
-    if n <= 16 {
-        for i in 0..n {
-            // SAFETY: within the slots the caller vouched for. Volatile keeps
-            // the optimiser from turning the loop back into a `memset` call.
-            unsafe { std::ptr::write_volatile(p.add(i), 0) };
-        }
-    } else {
-        // SAFETY: as above.
-        unsafe { std::ptr::write_bytes(p, 0, n) };
+    for i in 0..n {
+        // SAFETY: within the slots the caller vouched for. Volatile keeps
+        // the optimiser from turning the loop back into a `memset` call.
+        unsafe { std::ptr::write_volatile(p.add(i), 0) };
     }
 }
 

@@ -136,6 +136,8 @@ impl ModuleImages {
 /// The initial contents of memory 0: `len` bytes, in a memory file (mapped
 /// into each instance copy-on-write) or in a buffer (copied).
 pub(crate) struct MemoryImage {
+    /// Unique in the process: pooled memories remember which image they map.
+    id: u64,
     len: usize,
     /// Number of active data segments the image stands for.
     segments: u64,
@@ -145,28 +147,43 @@ pub(crate) struct MemoryImage {
     bytes: Box<[u8]>,
     #[cfg(target_os = "linux")]
     file: Option<std::os::fd::OwnedFd>,
+    /// The memory file mapped read-only, for pooled regions to restore
+    /// written pages from (`resident.rs`).
+    #[cfg(target_os = "linux")]
+    source: Option<Arc<super::resident::Source>>,
 }
 
 impl MemoryImage {
     /// An image of `bytes` standing for `segments` data segments.
     pub fn new(bytes: Vec<u8>, segments: u64) -> MemoryImage {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut img = MemoryImage {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             len: bytes.len(),
             segments,
             dropped: Arc::new(Vec::new()),
             bytes: bytes.into_boxed_slice(),
             #[cfg(target_os = "linux")]
             file: None,
+            #[cfg(target_os = "linux")]
+            source: None,
         };
         #[cfg(target_os = "linux")]
         if img.len >= FILE_IMAGE_MIN {
             if let Some((fd, len)) = memory_file(&img.bytes) {
+                use std::os::fd::AsFd;
+                img.source = super::resident::Source::map(fd.as_fd(), len).map(Arc::new);
                 img.file = Some(fd);
                 img.len = len;
                 img.bytes = Box::new([]);
             }
         }
         img
+    }
+
+    /// The image's identity, unique in the process and never 0.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Bytes the image covers (page-rounded for a memory file).
@@ -200,6 +217,18 @@ impl MemoryImage {
         }
         #[cfg(not(target_os = "linux"))]
         None
+    }
+
+    /// The memory file's read-only mapping, if the image has one.
+    #[cfg(target_os = "linux")]
+    pub(super) fn source(&self) -> Option<&Arc<super::resident::Source>> {
+        self.source.as_ref()
+    }
+
+    /// Drops the read-only mapping (as when it could not be made).
+    #[cfg(all(test, target_os = "linux"))]
+    pub fn forget_source(&mut self) {
+        self.source = None;
     }
 
     /// Writes the image into the start of `dst` (≥ `len` bytes); `false` if

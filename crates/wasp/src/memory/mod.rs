@@ -12,14 +12,18 @@
 //! The initial contents may come from a module's prepared image
 //! ([`image::MemoryImage`]): its pages are mapped copy-on-write over the
 //! start of the region, so an instance pays only for the pages it touches.
-//! Dropping the memory unmaps the whole reservation, returning every page.
+//! Dropping the memory unmaps the whole reservation, returning every page,
+//! or, for a memory made from the engine's [`pool::MemoryPool`], resets the
+//! region in place and returns it to the pool for the next instance.
 //!
 //! On hosts without mmap (not Unix) the region is a `Vec<u8>`.
 
 pub(crate) mod image;
+pub(crate) mod pool;
 pub(crate) mod table;
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 /// Bytes per wasm page.
 pub(crate) const WASM_PAGE: usize = 65536;
@@ -27,6 +31,8 @@ pub(crate) const WASM_PAGE: usize = 65536;
 /// The bytes of one linear memory: `len` accessible bytes at a stable base.
 pub(crate) struct LinearMemory {
     region: Region,
+    /// Where the region goes back when the memory is dropped.
+    pool: Option<Arc<pool::MemoryPool>>,
 }
 
 impl LinearMemory {
@@ -39,7 +45,27 @@ impl LinearMemory {
         image: Option<&image::MemoryImage>,
     ) -> Option<LinearMemory> {
         let region = Region::new(len, max.max(len), image)?;
-        Some(LinearMemory { region })
+        Some(LinearMemory { region, pool: None })
+    }
+
+    /// [`with_image`](Self::with_image), reusing a region of `pool` when it
+    /// has one for this image and maximum; the memory returns its region
+    /// to `pool` when dropped. The contents are the same either way.
+    pub fn pooled(
+        pool: &Arc<pool::MemoryPool>,
+        len: usize,
+        max: usize,
+        image: Option<&image::MemoryImage>,
+    ) -> Option<LinearMemory> {
+        let max = max.max(len);
+        let region = match Region::reservation(max).and_then(|r| pool.take(len, max, r, image)) {
+            Some(r) => r,
+            None => Region::new(len, max, image)?,
+        };
+        Some(LinearMemory {
+            region,
+            pool: Some(pool.clone()),
+        })
     }
 
     /// Accessible bytes.
@@ -61,6 +87,14 @@ impl LinearMemory {
     /// bytes are zero. `false` if the host cannot provide them.
     pub fn grow_to(&mut self, new_len: usize) -> bool {
         new_len >= self.len() && self.region.grow_to(new_len)
+    }
+}
+
+impl Drop for LinearMemory {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            pool.give(std::mem::replace(&mut self.region, Region::empty()));
+        }
     }
 }
 
@@ -87,6 +121,8 @@ impl std::fmt::Debug for LinearMemory {
 
 #[cfg(unix)]
 mod region;
+#[cfg(target_os = "linux")]
+mod resident;
 #[cfg(unix)]
 use region::Region;
 
@@ -106,6 +142,24 @@ impl Region {
             }
         }
         Some(Region(v))
+    }
+    fn empty() -> Region {
+        Region(Vec::new())
+    }
+    fn reservation(_max: usize) -> Option<usize> {
+        None
+    }
+    fn pool_key(&self) -> Option<(u64, usize)> {
+        None
+    }
+    fn release(&mut self, _keep: usize) -> Option<usize> {
+        None
+    }
+    fn image_alive(&self) -> bool {
+        false
+    }
+    fn reuse(&mut self, _len: usize, _max: usize, _image: Option<&image::MemoryImage>) -> bool {
+        false
     }
     fn len(&self) -> usize {
         self.0.len()

@@ -15,6 +15,21 @@ pub(super) struct Region {
     reserved: usize,
     /// The most the memory may ever hold (its effective maximum).
     max: usize,
+    /// Whether the mapping reserves the whole maximum (not the fallback
+    /// reservation that moves when it fills): only such a region can be
+    /// reused from a pool, its base and image mapping being fixed.
+    full: bool,
+    /// Id of the file image mapped copy-on-write over its start
+    /// ([`MemoryImage::id`]), 0 if none.
+    image: u64,
+    /// Whether transparent huge pages were asked for (such a region is not
+    /// pooled: a later instance would fault 2 MiB at a time).
+    huge: bool,
+    /// The mapped image's bytes, to restore its written pages from
+    /// (`resident.rs`); weak, so that a pooled region does not keep a
+    /// dropped module's image alive (such a region is unmapped instead).
+    #[cfg(target_os = "linux")]
+    source: Option<std::sync::Weak<super::resident::Source>>,
 }
 
 // SAFETY: the region exclusively owns its mapping (no other pointer to it
@@ -52,12 +67,8 @@ impl Region {
     pub(super) fn new(len: usize, max: usize, image: Option<&MemoryImage>) -> Option<Region> {
         let page = page_size();
         let max = max.max(len);
-        let mut region = Region {
-            ptr: NonNull::dangling(),
-            len: 0,
-            reserved: 0,
-            max,
-        };
+        let mut region = Region::empty();
+        region.max = max;
         if max == 0 {
             return Some(region);
         }
@@ -66,6 +77,7 @@ impl Region {
         if let Some(p) = map_anonymous(full, ProtFlags::empty()) {
             region.ptr = p;
             region.reserved = full;
+            region.full = true;
             if !region.protect(0, len) {
                 return None;
             }
@@ -84,6 +96,27 @@ impl Region {
             }
         }
         Some(region)
+    }
+
+    /// The reservation a fresh region of maximum `max` would map (the key
+    /// a pooled region must match), `None` for an empty one.
+    pub(super) fn reservation(max: usize) -> Option<usize> {
+        round_up(max, page_size()).filter(|&r| r > 0)
+    }
+
+    /// A region with nothing mapped (what a pooled memory leaves behind).
+    pub(super) fn empty() -> Region {
+        Region {
+            ptr: NonNull::dangling(),
+            len: 0,
+            reserved: 0,
+            max: 0,
+            full: false,
+            image: 0,
+            huge: false,
+            #[cfg(target_os = "linux")]
+            source: None,
+        }
     }
 
     /// Maps `img`'s file over the start of the region, private: writes
@@ -110,6 +143,13 @@ impl Region {
                 0,
             )
         };
+        if r.is_ok() {
+            self.image = img.id();
+            #[cfg(target_os = "linux")]
+            {
+                self.source = img.source().map(std::sync::Arc::downgrade);
+            }
+        }
         r.is_ok()
     }
 
@@ -117,6 +157,7 @@ impl Region {
     /// filled by its instance (segments copied in, Go's heap) takes one fault
     /// per 2 MiB instead of one per 4 KiB.
     pub(super) fn advise_huge(&mut self) {
+        self.huge = true;
         #[cfg(target_os = "linux")]
         // SAFETY: advice over our own reservation changes no contents and no
         // protection; the kernel may ignore it.
@@ -181,6 +222,12 @@ impl Region {
         // the old mapping holds `len` initialised bytes; they do not overlap.
         unsafe { std::ptr::copy_nonoverlapping(self.ptr.as_ptr(), p.as_ptr(), self.len) };
         self.unmap();
+        // The image's pages were copied: the new mapping is anonymous.
+        self.image = 0;
+        #[cfg(target_os = "linux")]
+        {
+            self.source = None;
+        }
         self.ptr = p;
         self.reserved = size;
         self.len = new_len;
@@ -197,6 +244,160 @@ impl Region {
     pub(super) fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: as in `as_slice`, and `&mut self` makes the access unique.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The pool key of a region that can be reused: the id of its mapped
+    /// file image (0: none) and its reservation. `None` for a region that
+    /// cannot be reused (fallback reservation, huge pages, nothing mapped).
+    pub(super) fn pool_key(&self) -> Option<(u64, usize)> {
+        (self.full && !self.huge && self.reserved > 0 && cfg!(target_os = "linux"))
+            .then_some((self.image, self.reserved))
+    }
+
+    /// Whether the image the region maps still exists (a region without
+    /// one: always). A region of a dropped image can serve no one.
+    pub(super) fn image_alive(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        if self.image != 0 {
+            return self.source.as_ref().is_some_and(|w| w.strong_count() > 0);
+        }
+        true
+    }
+
+    /// Resets the region's contents to what a fresh mapping holds (Linux):
+    /// the mapped image's bytes, zeros past them. If the pages it wrote fit
+    /// in `keep` bytes they are rewritten in place and stay resident
+    /// (`resident.rs`); otherwise `MADV_DONTNEED` over the accessible range
+    /// drops them all, so a later read sees the image's file again, or
+    /// zeros. The accessible range stays open (see [`reuse`](Self::reuse)).
+    /// Returns the bytes kept resident, `None` on failure: the region must
+    /// not be reused.
+    pub(super) fn release(&mut self, keep: usize) -> Option<usize> {
+        #[cfg(target_os = "linux")]
+        {
+            let page = page_size();
+            let open = round_up(self.len, page)?;
+            if open == 0 {
+                return Some(0);
+            }
+            if keep >= page {
+                if let Some(kept) = self.rewrite_dirty(open, keep) {
+                    return Some(kept);
+                }
+            }
+            // SAFETY: `[ptr, ptr + open)` lies inside our own mapping (open ≤
+            // reserved: the accessible range is rounded up to host pages
+            // within the reservation) and `&mut self` guarantees no reference
+            // into it; dropping the pages only changes their contents back
+            // to the file's or to zeros, which is what the caller wants.
+            unsafe {
+                rustix::mm::madvise(
+                    self.ptr.as_ptr().cast(),
+                    open,
+                    rustix::mm::Advice::LinuxDontNeed,
+                )
+            }
+            .ok()?;
+            Some(0)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = keep;
+            None
+        }
+    }
+
+    /// Rewrites the private pages among the first `open` bytes (zeros, or
+    /// the image's bytes over the image) if they are at most `keep` bytes;
+    /// returns the bytes rewritten, `None` (nothing done) otherwise.
+    #[cfg(target_os = "linux")]
+    fn rewrite_dirty(&mut self, open: usize, keep: usize) -> Option<usize> {
+        thread_local! {
+            static DIRTY: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let page = page_size();
+        DIRTY.with(|d| {
+            let mut dirty = d.try_borrow_mut().ok()?;
+            dirty.clear();
+            if !super::resident::dirty_pages(self.ptr.as_ptr(), open / page, &mut dirty) {
+                return None;
+            }
+            if dirty.len().checked_mul(page)? > keep {
+                return None;
+            }
+            // A mapped image's pages come back from its bytes; without them
+            // (no read-only mapping, or the image is gone) nothing is done.
+            let source = match (&self.source, self.image) {
+                (_, 0) => None,
+                (Some(w), _) => Some(w.upgrade()?),
+                (None, _) => return None,
+            };
+            let image = source.as_deref().map_or(&[][..], |s| s.bytes());
+            // The whole accessible range (open ≥ len): the last page may
+            // extend past `len`, and its tail must be reset too.
+            let len = self.len;
+            self.len = open;
+            let mem = self.as_mut_slice();
+            let mut kept = 0;
+            for &p in dirty.iter() {
+                let at = (p & !super::resident::OWN) as usize * page;
+                let dst = &mut mem[at..at + page];
+                match image.get(at..at + page) {
+                    Some(src) => dst.copy_from_slice(src),
+                    // Possibly the shared zero page (an anonymous page only
+                    // read): already right, and writing would allocate it.
+                    None if p & super::resident::OWN == 0 && dst.iter().all(|&b| b == 0) => {
+                        continue
+                    }
+                    None => dst.fill(0),
+                }
+                kept += page;
+            }
+            self.len = len;
+            Some(kept)
+        })
+    }
+
+    /// Makes a released region (see [`release`](Self::release)) a fresh
+    /// memory of `len` bytes growing to at most `max` (≤ its reservation):
+    /// protections are changed only where the accessible range differs,
+    /// and a non-file image is copied in (a file image is still mapped:
+    /// the pool hands out regions of the same image only). `false` if the
+    /// region cannot serve (the caller drops it).
+    pub(super) fn reuse(&mut self, len: usize, max: usize, image: Option<&MemoryImage>) -> bool {
+        let page = page_size();
+        let (Some(open), Some(want)) = (round_up(self.len, page), round_up(len, page)) else {
+            return false;
+        };
+        if max < len || want > self.reserved || round_up(max, page) != Some(self.reserved) {
+            return false;
+        }
+        if want < open {
+            // SAFETY: `[ptr + want, ptr + open)` lies inside our reservation
+            // (open ≤ reserved) and no reference points into it (`&mut
+            // self`); closing it is what keeps out-of-bounds accesses
+            // faulting, as in a fresh region.
+            let closed = unsafe {
+                rustix::mm::mprotect(
+                    self.ptr.as_ptr().add(want).cast(),
+                    open - want,
+                    MprotectFlags::empty(),
+                )
+            };
+            if closed.is_err() {
+                return false;
+            }
+        } else if want > open && !self.protect(open, want) {
+            return false;
+        }
+        self.len = len;
+        self.max = max;
+        match image {
+            Some(img) if img.file().is_some() && img.id() == self.image => true,
+            Some(img) if self.image == 0 => img.len() <= len && img.copy_into(self.as_mut_slice()),
+            Some(_) => false,
+            None => self.image == 0,
+        }
     }
 
     fn unmap(&mut self) {

@@ -151,3 +151,216 @@ fn huge_page_advice_keeps_the_contents_and_growth() {
         (7, 9, 1, 0)
     );
 }
+
+/// Writes `v` over the whole accessible memory (every page dirty).
+fn scribble(m: &mut LinearMemory, v: u8) {
+    m.iter_mut().for_each(|b| *b = v);
+}
+
+#[test]
+fn a_pooled_memory_comes_back_pristine() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    // Pages kept resident and rewritten, or dropped (no resident budget).
+    for budget in [1 << 30, 0] {
+        let pool = Arc::new(MemoryPool::new(4, budget));
+        let bytes = pattern(FILE_IMAGE_MIN + 12345);
+        let img = MemoryImage::new(bytes.clone(), 1);
+        let (len, max) = (4 * WASM_PAGE, 64 * WASM_PAGE);
+        let mut a = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+        let base = a.as_mut_ptr();
+        scribble(&mut a, 0xa5);
+        assert!(a.grow_to(10 * WASM_PAGE));
+        scribble(&mut a, 0x5a);
+        drop(a);
+        if cfg!(target_os = "linux") {
+            assert_eq!(pool.held(), (1, (10 * WASM_PAGE).min(budget)));
+        }
+        let mut b = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+        if cfg!(target_os = "linux") {
+            assert_eq!(b.as_mut_ptr(), base, "the released region is reused");
+            assert_eq!(pool.held(), (0, 0));
+        }
+        assert_eq!(b.len(), len, "the initial size, not the grown one");
+        assert!(b[..bytes.len()] == bytes[..], "the image's bytes");
+        assert!(b[bytes.len()..].iter().all(|&v| v == 0), "zeros after it");
+        // Growing again reads zeros where the last instance wrote.
+        assert!(b.grow_to(12 * WASM_PAGE));
+        assert!(b[len..].iter().all(|&v| v == 0));
+        assert!(!b.grow_to(65 * WASM_PAGE), "the maximum holds");
+        drop(b);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn only_the_written_pages_are_rewritten_and_kept() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    let page = rustix::param::page_size();
+    let pool = Arc::new(MemoryPool::new(4, 1 << 30));
+    let bytes = pattern(FILE_IMAGE_MIN * 2);
+    let img = MemoryImage::new(bytes.clone(), 1);
+    let (len, max) = (4 * WASM_PAGE, 8 * WASM_PAGE);
+    for round in 0..3 {
+        let mut a = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+        assert!(a[..bytes.len()] == bytes[..], "round {round}: the image");
+        assert!(
+            a[bytes.len()..].iter().all(|&v| v == 0),
+            "round {round}: zeros"
+        );
+        // Written: two image pages (one of them twice), three zero pages;
+        // everything else only read (above).
+        a[3] ^= 0xff;
+        a[page + 5] ^= 0xff;
+        a[page + 6] ^= 0xff;
+        a[bytes.len() + 1] = 1;
+        a[3 * WASM_PAGE] = 2;
+        a[len - 1] = 3;
+        drop(a);
+        assert_eq!(pool.held(), (1, 5 * page), "round {round}");
+    }
+}
+#[cfg(target_os = "linux")]
+#[test]
+fn a_pooled_memory_faults_past_its_initial_size() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    let pool = Arc::new(MemoryPool::new(4, 1 << 30));
+    let mut a = LinearMemory::pooled(&pool, WASM_PAGE, 16 * WASM_PAGE, None).unwrap();
+    assert!(a.grow_to(8 * WASM_PAGE));
+    drop(a);
+    let b = LinearMemory::pooled(&pool, WASM_PAGE, 16 * WASM_PAGE, None).unwrap();
+    assert_eq!(b.len(), WASM_PAGE);
+    // The page after the initial size is inaccessible again: mincore works
+    // on any mapped page, so ask the kernel for its protection instead.
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let after = b.as_ptr() as usize + WASM_PAGE;
+    let line = maps
+        .lines()
+        .find(|l| {
+            let (range, _) = l.split_once(' ').unwrap();
+            let (lo, hi) = range.split_once('-').unwrap();
+            let (lo, hi) = (
+                usize::from_str_radix(lo, 16).unwrap(),
+                usize::from_str_radix(hi, 16).unwrap(),
+            );
+            lo <= after && after < hi
+        })
+        .expect("the reservation is mapped");
+    assert!(line.contains(" ---p "), "not accessible: {line}");
+}
+
+#[test]
+fn pooled_regions_are_kept_per_image() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    for budget in [1 << 30, 0] {
+        let pool = Arc::new(MemoryPool::new(8, budget));
+        let one = pattern(FILE_IMAGE_MIN * 2);
+        let two: Vec<u8> = one.iter().map(|b| !b).collect();
+        let (img1, img2) = (
+            MemoryImage::new(one.clone(), 1),
+            MemoryImage::new(two.clone(), 1),
+        );
+        let small = MemoryImage::new(pattern(100), 1);
+        let (len, max) = (4 * WASM_PAGE, 8 * WASM_PAGE);
+        let mut a = LinearMemory::pooled(&pool, len, max, Some(&img1)).unwrap();
+        scribble(&mut a, 1);
+        drop(a);
+        // Another image of the same size never gets the first one's region.
+        let b = LinearMemory::pooled(&pool, len, max, Some(&img2)).unwrap();
+        assert!(b[..two.len()] == two[..] && b[two.len()..].iter().all(|&v| v == 0));
+        // Nor does a memory without an image, or with a copied one.
+        let c = LinearMemory::pooled(&pool, len, max, None).unwrap();
+        assert!(c.iter().all(|&v| v == 0));
+        let d = LinearMemory::pooled(&pool, len, max, Some(&small)).unwrap();
+        assert!(d[..100] == pattern(100)[..] && d[100..].iter().all(|&v| v == 0));
+        drop((b, c, d));
+        // A region without a file image serves any of that reservation, zeroed
+        // and with the small image copied in again.
+        let mut e = LinearMemory::pooled(&pool, len, max, None).unwrap();
+        scribble(&mut e, 3);
+        drop(e);
+        let f = LinearMemory::pooled(&pool, 2 * WASM_PAGE, max, Some(&small)).unwrap();
+        assert_eq!(f.len(), 2 * WASM_PAGE);
+        assert!(f[..100] == pattern(100)[..] && f[100..].iter().all(|&v| v == 0));
+        let g = LinearMemory::pooled(&pool, len, max, Some(&img1)).unwrap();
+        assert!(g[..one.len()] == one[..] && g[one.len()..].iter().all(|&v| v == 0));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_pool_is_bounded() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    let pool = Arc::new(MemoryPool::new(2, 5 * WASM_PAGE));
+    let new = || LinearMemory::pooled(&pool, 2 * WASM_PAGE, 8 * WASM_PAGE, None).unwrap();
+    let mut mems: Vec<_> = (0..3).map(|_| new()).collect();
+    mems.iter_mut().for_each(|m| scribble(m, 9));
+    drop(mems);
+    // Two regions at most; the third's pages did not fit the resident
+    // budget (2 + 2 of 5 pages used): dropped, and the oldest evicted.
+    assert_eq!(pool.held(), (2, 2 * WASM_PAGE));
+    let (a, b) = (new(), new());
+    assert!(a.iter().chain(b.iter()).all(|&v| v == 0));
+    assert_eq!(pool.held(), (0, 0));
+    drop((a, b));
+    let off = Arc::new(MemoryPool::new(0, 1 << 30));
+    drop(LinearMemory::pooled(&off, WASM_PAGE, 2 * WASM_PAGE, None).unwrap());
+    assert_eq!(off.held(), (0, 0));
+    // A region that asked for huge pages is not kept.
+    assert_eq!(pool.held().0, 2);
+    let mut huge = new();
+    huge.advise_huge();
+    drop(huge);
+    assert_eq!(pool.held().0, 1);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn regions_of_a_dropped_image_are_unmapped() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    let pool = Arc::new(MemoryPool::new(8, 1 << 30));
+    let (len, max) = (4 * WASM_PAGE, 8 * WASM_PAGE);
+    let img = MemoryImage::new(pattern(FILE_IMAGE_MIN * 2), 1);
+    let mut a = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+    let b = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+    scribble(&mut a, 1);
+    drop(a);
+    assert_eq!(pool.held(), (1, len));
+    // The module (and its image) goes away: its pooled region holds
+    // nothing from the next release on, and one released later is not kept.
+    drop(img);
+    drop(b);
+    assert_eq!(pool.held(), (0, 0));
+    let mut c = LinearMemory::pooled(&pool, len, max, None).unwrap();
+    scribble(&mut c, 2);
+    drop(c);
+    assert_eq!(pool.held(), (1, len));
+}
+
+/// Regression: a mapped image without its read-only mapping (it could not
+/// be made) had its written pages zeroed by the reset, not restored. Such a
+/// region is not pooled now (nothing to restore from, and no way to tell
+/// whether its module is gone).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_image_without_its_bytes_is_not_pooled() {
+    use super::pool::MemoryPool;
+    use std::sync::Arc;
+    let pool = Arc::new(MemoryPool::new(8, 1 << 30));
+    let bytes = pattern(FILE_IMAGE_MIN * 2);
+    let mut img = MemoryImage::new(bytes.clone(), 1);
+    img.forget_source();
+    let (len, max) = (4 * WASM_PAGE, 8 * WASM_PAGE);
+    let mut a = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+    scribble(&mut a, 0x33);
+    drop(a);
+    assert_eq!(pool.held(), (0, 0), "not kept");
+    let b = LinearMemory::pooled(&pool, len, max, Some(&img)).unwrap();
+    assert!(b[..bytes.len()] == bytes[..]);
+    assert!(b[bytes.len()..].iter().all(|&v| v == 0));
+}
