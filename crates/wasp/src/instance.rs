@@ -518,6 +518,7 @@ fn instantiate_timed<T>(
                 let v = init.eval_with(
                     |f| funcs[f as usize] as u64 + 1,
                     |g| gl[globals[g as usize] as usize].value,
+                    &|g| gl[globals[g as usize] as usize].v128_hi(),
                     &mut |op, stack| eval_alloc(heap, &info.gc_types, op, stack, &mut failed),
                 );
                 (v, 0)
@@ -564,6 +565,7 @@ fn instantiate_timed<T>(
                         e.eval_with(
                             |f| funcs[f as usize] as u64 + 1,
                             |g| gl[globals[g as usize] as usize].value,
+                            &|g| gl[globals[g as usize] as usize].v128_hi(),
                             &mut |op, stack| {
                                 eval_alloc(heap, &info.gc_types, op, stack, &mut failed)
                             },
@@ -607,6 +609,7 @@ fn instantiate_timed<T>(
                 e.eval_with(
                     |f| funcs[f as usize] as u64 + 1,
                     |g| gl[globals[g as usize] as usize].value,
+                    &|g| gl[globals[g as usize] as usize].v128_hi(),
                     &mut |op, stack| eval_alloc(heap, &info.gc_types, op, stack, &mut failed),
                 )
             })

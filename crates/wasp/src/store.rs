@@ -352,6 +352,11 @@ impl GlobalEntity {
         }
     }
 
+    /// The high half of a `v128` global's value (`None` for other types).
+    pub fn v128_hi(&self) -> Option<u64> {
+        (self.ty.content == crate::ValType::V128).then_some(self.hi)
+    }
+
     /// Both halves as one `v128`.
     pub fn v128(&self) -> u128 {
         self.value as u128 | (self.hi as u128) << 64

@@ -355,3 +355,25 @@ fn modules_that_allocate_stay_interpreted() {
         assert!(engine.stats().funcs_compiled > 0);
     }
 }
+
+/// A `v128` field initialised in a constant expression from a `v128`
+/// global gets both halves (regression: the expression stack took only the
+/// low one, shifting the fields after it).
+#[test]
+fn constant_struct_fields_read_v128_globals_whole() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(
+        &mut store,
+        r#"(module
+      (type $s (struct (field v128) (field i32)))
+      (global $v v128 (v128.const i64x2 0x1111 0x2222))
+      (global $g (ref $s) (struct.new $s (global.get $v) (i32.const 7)))
+      (func (export "hi") (result i64) (i64x2.extract_lane 1 (struct.get $s 0 (global.get $g))))
+      (func (export "i") (result i32) (struct.get $s 1 (global.get $g))))"#,
+    );
+    let hi = inst.get_typed_func::<(), i64>(&store, "hi").unwrap();
+    assert_eq!(hi.call(&mut store, ()).unwrap(), 0x2222);
+    let i = inst.get_typed_func::<(), i32>(&store, "i").unwrap();
+    assert_eq!(i.call(&mut store, ()).unwrap(), 7);
+}

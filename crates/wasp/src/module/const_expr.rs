@@ -151,16 +151,18 @@ impl ConstExpr {
     /// funcref; `global` reads a module global's raw value. Allocating
     /// operators give null here ([`ConstExpr::eval_with`] runs them).
     pub fn eval(&self, func: impl Fn(u32) -> u64, global: impl Fn(u32) -> u64) -> u64 {
-        self.eval_with(func, global, &mut |_, stack| stack.push(0))
+        self.eval_with(func, global, &|_| None, &mut |_, stack| stack.push(0))
     }
 
     /// [`ConstExpr::eval`], with `alloc` running the allocating operators:
     /// it pops their operands from the stack (slots: a `v128` takes two)
-    /// and pushes the new reference.
+    /// and pushes the new reference; `global_hi` gives the high half of a
+    /// `v128` global (`None` for others), which such an operand needs.
     pub fn eval_with(
         &self,
         func: impl Fn(u32) -> u64,
         global: impl Fn(u32) -> u64,
+        global_hi: &dyn Fn(u32) -> Option<u64>,
         alloc: &mut dyn FnMut(ConstOp, &mut Vec<u64>),
     ) -> u64 {
         let leaf = |op: ConstOp| match op {
@@ -186,6 +188,11 @@ impl ConstExpr {
             match op {
                 ConstOp::V128(lo, hi) if gc => {
                     stack.extend([lo, hi]);
+                    continue;
+                }
+                ConstOp::GlobalGet(g) if gc => {
+                    stack.push(global(g));
+                    stack.extend(global_hi(g));
                     continue;
                 }
                 ConstOp::RefI31 => {
