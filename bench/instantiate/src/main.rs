@@ -12,10 +12,12 @@
 //! `--request-runs N` times N requests instead of `--runs`, for profiling;
 //! `--warmup N`: requests before timing, default 1,000, see `main`;
 //! `WASP_BENCH_NO_POOL=1` turns wasp's memory pool off, `Config::memory_pool(0, 0)`).
+//! `--gc MODULE.wat [N]`: a GC allocation loop on both engines (`gc.rs`).
 //! The log line of each engine also gives the minor page faults per request.
 //! (`bench/instantiate/run.sh` builds the Go and C guests and runs it.)
 
 mod engines;
+mod gc;
 mod wasi;
 
 use engines::{Runner, Wasmtime, Wasp};
@@ -128,6 +130,10 @@ fn main() {
     }
     if args.first().map(String::as_str) == Some("--calls") {
         calls(&args[1]);
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--gc") {
+        gc::run(&args[1], args.get(2).map_or(1_000_000, |n| n.parse().expect("N")));
         return;
     }
     let (mut runs, mut idle, mut markdown, mut modules) = (200usize, 1000usize, false, Vec::new());
