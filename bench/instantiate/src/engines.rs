@@ -134,6 +134,10 @@ pub struct Wasmtime {
 impl Wasmtime {
     pub fn new(path: &str, pooling: bool) -> Wasmtime {
         let mut config = wasmtime::Config::new();
+        // The crate builds wasmtime's `gc` feature for `--gc` (`gc.rs`); the
+        // per-request guests use no GC, and the runs keep it off as they did
+        // before that feature was compiled in.
+        config.wasm_gc(false);
         if pooling {
             let mut pool = wasmtime::PoolingAllocationConfig::default();
             pool.total_core_instances(1100)
