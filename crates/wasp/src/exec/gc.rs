@@ -24,7 +24,9 @@ type R = Signal;
 
 /// The end of the running frame's slots (all slots if it cannot be told).
 fn frame_end(inner: &StoreInner, sp: *const u64) -> usize {
-    let base = (sp as usize - inner.stack.slots.as_ptr() as usize) / 8;
+    // `sp` points into `slots` (the running frame's base); `collect`
+    // clamps the end to the slots there are.
+    let base = (sp as usize).wrapping_sub(inner.stack.slots.as_ptr() as usize) / 8;
     let size = inner.stack.frames.last().and_then(|f| {
         let FuncKind::Wasm { instance, def } = inner.func(f.func).kind else {
             return None;
