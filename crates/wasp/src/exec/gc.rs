@@ -35,7 +35,7 @@ fn frame_end(inner: &StoreInner, sp: *const u64) -> usize {
             .get()
             .map(|c| c.frame_size as usize)
     });
-    size.map_or(inner.stack.slots.len(), |s| base + s)
+    size.map_or(inner.stack.slots.len(), |s| base.saturating_add(s))
 }
 
 /// The run-time type of the current instance's module type `ty`.
