@@ -8,6 +8,7 @@
 //! independent of the store's data type `T`.
 
 mod attention;
+mod calls;
 mod exceptions;
 mod gc;
 mod handlers;

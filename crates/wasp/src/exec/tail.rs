@@ -2,7 +2,7 @@
 //! (`return_call`, `return_call_indirect`, `return_call_ref`), `call_ref`
 //! and `ref.as_non_null`.
 //!
-//! A tail call replaces the current frame in place (`run::do_tail_call`):
+//! A tail call replaces the current frame in place (`calls::do_tail_call`):
 //! the arguments move to the frame base, the frame record keeps the
 //! caller's return point, and the callee's code runs at once, so the value
 //! stack and the frame list stay the same size however long the chain. A
