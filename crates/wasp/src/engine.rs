@@ -519,11 +519,8 @@ struct TypeRegistry {
     groups: HashMap<String, u32>,
     /// Per engine id: the value-level signature (empty for struct/array types).
     types: Vec<FuncType>,
-    /// Per engine id: the declared supertype.
-    supers: Vec<Option<u32>>,
-    /// Per engine id: function, struct or array.
-    kinds: Vec<TypeKind>,
-    /// Per engine id: its run-time layout and supertype chain (`gc/layout.rs`).
+    /// Per engine id: kind, run-time layout and supertype chain
+    /// (`gc/layout.rs`).
     gc: Vec<Arc<crate::gc::layout::GcType>>,
 }
 
@@ -608,8 +605,6 @@ impl Engine {
                 SupRef::Id(id) => Some(id),
                 SupRef::Local(l) => Some(first + l),
             };
-            reg.supers.push(sup);
-            reg.kinds.push(m.kind);
             // A supertype is declared before its subtypes, so its chain exists.
             let mut chain = vec![id];
             if let Some(parent) = sup.and_then(|s| reg.gc.get(s as usize)) {
@@ -628,23 +623,13 @@ impl Engine {
             return true;
         }
         let reg = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
-        let mut t = a;
-        while let Some(&Some(s)) = reg.supers.get(t as usize) {
-            if s == b {
-                return true;
-            }
-            t = s;
-        }
-        false
+        reg.gc.get(a as usize).is_some_and(|t| t.is_subtype_of(b))
     }
 
     /// Whether engine type `id` is a function, struct or array type.
     pub(crate) fn type_kind(&self, id: u32) -> TypeKind {
         let reg = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
-        reg.kinds
-            .get(id as usize)
-            .copied()
-            .unwrap_or(TypeKind::Func)
+        reg.gc.get(id as usize).map_or(TypeKind::Func, |t| t.kind)
     }
 
     /// The run-time layout of an interned id.
