@@ -9,7 +9,6 @@ use crate::engine::Stat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::externs::{Global, Memory, Table};
 use crate::func::Func;
-use crate::gc::consts::eval_alloc;
 use crate::memory::table::TableElems;
 use crate::module::canon;
 use crate::module::{EntityIndex, Module, SegmentMode};
@@ -514,13 +513,7 @@ fn instantiate_timed<T>(
                 let v = init.eval_v128(|g| inner.globals[globals[g as usize] as usize].v128());
                 (v as u64, (v >> 64) as u64)
             } else {
-                let (gl, heap) = (&inner.globals, &mut inner.gc);
-                let v = init.eval_with(
-                    |f| funcs[f as usize] as u64 + 1,
-                    |g| gl[globals[g as usize] as usize].value,
-                    &|g| gl[globals[g as usize] as usize].v128_hi(),
-                    &mut |op, stack| eval_alloc(heap, &info.gc_types, op, stack, &mut failed),
-                );
+                let v = eval_init(init, inner, &funcs, &globals, &info.gc_types, &mut failed);
                 (v, 0)
             }
         };
@@ -559,18 +552,14 @@ fn instantiate_timed<T>(
             None => {
                 let value = match init {
                     None => 0,
-                    Some(e) => {
-                        let inner = &mut store.inner;
-                        let (gl, heap) = (&inner.globals, &mut inner.gc);
-                        e.eval_with(
-                            |f| funcs[f as usize] as u64 + 1,
-                            |g| gl[globals[g as usize] as usize].value,
-                            &|g| gl[globals[g as usize] as usize].v128_hi(),
-                            &mut |op, stack| {
-                                eval_alloc(heap, &info.gc_types, op, stack, &mut failed)
-                            },
-                        )
-                    }
+                    Some(e) => eval_init(
+                        e,
+                        &mut store.inner,
+                        &funcs,
+                        &globals,
+                        &info.gc_types,
+                        &mut failed,
+                    ),
                 };
                 TableElems::from(vec![value; min])
             }
@@ -600,18 +589,12 @@ fn instantiate_timed<T>(
             elems.push(empty.clone());
             continue;
         }
-        let inner = &mut store.inner;
-        let (gl, heap) = (&inner.globals, &mut inner.gc);
         let items: Arc<[u64]> = seg
             .items
             .iter()
             .map(|e| {
-                e.eval_with(
-                    |f| funcs[f as usize] as u64 + 1,
-                    |g| gl[globals[g as usize] as usize].value,
-                    &|g| gl[globals[g as usize] as usize].v128_hi(),
-                    &mut |op, stack| eval_alloc(heap, &info.gc_types, op, stack, &mut failed),
-                )
+                let inner = &mut store.inner;
+                eval_init(e, inner, &funcs, &globals, &info.gc_types, &mut failed)
             })
             .collect();
         elems.push(items);
@@ -747,4 +730,24 @@ fn global_matches(engine: &crate::Engine, expected: &GlobalType, actual: &Global
         (None, None) => true,
         _ => false,
     }
+}
+
+/// Evaluates an initialiser (global, table or element item) of an instance
+/// being built: `funcs` and `globals` map its module's indices to store
+/// ones; GC objects go to the store's heap, the first trap into `failed`.
+fn eval_init(
+    e: &crate::module::ConstExpr,
+    inner: &mut crate::store::StoreInner,
+    funcs: &[u32],
+    globals: &[u32],
+    types: &[Arc<crate::gc::layout::GcType>],
+    failed: &mut Option<crate::TrapCode>,
+) -> u64 {
+    let (gl, heap) = (&inner.globals, &mut inner.gc);
+    e.eval_with(
+        |f| funcs[f as usize] as u64 + 1,
+        |g| gl[globals[g as usize] as usize].value,
+        &|g| gl[globals[g as usize] as usize].v128_hi(),
+        &mut |op, stack| crate::gc::consts::eval_alloc(heap, types, op, stack, failed),
+    )
 }
