@@ -158,6 +158,20 @@ fn array_mut(inner: &mut StoreInner, raw: u64) -> Result<&mut crate::gc::heap::O
     inner.gc.get_mut(raw).ok_or(TrapCode::NullArrayReference)
 }
 
+/// The array `raw` refers to and the first slot of its element at the i32
+/// `index`, or the null / bounds trap.
+fn element(
+    inner: &mut StoreInner,
+    raw: u64,
+    index: u64,
+) -> Result<(&mut crate::gc::heap::Obj, usize), TrapCode> {
+    let a = array_mut(inner, raw)?;
+    let i = index as u32 as u64;
+    in_bounds(i, 1, a.len())?;
+    let at = i as usize * a.ty.slots as usize;
+    Ok((a, at))
+}
+
 macro_rules! gc_handler {
     ($(#[$m:meta])* $name:ident, |$ip:ident, $sp:ident, $st:ident| $body:block) => {
         $(#[$m])*
@@ -323,11 +337,8 @@ gc_handler!(array_get, |ip, sp, st| {
             mode
         }
     );
-    let a = array_mut(st.inner(), get!(sp, arr))?;
-    let i = get!(sp, index) as u32 as u64;
-    in_bounds(i, 1, a.len())?;
-    let k = a.ty.slots as usize;
-    let v = layout::read(&a.data, i as usize * k, mode).ok_or(TrapCode::ArrayOutOfBounds)?;
+    let (a, at) = element(st.inner(), get!(sp, arr), get!(sp, index))?;
+    let v = layout::read(&a.data, at, mode).ok_or(TrapCode::ArrayOutOfBounds)?;
     put(sp, dst, mode, v);
     Ok(())
 });
@@ -343,11 +354,8 @@ gc_handler!(array_set, |ip, sp, st| {
         }
     );
     let (lo, hi) = take(sp, src, mode);
-    let a = array_mut(st.inner(), get!(sp, arr))?;
-    let i = get!(sp, index) as u32 as u64;
-    in_bounds(i, 1, a.len())?;
-    let k = a.ty.slots as usize;
-    if !layout::write(&mut a.data, i as usize * k, mode, lo, hi) {
+    let (a, at) = element(st.inner(), get!(sp, arr), get!(sp, index))?;
+    if !layout::write(&mut a.data, at, mode, lo, hi) {
         return Err(TrapCode::ArrayOutOfBounds);
     }
     Ok(())
